@@ -1,0 +1,43 @@
+# Bronwijzer: `make run` to install, build and serve; `make test` to test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BW     := $(VENV)/bin/bronwijzer
+STAMP  := $(VENV)/.installed
+
+.PHONY: install model index run test eval bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## install: the idempotent set-up (virtualenv, packages, default model)
+install: $(STAMP)
+	$(BW) model build
+
+## index: build the index when missing or stale (incremental)
+index: install
+	$(BW) build
+
+## run: install, build the index if needed, serve the UI on 127.0.0.1:7860
+run: index
+	$(PY) app.py
+
+## test: install, then the whole test suite
+test: install
+	$(PY) -m pytest -q
+
+## eval: answer eval/dev.jsonl in batch and print the figures
+eval: index
+	$(BW) batch eval/dev.jsonl --output eval/answers.jsonl --quiet
+	$(BW) eval eval/dev.jsonl eval/answers.jsonl --json eval/report.json
+
+## bench: speed, memory and scale figures (bench/results.json)
+bench: index
+	$(PY) bench/run.py
+
+clean:
+	rm -rf index/b-* index/CURRENT .pytest_cache

@@ -1,0 +1,151 @@
+"""Answer: compose an extractive answer with numbered sources, or decline.
+
+The answer is 1-3 sentences quoted verbatim from the best passages, in reading
+order, each followed by ``[k]`` pointing at source k. Sentences are scored by
+the cosine of their own vector to the question, their share of the question's
+(stemmed) words, and the rank of the passage they stand in. The confidence
+comes from the same evidence; below ``settings.abstain_below`` the assistant
+declines and lists the closest passages as related.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from .index import Index
+from .lexical import tokenize
+from .records import Answer, Citation, Hit, Reference, Source
+from .settings import Settings
+
+MESSAGES = {
+    "abstain": {"nl": "Het artikel geeft hier geen antwoord op.",
+                "en": "The text does not answer this."},
+    "sources": {"nl": "Bronnen", "en": "Sources"},
+    "related": {"nl": "Verwante passages", "en": "Related passages"},
+    "references": {"nl": "Voetnoten", "en": "Footnotes"},
+    "confidence": {"nl": "zekerheid", "en": "confidence"},
+}
+_NL = set("de het een en van is op te dat die in voor met zijn wat welke hoe waarom wie waar "
+          "wanneer er niet ook aan om naar volgens artikel wordt worden moet kan bij".split())
+_EN = set("the a an and of is on to that in for with are what which how why who where when "
+          "does do did there not also about according article text be should can by".split())
+# Scoring weights of a sentence: cosine + words shared with the question + passage rank.
+LEXICAL_WEIGHT = 0.10
+RANK_WEIGHT = 0.02
+SENTENCE_MARGIN = 0.03
+# Confidence: a logistic curve over the best sentence's score.
+CONFIDENCE_CENTER = 0.84
+CONFIDENCE_SCALE = 0.015
+
+
+def detect_lang(text: str) -> str:
+    """``nl`` or ``en``: the language of the question's function words (English wins ties
+    only when it has some)."""
+    words = re.findall(r"[a-zà-ÿ]+", text.lower())
+    nl = sum(w in _NL for w in words)
+    en = sum(w in _EN for w in words)
+    return "en" if en > nl else "nl"
+
+
+def message(key: str, lang: str) -> str:
+    return MESSAGES[key].get(lang, MESSAGES[key]["en"])
+
+
+def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
+            settings: Settings, lang: str | None = None) -> Answer:
+    """Compose the answer for one question from its hits.
+
+    Args:
+        question: the question.
+        vector: the question's (query) vector.
+        hits: the retrieved passages, best first.
+        index: the loaded index (sentence spans and vectors).
+        settings: ``max_sentences`` and ``abstain_below``.
+        lang: the language for frame text (detected when None).
+
+    Returns:
+        An ``Answer``; declined (``abstained``) when the confidence is too low.
+    """
+    lang = lang or detect_lang(question)
+    scored = score_sentences(question, vector, hits, index)
+    confidence = confidence_of(scored[0][0] if scored else 0.0)
+    if not scored or confidence < settings.abstain_below:
+        return Answer(question=question, lang=lang, text=message("abstain", lang),
+                      abstained=True, confidence=confidence, hits=tuple(hits))
+    best = scored[0][0]
+    chosen = [s for s in scored if s[0] >= best - SENTENCE_MARGIN][:settings.max_sentences]
+    chosen.sort(key=lambda s: (s[1].rank, s[2]))
+    chosen.sort(key=lambda s: (s[1].passage.doc, s[1].passage.start + s[2]))
+    return _assemble(question, lang, confidence, chosen, hits, index.references)
+
+
+def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: Index):
+    """Every sentence of the hits as ``(score, hit, start, end)``, best first."""
+    if not hits:
+        return []
+    by_id = {p.id: i for i, p in enumerate(index.passages)}
+    offsets = index.sentence_offsets
+    q_terms = set(tokenize([question])[0])
+    scored = []
+    for hit in hits:
+        row = by_id[hit.passage.id]
+        spans = index.sentence_spans[row]
+        vectors = index.sentence_vectors[offsets[row]:offsets[row] + len(spans)]
+        cosines = vectors @ vector
+        for (start, end), cosine in zip(spans, cosines):
+            shared = _shared(q_terms, hit.passage.text[start:end])
+            score = float(cosine) + LEXICAL_WEIGHT * shared - RANK_WEIGHT * (hit.rank - 1)
+            scored.append((score, hit, start, end))
+    scored.sort(key=lambda s: -s[0])
+    return scored
+
+
+def _shared(q_terms: set[str], sentence: str) -> float:
+    if not q_terms:
+        return 0.0
+    return len(q_terms & set(tokenize([sentence])[0])) / len(q_terms)
+
+
+def confidence_of(score: float) -> float:
+    """Map the best sentence's score to a confidence in [0, 1]."""
+    return 1.0 / (1.0 + math.exp(-(score - CONFIDENCE_CENTER) / CONFIDENCE_SCALE))
+
+
+def _assemble(question, lang, confidence, chosen, hits, references) -> Answer:
+    numbers: dict[str, int] = {}
+    sources: list[Source] = []
+    parts: list[str] = []
+    for _, hit, start, end in chosen:
+        pid = hit.passage.id
+        if pid not in numbers:
+            numbers[pid] = len(numbers) + 1
+            sources.append(Source(number=numbers[pid], hit=hit,
+                                  quote=hit.passage.text[start:end].strip(),
+                                  quote_start=start, quote_end=end,
+                                  references=refs_of(hit.passage, references)))
+        parts.append(f"{hit.passage.text[start:end].strip()} [{numbers[pid]}]")
+    citations = citations_of(sources)
+    return Answer(question=question, lang=lang, text=" ".join(parts), abstained=False,
+                  confidence=confidence, sources=tuple(sources), citations=citations,
+                  hits=tuple(hits))
+
+
+def refs_of(passage, references: tuple[Reference, ...]) -> tuple[Reference, ...]:
+    """The references a passage carries (its footnotes), or the one it is a source of."""
+    if passage.source_of:
+        return tuple(r for r in references if (r.footnote, r.position) == tuple(passage.source_of))
+    return tuple(r for n in passage.footnotes for r in references if r.footnote == n)
+
+
+def citations_of(sources: list[Source]) -> tuple[Citation, ...]:
+    """The footnote references behind the sources, once each, in source order."""
+    seen, result = set(), []
+    for source in sources:
+        for ref in source.references:
+            if (ref.footnote, ref.position) not in seen:
+                seen.add((ref.footnote, ref.position))
+                result.append(Citation(ref.footnote, ref.position, ref.raw, ref.url))
+    return tuple(result)

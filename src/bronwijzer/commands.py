@@ -1,0 +1,129 @@
+"""The handlers behind each ``bronwijzer`` subcommand."""
+
+from __future__ import annotations
+
+import sys
+
+from .cite import CiteError
+from .cli import print_json
+from .embed import ModelMismatchError
+from .engine import Engine, QuestionError
+from .index import IndexError_
+from .model import ModelError
+from .settings import Settings
+
+USER_ERRORS = (IndexError_, QuestionError, ModelError, ModelMismatchError, CiteError,
+               ValueError, FileNotFoundError, PermissionError)
+
+
+def cmd_build(args, settings: Settings) -> int:
+    from .build import build_index
+    from .embed import load_embedder
+    report = build_index(settings, load_embedder(settings), force=args.force)
+    for problem in report.problems:
+        state = "indexed with a warning" if problem.indexed else "skipped"
+        print(f"{problem.name}: {state}: {problem.reason}", file=sys.stderr)
+    if report.skipped:
+        print(f"index is up to date ({report.passages} passages)")
+    else:
+        print(f"indexed {report.documents} documents, {report.passages} passages "
+              f"({report.embedded} texts embedded, {report.reused} reused) "
+              f"in {report.seconds:.1f} s")
+    return 0
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from .present import answer_to_dict, answer_to_text, hit_to_dict, hits_to_text
+    engine = Engine.open(settings)
+    refs = engine.index.references
+    if args.passages:
+        hits = engine.search(args.question, args.k)
+        if args.json:
+            print_json({"question": args.question, "passages": [hit_to_dict(h, refs) for h in hits]})
+        else:
+            print(hits_to_text(hits, refs))
+        return 0
+    answer = engine.ask(args.question, args.k)
+    if args.json:
+        print_json(answer_to_dict(answer, refs))
+    else:
+        print(answer_to_text(answer, refs))
+    return 0
+
+
+def cmd_refs(args, settings: Settings) -> int:
+    from .article import reference_to_dict
+    from .ingest import load_corpus
+    documents, problems = load_corpus(settings.corpus)
+    refs = [r for d in documents for r in d.references]
+    if args.json:
+        print_json([reference_to_dict(r) for r in refs])
+        return 0
+    for r in refs:
+        year = r.year if r.year is not None else "z.j."
+        print(f"[{r.footnote}.{r.position}] {'; '.join(r.authors)} ({year}) {r.title}"
+              + (f" — {r.publisher}" if r.publisher else "") + (f" <{r.url}>" if r.url else ""))
+    return 0
+
+
+def cmd_cite(args, settings: Settings) -> int:
+    from . import lookup
+    engine = Engine.open(settings)
+    if args.footnote is not None:
+        result = lookup.cite_footnote(engine, args.footnote)
+    elif args.source:
+        result = lookup.cite_source(engine, args.source)
+    elif args.claim:
+        result = lookup.cite_claim(engine, args.claim)
+    else:
+        raise CiteError("give a footnote number, --source TEXT or --claim TEXT")
+    print_json(result) if args.json else print(lookup.to_text(result))
+    return 0
+
+
+def cmd_batch(args, settings: Settings) -> int:
+    from .batch import run_batch
+    from .present import answer_to_dict
+    engine = Engine.open(settings)
+
+    def answer_fn(questions: list[str]) -> list[dict]:
+        return [answer_to_dict(a, engine.index.references) for a in engine.ask_many(questions)]
+
+    summary = run_batch(args.input, args.output, answer_fn, resume=args.resume,
+                        batch_size=args.batch_size, max_chars=settings.max_question_chars,
+                        progress=not args.quiet)
+    print(f"{summary.answered} answered, {summary.declined} declined, {summary.failed} failed"
+          + (f", {summary.skipped} skipped (already in output)" if summary.skipped else "")
+          + f" -> {summary.output}")
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from .evaluate import evaluate_files, format_report
+    report = evaluate_files(args.questions, args.answers, args.json)
+    print(format_report(report))
+    return 0
+
+
+def cmd_model(args, settings: Settings) -> int:
+    from .model import ensure_default_model
+    folder = ensure_default_model(settings.cache, force=args.force)
+    print(f"model ready: {folder}")
+    return 0
+
+
+def cmd_fetch_sources(args, settings: Settings) -> int:
+    from .fetch import fetch_sources
+    results = fetch_sources(settings.corpus / "sources.json", settings.corpus / "sources",
+                            timeout=args.timeout)
+    for r in results:
+        print(f"[{r.footnote}.{r.position}] {r.status}: {r.url} {r.detail}")
+    failed = sum(r.status == "failed" for r in results)
+    print(f"{len(results) - failed} ok, {failed} failed; run `bronwijzer build` to index them")
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from .ui import serve
+    serve(settings.with_(host=args.host, port=args.port))
+    return 0

@@ -1,0 +1,191 @@
+"""Index: a folder of plain files, built beside the old one and switched atomically.
+
+Layout of ``index/``::
+
+    CURRENT                 name of the live build folder (replaced atomically)
+    b-<id>/manifest.json    version, model + fingerprint, chunk settings, file hashes, problems
+    b-<id>/passages.jsonl   one passage per line (with its sentence spans)
+    b-<id>/references.jsonl the articles' footnote references
+    b-<id>/vectors.npy      passage vectors, float32, L2-normalised
+    b-<id>/sentences.npy    sentence vectors, in passage and sentence order
+    b-<id>/bm25/            the BM25 index (bm25s: .npy + JSON)
+
+Nothing is pickled. A build killed midway leaves ``CURRENT`` pointing at the
+previous build, which stays whole; leftovers are cleared by the next build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .records import Passage, Reference
+
+INDEX_VERSION = 2
+
+
+class IndexError_(Exception):
+    """The index is missing, stale, unreadable or not writable (message says which)."""
+
+
+@dataclass(frozen=True)
+class Index:
+    """A loaded index: passages, their vectors, sentence vectors, BM25, manifest."""
+
+    folder: Path
+    manifest: dict
+    passages: tuple[Passage, ...]
+    sentence_spans: tuple[tuple[tuple[int, int], ...], ...]
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    references: tuple[Reference, ...]
+    lexical: object
+    dense: object
+
+    @property
+    def sentence_offsets(self) -> np.ndarray:
+        """Row of each passage's first sentence in ``sentence_vectors``."""
+        counts = [len(s) for s in self.sentence_spans]
+        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+
+def current_folder(root: Path) -> Path | None:
+    """The live build folder under ``root``, or None when there is none."""
+    try:
+        name = (root / "CURRENT").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    folder = root / name
+    return folder if name and (folder / "manifest.json").is_file() else None
+
+
+def read_manifest(root: Path) -> dict | None:
+    """The live build's manifest, or None."""
+    folder = current_folder(root)
+    if folder is None:
+        return None
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def passage_to_dict(p: Passage, spans) -> dict:
+    data = asdict(p)
+    data["footnotes"] = list(p.footnotes)
+    data["source_of"] = list(p.source_of) if p.source_of else None
+    data["sentences"] = [list(s) for s in spans]
+    return data
+
+
+def passage_from_dict(data: dict) -> tuple[Passage, tuple[tuple[int, int], ...]]:
+    spans = tuple(tuple(s) for s in data.pop("sentences", []))
+    data["footnotes"] = tuple(data.get("footnotes") or ())
+    data["source_of"] = tuple(data["source_of"]) if data.get("source_of") else None
+    return Passage(**data), spans
+
+
+def reference_from_dict(data: dict) -> Reference:
+    data = dict(data)
+    data["authors"] = tuple(data.get("authors") or ())
+    return Reference(**{k: data.get(k) for k in Reference.__dataclass_fields__})
+
+
+def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_vectors,
+                references, lexical) -> Path:
+    """Write a complete build beside the live one, then switch ``CURRENT`` to it.
+
+    Returns:
+        The new build folder.
+
+    Raises:
+        IndexError_: when the index folder cannot be written.
+    """
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        folder = root / f"b-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        folder.mkdir()
+    except OSError as error:
+        raise IndexError_(f"cannot write the index folder {root}: {error.strerror or error}") from None
+    _write_jsonl(folder / "passages.jsonl", (passage_to_dict(p, s) for p, s in zip(passages, spans)))
+    _write_jsonl(folder / "references.jsonl", (asdict(r) for r in references))
+    np.save(folder / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+    np.save(folder / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+    lexical.save(folder / "bm25")
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
+                                          encoding="utf-8")
+    _fsync_tree(folder)
+    _switch(root, folder.name)
+    _clear_old(root, keep=folder.name)
+    return folder
+
+
+def load_index(root: Path) -> Index:
+    """Load the live build under ``root``.
+
+    Raises:
+        IndexError_: when there is no complete build, or it cannot be read.
+    """
+    import faiss
+
+    from .lexical import Lexical
+    folder = current_folder(root)
+    if folder is None:
+        raise IndexError_(f"no index in {root}; run `bronwijzer build` first")
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        rows = [passage_from_dict(d) for d in _read_jsonl(folder / "passages.jsonl")]
+        refs = tuple(reference_from_dict(d) for d in _read_jsonl(folder / "references.jsonl"))
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+        sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
+        lexical = Lexical.load(folder / "bm25") if rows else None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise IndexError_(f"the index in {folder} is unreadable ({error}); "
+                          "run `bronwijzer build --force`") from None
+    dense = faiss.IndexFlatIP(int(manifest.get("dim") or vectors.shape[1] or 1))
+    if len(vectors):
+        dense.add(vectors)
+    return Index(folder=folder, manifest=manifest, passages=tuple(p for p, _ in rows),
+                 sentence_spans=tuple(s for _, s in rows), vectors=vectors,
+                 sentence_vectors=sentence_vectors, references=refs,
+                 lexical=lexical, dense=dense)
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def _switch(root: Path, name: str) -> None:
+    temp = root / f".CURRENT.{uuid.uuid4().hex[:6]}"
+    with open(temp, "w", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, root / "CURRENT")
+
+
+def _clear_old(root: Path, keep: str) -> None:
+    for path in root.iterdir():
+        if path.name != keep and (path.name.startswith("b-") or path.name.startswith(".CURRENT.")):
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)

@@ -1,0 +1,71 @@
+"""A Dutch-stemmed BM25 over passages (bm25s + PyStemmer), saved as plain files."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS
+    words = {fold(w) for w in (*STOPWORDS_DUTCH, *STOPWORDS_EN_PLUS)}
+    return sorted(words)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+    return Stemmer.Stemmer("dutch")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: ``Comité`` -> ``comite``."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Folded, stop-word-free, Dutch-stemmed tokens of each text."""
+    import bm25s
+    return bm25s.tokenize([fold(t) for t in texts], stopwords=_stopwords(),
+                          stemmer=_stemmer().stemWords, return_ids=False,
+                          show_progress=False)
+
+
+class Lexical:
+    """BM25 scores for a fixed list of passage texts."""
+
+    def __init__(self, model) -> None:
+        self._model = model
+
+    @classmethod
+    def build(cls, texts: list[str]) -> "Lexical":
+        """Index the texts (one per passage, in passage order)."""
+        import bm25s
+        model = bm25s.BM25()
+        tokens = tokenize(texts) if texts else []
+        model.index([t or ["\u2205"] for t in tokens], show_progress=False)
+        return cls(model)
+
+    def save(self, folder: Path) -> None:
+        """Write the index as ``.npy`` and JSON files (no pickle)."""
+        self._model.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> "Lexical":
+        import bm25s
+        return cls(bm25s.BM25.load(str(folder), show_progress=False))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage for the query (0 where no term matches)."""
+        tokens = tokenize([query])[0]
+        vocab = self._model.vocab_dict
+        known = [t for t in tokens if t in vocab]
+        size = int(self._model.scores["num_docs"])
+        if not known:
+            return np.zeros(size, dtype=np.float32)
+        return np.asarray(self._model.get_scores(known), dtype=np.float32)

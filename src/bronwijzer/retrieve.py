@@ -1,0 +1,120 @@
+"""Retrieve: dense (FAISS, cosine) and BM25 rankings, fused into one list of hits."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .index import Index
+from .records import Hit, Passage
+from .settings import Settings
+
+
+class Retriever:
+    """Hybrid search over a loaded index.
+
+    Args:
+        index: the loaded ``Index``.
+        embedder: the ``Embedder`` the index was built with.
+        settings: fusion method and weights, candidate depth.
+    """
+
+    def __init__(self, index: Index, embedder, settings: Settings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+
+    def embed_queries(self, queries: list[str]) -> np.ndarray:
+        """Query vectors, one row per query."""
+        return self.embedder.embed_batch(queries, kind="query")
+
+    def search(self, query: str, k: int | None = None, vector: np.ndarray | None = None,
+               where: Callable[[Passage], bool] | None = None) -> list[Hit]:
+        """The ``k`` best passages for a query.
+
+        Args:
+            query: the question or search text.
+            k: how many hits (default ``settings.k``).
+            vector: the query's vector, when already embedded.
+            where: keep only passages for which this returns True.
+
+        Returns:
+            Hits ranked best first, with fused score and the dense / BM25 parts.
+        """
+        k = k or self.settings.k
+        if not self.index.passages:
+            return []
+        if vector is None:
+            vector = self.embed_queries([query])[0]
+        cosines = self._cosines(vector, where)
+        lexical = self.index.lexical.scores(query) if self.index.lexical else np.zeros(len(cosines))
+        if where is not None:
+            mask = np.array([where(p) for p in self.index.passages])
+            lexical = np.where(mask, lexical, 0.0)
+        fused = fuse(cosines, lexical, self.settings)
+        order = [int(i) for i in np.argsort(-fused, kind="stable") if np.isfinite(fused[i])][:k]
+        return [Hit(passage=self.index.passages[i], score=float(fused[i]), rank=r,
+                    dense=float(cosines[i]), bm25=float(lexical[i]))
+                for r, i in enumerate(order, 1)]
+
+    def _cosines(self, vector: np.ndarray, where) -> np.ndarray:
+        """Cosine of every passage to the query (-inf where filtered out).
+
+        The FAISS ``IndexFlatIP`` gives the candidate ranking; for the article's
+        size every passage is a candidate, so the scores are complete.
+        """
+        n = len(self.index.passages)
+        depth = n if where is not None else min(n, max(self.settings.candidates, 1))
+        scores, ids = self.index.dense.search(vector.reshape(1, -1).astype(np.float32), depth)
+        cosines = np.full(n, -np.inf, dtype=np.float32)
+        valid = ids[0] >= 0
+        cosines[ids[0][valid]] = scores[0][valid]
+        if where is not None:
+            keep = np.array([where(p) for p in self.index.passages])
+            cosines[~keep] = -np.inf
+        return cosines
+
+
+def ranks(scores: np.ndarray, ignore_zero: bool = False) -> np.ndarray:
+    """1-based rank of each score (best = 1); ``inf`` for missing (or zero) scores."""
+    order = np.argsort(-scores, kind="stable")
+    result = np.full(len(scores), np.inf)
+    result[order] = np.arange(1, len(scores) + 1)
+    result[~np.isfinite(scores)] = np.inf
+    if ignore_zero:
+        result[scores <= 0] = np.inf
+    return result
+
+
+def fuse(cosines: np.ndarray, lexical: np.ndarray, settings: Settings) -> np.ndarray:
+    """Fuse dense and BM25 scores (BM25 zeros are ignored).
+
+    ``rrf``: weighted reciprocal-rank fusion. ``convex``: a weighted sum of the
+    scores scaled to [0, 1] over the candidates. ``dense`` / ``bm25``: one alone.
+    Passages missing from both rankings get ``-inf``.
+    """
+    dense_rank = ranks(cosines)
+    bm25_rank = ranks(lexical, ignore_zero=True)
+    if settings.fusion == "dense":
+        return np.where(np.isfinite(dense_rank), cosines, -np.inf)
+    if settings.fusion == "bm25":
+        return np.where(np.isfinite(bm25_rank), lexical, -np.inf)
+    if settings.fusion == "convex":
+        dense_part = _scaled(np.where(np.isfinite(dense_rank), cosines, np.nan))
+        bm25_part = _scaled(np.where(np.isfinite(bm25_rank), lexical, np.nan))
+        total = settings.dense_weight * np.nan_to_num(dense_part) \
+            + settings.bm25_weight * np.nan_to_num(bm25_part)
+    else:
+        total = settings.dense_weight / (settings.rrf_k + dense_rank) \
+            + settings.bm25_weight / (settings.rrf_k + bm25_rank)
+    missing = ~np.isfinite(dense_rank) & ~np.isfinite(bm25_rank)
+    return np.where(missing, -np.inf, total)
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return values
+    low, high = float(finite.min()), float(finite.max())
+    return (values - low) / (high - low) if high > low else np.where(np.isfinite(values), 1.0, values)
