@@ -1,0 +1,82 @@
+"""Fusion, answer composition and abstention (fake embedder, real article)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from bronwijzer.answer import detect_lang, message
+from bronwijzer.build import build_index
+from bronwijzer.engine import Engine, QuestionError
+from bronwijzer.index import load_index
+from bronwijzer.present import answer_to_dict
+from bronwijzer.retrieve import fuse, ranks
+from bronwijzer.settings import Settings, load_settings
+
+
+@pytest.fixture
+def engine(article_home, fake_embedder):
+    settings = load_settings()
+    build_index(settings, fake_embedder)
+    return Engine(settings, fake_embedder, load_index(settings.index))
+
+
+def test_ranks_ignore_bm25_zeros():
+    r = ranks(np.array([0.0, 2.0, 1.0]), ignore_zero=True)
+    assert r[1] == 1 and r[2] == 2 and np.isinf(r[0])
+
+
+def test_rrf_fusion_rewards_agreement_and_ignores_zero_bm25():
+    cosines = np.array([0.9, 0.8, 0.7, 0.1], dtype=np.float32)
+    lexical = np.array([0.0, 3.0, 0.0, 0.0], dtype=np.float32)
+    fused = fuse(cosines, lexical, Settings(fusion="rrf"))
+    assert int(np.argmax(fused)) == 1  # second in dense, first in BM25
+    assert fused[0] > fused[2] > fused[3]
+    assert np.array_equal(np.argsort(-fuse(cosines, lexical, Settings(fusion="dense"))), [0, 1, 2, 3])
+
+
+def test_every_marker_points_to_an_existing_source(engine):
+    for question in ["Hoe kan de ruimte op bedrijventerreinen beter benut worden?",
+                     "Welke aanbevelingen doet het artikel voor het mkb?",
+                     "What about woondeals and werkruimte?"]:
+        engine.settings = Settings(home=engine.settings.home, abstain_below=0.0)
+        answer = engine.ask(question)
+        numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+        assert numbers and numbers == {s.number for s in answer.sources}
+        for source in answer.sources:
+            assert source.quote in answer.text
+            assert source.hit.passage.text[source.quote_start:source.quote_end].strip() == source.quote
+        data = answer_to_dict(answer, engine.index.references)
+        assert {"answer", "abstained", "confidence", "sources", "citations", "passages"} <= set(data)
+        assert 0.0 <= data["confidence"] <= 1.0
+
+
+def test_abstention_message_follows_the_question_language(engine):
+    engine.settings = Settings(home=engine.settings.home, abstain_below=1.01)
+    nl = engine.ask("Hoeveel woningen moeten er volgens het artikel worden gebouwd?")
+    en = engine.ask("What is the capital of France?")
+    assert nl.abstained and nl.text == message("abstain", "nl") == "Het artikel geeft hier geen antwoord op."
+    assert en.abstained and en.text == "The text does not answer this."
+    assert nl.hits and not nl.sources  # related passages are still listed
+
+
+def test_language_detection():
+    assert detect_lang("Welke aanbevelingen doet het artikel voor het mkb?") == "nl"
+    assert detect_lang("What does the text propose for bedrijventerreinen?") == "en"
+    assert detect_lang("How large is the budget for the WBSO-regeling in 2026?") == "en"
+
+
+def test_citation_question_cites_the_footnote(engine):
+    answer = engine.ask("Naar welke publicatie verwijst voetnoot 12?")
+    assert answer.kind == "cite-footnote" and not answer.abstained
+    assert 12 in {c.footnote for c in answer.citations}
+    assert "Koelemaij" in answer.text and "[1]" in answer.text
+    assert answer.hits[0].passage.footnotes and 12 in answer.hits[0].passage.footnotes
+
+
+def test_bad_questions_raise_clear_errors(engine):
+    for bad in ["", "   ", "?!?", "x" * 100_000]:
+        with pytest.raises(QuestionError):
+            engine.ask(bad)
