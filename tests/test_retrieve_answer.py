@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from bronwijzer.answer import detect_lang, message
+from bronwijzer.answer import detect_lang, footnote_superscripts, message
 from bronwijzer.build import build_index
 from bronwijzer.engine import Engine, QuestionError
 from bronwijzer.index import load_index
@@ -46,7 +46,7 @@ def test_every_marker_points_to_an_existing_source(engine):
         numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
         assert numbers and numbers == {s.number for s in answer.sources}
         for source in answer.sources:
-            assert source.quote in answer.text
+            assert footnote_superscripts(source.quote) in answer.text
             assert source.hit.passage.text[source.quote_start:source.quote_end].strip() == source.quote
         data = answer_to_dict(answer, engine.index.references)
         assert {"answer", "abstained", "confidence", "sources", "citations", "passages"} <= set(data)

@@ -32,12 +32,15 @@ _NL = set("de het een en van is op te dat die in voor met zijn wat welke hoe waa
           "wanneer er niet ook aan om naar volgens artikel wordt worden moet kan bij".split())
 _EN = set("the a an and of is on to that in for with are what which how why who where when "
           "does do did there not also about according article text be should can by".split())
+# Words that frame a question about the text rather than name its subject.
+FRAME_TERMS = set(tokenize(["artikel article tekst text auteur auteurs author authors volgens "
+                            "according zegt say says noemt mention mentions mentioned"])[0])
 # Scoring weights of a sentence: cosine + words shared with the question + passage rank.
 LEXICAL_WEIGHT = 0.10
 RANK_WEIGHT = 0.02
 SENTENCE_MARGIN = 0.03
 # Confidence: a logistic curve over the best sentence's score.
-CONFIDENCE_CENTER = 0.84
+CONFIDENCE_CENTER = 0.80
 CONFIDENCE_SCALE = 0.015
 
 
@@ -75,11 +78,36 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
     if not scored or confidence < settings.abstain_below:
         return Answer(question=question, lang=lang, text=message("abstain", lang),
                       abstained=True, confidence=confidence, hits=tuple(hits))
-    best = scored[0][0]
-    chosen = [s for s in scored if s[0] >= best - SENTENCE_MARGIN][:settings.max_sentences]
-    chosen.sort(key=lambda s: (s[1].rank, s[2]))
-    chosen.sort(key=lambda s: (s[1].passage.doc, s[1].passage.start + s[2]))
+    chosen = choose_sentences(scored, index, settings.max_sentences)
     return _assemble(question, lang, confidence, chosen, hits, index.references)
+
+
+def choose_sentences(scored, index: Index, limit: int):
+    """The best sentence, the sentence that follows it (answers often continue
+    there), and further sentences scoring within ``SENTENCE_MARGIN`` of the best;
+    at most ``limit``, in reading order."""
+    best = scored[0]
+    chosen = [best]
+    follow = _next_sentence(best, index)
+    if follow is not None and limit > 1:
+        chosen.append(follow)
+    for candidate in scored[1:]:
+        if len(chosen) >= limit or candidate[0] < best[0] - SENTENCE_MARGIN:
+            break
+        if all((candidate[1].passage.id, candidate[2]) != (c[1].passage.id, c[2]) for c in chosen):
+            chosen.append(candidate)
+    return sorted(chosen, key=lambda s: (s[1].passage.doc, s[1].passage.start + s[2]))
+
+
+def _next_sentence(sentence, index: Index):
+    """The sentence after ``sentence`` in its passage, scored like it, or None."""
+    score, hit, start, _ = sentence
+    row = next(i for i, p in enumerate(index.passages) if p.id == hit.passage.id)
+    spans = index.sentence_spans[row]
+    position = next(i for i, span in enumerate(spans) if span[0] == start)
+    if position + 1 >= len(spans):
+        return None
+    return (score, hit, *spans[position + 1])
 
 
 def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: Index):
@@ -88,7 +116,7 @@ def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: I
         return []
     by_id = {p.id: i for i, p in enumerate(index.passages)}
     offsets = index.sentence_offsets
-    q_terms = set(tokenize([question])[0])
+    q_terms = set(tokenize([question])[0]) - FRAME_TERMS
     scored = []
     for hit in hits:
         row = by_id[hit.passage.id]
@@ -126,11 +154,21 @@ def _assemble(question, lang, confidence, chosen, hits, references) -> Answer:
                                   quote=hit.passage.text[start:end].strip(),
                                   quote_start=start, quote_end=end,
                                   references=refs_of(hit.passage, references)))
-        parts.append(f"{hit.passage.text[start:end].strip()} [{numbers[pid]}]")
+        parts.append(f"{footnote_superscripts(hit.passage.text[start:end].strip())} "
+                     f"[{numbers[pid]}]")
     citations = citations_of(sources)
     return Answer(question=question, lang=lang, text=" ".join(parts), abstained=False,
                   confidence=confidence, sources=tuple(sources), citations=citations,
                   hits=tuple(hits))
+
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def footnote_superscripts(text: str) -> str:
+    """Footnote markers as superscripts (``[12]`` -> ``⁽¹²⁾``), so that in an answer
+    ``[k]`` always means source k."""
+    return re.sub(r"\s?\[(\d{1,3})\]", lambda m: f"⁽{m.group(1).translate(_SUPERSCRIPT)}⁾", text)
 
 
 def refs_of(passage, references: tuple[Reference, ...]) -> tuple[Reference, ...]:

@@ -7,19 +7,19 @@ about the citations themselves into an ``Answer`` of the usual form.
 
 from __future__ import annotations
 
-from .answer import citations_of, message, refs_of
+from .answer import citations_of, footnote_superscripts, refs_of
 from .cite import CiteError, citing_sentences, detect_citation_question, find_references, \
     footnote_refs
 from .present import label, reference_dict
 from .records import Answer, Hit, Source
 
 FRAMES = {
-    "footnote": {"nl": "Voetnoot {n} verwijst naar {refs}",
-                 "en": "Footnote {n} refers to {refs}"},
-    "source": {"nl": "{ref} wordt aangehaald in voetnoot {notes}.",
-               "en": "{ref} is cited in footnote {notes}."},
-    "claim": {"nl": "Deze bewering wordt onderbouwd met voetnoot {notes}: {refs}",
-              "en": "This claim is backed by footnote {notes}: {refs}"},
+    "footnote": {"nl": "Voetnoot {n} verwijst naar: {refs}",
+                 "en": "Footnote {n} refers to: {refs}"},
+    "source": {"nl": "Voetnoot {notes} verwijst naar: {ref}",
+               "en": "Footnote {notes} refers to: {ref}"},
+    "claim": {"nl": "De bewering wordt onderbouwd met voetnoot {notes}: {refs}",
+              "en": "The claim is backed by footnote {notes}: {refs}"},
     "at": {"nl": "Dit staat bij:", "en": "It is cited at:"},
 }
 
@@ -77,47 +77,49 @@ def cite_source(engine, text: str) -> dict:
 def cite_claim(engine, text: str, k: int = 5) -> dict:
     """The footnoted sentences of the article that make a claim, best first.
 
+    Every sentence that carries a footnote marker is scored by the cosine of its
+    own vector to the claim, plus a small share of its passage's hybrid score.
+
     Raises:
-        CiteError: when the article has no footnoted passages.
+        CiteError: when the article has no footnoted sentences.
     """
-    hits = engine.retriever.search(text, k, where=lambda p: bool(p.footnotes) and not p.source_of)
-    if not hits:
-        raise CiteError("the corpus has no footnoted passages")
     vector = engine.retriever.embed_queries([text])[0]
+    candidates = marked_sentences(engine.index)
+    if not candidates:
+        raise CiteError("the corpus has no footnoted sentences")
+    passage_scores = {h.passage.id: h.score for h in engine.retriever.search(
+        text, len(engine.index.passages), vector=vector, where=lambda p: bool(p.footnotes))}
+    top = max(passage_scores.values(), default=1.0) or 1.0
+    scored = sorted(((float(engine.index.sentence_vectors[row] @ vector)
+                      + CLAIM_PASSAGE_WEIGHT * passage_scores.get(p.id, 0.0) / top, p, s, e, notes)
+                     for row, p, s, e, notes in candidates), key=lambda c: -c[0])
     matches = []
-    for hit in hits:
-        sentence, notes = _best_marked_sentence(engine, hit, vector)
+    for score, passage, start, end, notes in scored[:k]:
         refs = [r for r in engine.index.references if r.footnote in notes]
-        matches.append({"sentence": sentence, "doc": hit.passage.doc,
-                        "location": hit.passage.location, "footnotes": notes,
-                        "score": round(hit.score, 6), "passage": hit.passage.text,
+        matches.append({"sentence": passage.text[start:end], "doc": passage.doc,
+                        "location": passage.location, "footnotes": notes,
+                        "score": round(score, 6), "passage": passage.text,
                         "references": [{**reference_dict(r), "source_passages":
                                         _source_passages(engine, r, text)} for r in refs]})
     return {"kind": "claim", "claim": text, "matches": matches}
 
 
-def _best_marked_sentence(engine, hit: Hit, vector) -> tuple[str, list[int]]:
-    """The sentence of a hit closest to the query among those up to a footnote marker."""
+CLAIM_PASSAGE_WEIGHT = 0.05
+
+
+def marked_sentences(index) -> list[tuple[int, object, int, int, list[int]]]:
+    """Every article sentence with a footnote marker: (vector row, passage, start, end, notes)."""
     from .chunk import footnotes_in
-    index = engine.index
-    row = next(i for i, p in enumerate(index.passages) if p.id == hit.passage.id)
-    spans = index.sentence_spans[row]
-    first = index.sentence_offsets[row]
-    cosines = index.sentence_vectors[first:first + len(spans)] @ vector
-    best, best_notes, best_score = "", [], -2.0
-    for (start, end), cosine in zip(spans, cosines):
-        sentence = hit.passage.text[start:end]
-        notes = list(footnotes_in(sentence)) or _next_notes(hit.passage.text, end)
-        if notes and cosine > best_score:
-            best, best_notes, best_score = sentence, notes, float(cosine)
-    return best, best_notes
-
-
-def _next_notes(text: str, end: int) -> list[int]:
-    """Footnotes of the next marker after a sentence (a claim often spans sentences)."""
-    from .chunk import MARKER
-    match = MARKER.search(text, end)
-    return [int(match.group(1))] if match and match.start() - end < 400 else []
+    result = []
+    offsets = index.sentence_offsets
+    for number, (passage, spans) in enumerate(zip(index.passages, index.sentence_spans)):
+        if passage.source_of or not passage.footnotes:
+            continue
+        for i, (start, end) in enumerate(spans):
+            notes = list(footnotes_in(passage.text[start:end]))
+            if notes:
+                result.append((int(offsets[number]) + i, passage, start, end, notes))
+    return result
 
 
 def answer_citation_question(engine, question: str, vector, hits: list[Hit],
@@ -176,7 +178,7 @@ def _cited_answer(engine, question, lang, notes, head, hits, kind) -> Answer:
                                       max(start, 0) + len(c.sentence),
                                       refs_of(passage, engine.index.references)))
             number = next(s.number for s in sources if s.hit.passage.id == passage.id)
-            quotes.append(f"«{c.sentence}» [{number}]")
+            quotes.append(f"«{footnote_superscripts(c.sentence)}» [{number}]")
     ranked = top + [h for h in hits if h.passage.id not in {t.passage.id for t in top}]
     ranked = [Hit(h.passage, h.score, r, h.dense, h.bm25) for r, h in enumerate(ranked, 1)]
     text = " ".join([head, FRAMES["at"][lang], *quotes]) if quotes else head
