@@ -13,7 +13,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bronwijzer.answer import confidence_of, score_sentences
 from bronwijzer.engine import Engine
 from bronwijzer.evaluate import read_jsonl, score_question, summarise
 from bronwijzer.present import answer_to_dict
@@ -50,21 +49,21 @@ def retrieval_table(engine: Engine, questions: list[dict]) -> None:
 
 
 def abstention_table(engine: Engine, questions: list[dict]) -> None:
-    vectors = engine.retriever.embed_queries([q["question"] for q in questions])
-    best = []
-    for q, v in zip(questions, vectors):
-        hits = engine.retriever.search(q["question"], engine.settings.k, vector=v)
-        scored = score_sentences(q["question"], v, hits, engine.index)
-        best.append((scored[0][0] if scored else 0.0, bool(q.get("answerable", True)), q["id"]))
-    print("\nbest sentence score per question (answerable=A, unanswerable=U):")
-    for score, answerable, qid in sorted(best):
-        print(f"  {score:.4f} {'A' if answerable else 'U'} {qid}")
+    base = engine.settings
+    engine.settings = replace(base, abstain_below=0.0)
+    answers = engine.ask_many([q["question"] for q in questions])
+    engine.settings = base
+    rows = sorted((a.confidence, bool(q.get("answerable", True)), q["id"], a.kind)
+                  for q, a in zip(questions, answers))
+    print("\nconfidence per question (A answerable, U unanswerable):")
+    for confidence, answerable, qid, kind in rows:
+        print(f"  {confidence:.3f} {'A' if answerable else 'U'} {qid} {kind}")
+    n_a = sum(a for _, a, _, _ in rows) or 1
+    n_u = sum(not a for _, a, _, _ in rows) or 1
     print(f"\n{'threshold':>10}{'answered':>10}{'declined':>10}")
-    n_a = sum(a for _, a, _ in best) or 1
-    n_u = sum(not a for _, a, _ in best) or 1
     for t in [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]:
-        answered = sum(a and confidence_of(s) >= t for s, a, _ in best) / n_a
-        declined = sum((not a) and confidence_of(s) < t for s, a, _ in best) / n_u
+        answered = sum(a and c >= t for c, a, _, _ in rows) / n_a
+        declined = sum((not a) and c < t for c, a, _, _ in rows) / n_u
         print(f"{t:>10.2f}{answered:>10.3f}{declined:>10.3f}")
 
 

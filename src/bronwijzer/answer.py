@@ -10,11 +10,11 @@ declines and lists the closest passages as related.
 
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
 
+from .confidence import assess, corpus_vocabulary
 from .index import Index
 from .lexical import tokenize
 from .records import Answer, Citation, Hit, Reference, Source
@@ -39,9 +39,6 @@ FRAME_TERMS = set(tokenize(["artikel article tekst text auteur auteurs author au
 LEXICAL_WEIGHT = 0.10
 RANK_WEIGHT = 0.02
 SENTENCE_MARGIN = 0.03
-# Confidence: a logistic curve over the best sentence's score.
-CONFIDENCE_CENTER = 0.80
-CONFIDENCE_SCALE = 0.015
 
 
 def detect_lang(text: str) -> str:
@@ -74,11 +71,12 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
     """
     lang = lang or detect_lang(question)
     scored = score_sentences(question, vector, hits, index)
-    confidence = confidence_of(scored[0][0] if scored else 0.0)
-    if not scored or confidence < settings.abstain_below:
+    chosen = choose_sentences(scored, index, settings.max_sentences) if scored else []
+    confidence = assess(question, scored[0][0], [h.passage.text[s:e] for _, h, s, e in chosen],
+                        vocabulary(index)) if scored else 0.0
+    if confidence < settings.abstain_below:
         return Answer(question=question, lang=lang, text=message("abstain", lang),
                       abstained=True, confidence=confidence, hits=tuple(hits))
-    chosen = choose_sentences(scored, index, settings.max_sentences)
     return _assemble(question, lang, confidence, chosen, hits, index.references)
 
 
@@ -137,9 +135,17 @@ def _shared(q_terms: set[str], sentence: str) -> float:
     return len(q_terms & set(tokenize([sentence])[0])) / len(q_terms)
 
 
-def confidence_of(score: float) -> float:
-    """Map the best sentence's score to a confidence in [0, 1]."""
-    return 1.0 / (1.0 + math.exp(-(score - CONFIDENCE_CENTER) / CONFIDENCE_SCALE))
+def vocabulary(index: Index) -> frozenset[str]:
+    """The corpus's folded words (computed once per loaded index)."""
+    key = (str(index.folder), len(index.passages))
+    if key not in _VOCABULARIES:
+        _VOCABULARIES.clear()
+        _VOCABULARIES[key] = corpus_vocabulary(
+            [p.text for p in index.passages] + [r.raw for r in index.references])
+    return _VOCABULARIES[key]
+
+
+_VOCABULARIES: dict = {}
 
 
 def _assemble(question, lang, confidence, chosen, hits, references) -> Answer:
