@@ -34,12 +34,14 @@ def chunk_settings(settings: Settings) -> dict:
     return {"max_chars": settings.chunk_max_chars, "min_chars": settings.chunk_min_chars}
 
 
-def stale_reason(settings: Settings, model: str) -> str | None:
+def stale_reason(settings: Settings, model: str, fingerprint: str | None = None) -> str | None:
     """Why the index must be rebuilt, or None when it is up to date.
 
     Args:
         settings: the settings (corpus and index folders, chunking).
         model: the configured model name.
+        fingerprint: the model's fingerprint, when known (other weights under the same
+            name make the index stale too).
 
     Returns:
         A short reason ("no index", "corpus changed: ...", ...) or None.
@@ -51,6 +53,9 @@ def stale_reason(settings: Settings, model: str) -> str | None:
         return f"index format {manifest.get('version')} is older than {INDEX_VERSION}"
     if manifest.get("model") != model:
         return f"index was built with model {manifest.get('model')!r}, not {model!r}"
+    if fingerprint is not None and manifest.get("fingerprint") != fingerprint:
+        return (f"index was built with another version of model {model!r} "
+                f"(fingerprint {manifest.get('fingerprint')}, not {fingerprint})")
     if manifest.get("chunk") != chunk_settings(settings):
         return "chunk settings changed"
     old, new = manifest.get("files", {}), file_hashes(settings.corpus)
@@ -70,7 +75,7 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
         A ``BuildReport``.
     """
     began = time.perf_counter()
-    if not force and stale_reason(settings, embedder.name) is None:
+    if not force and stale_reason(settings, embedder.name, embedder.fingerprint) is None:
         manifest = read_manifest(settings.index) or {}
         return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0), 0, 0,
                            tuple(Problem(**p) for p in manifest.get("problems", [])),

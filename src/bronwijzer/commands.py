@@ -13,7 +13,7 @@ from .model import ModelError
 from .settings import Settings
 
 USER_ERRORS = (IndexError_, QuestionError, ModelError, ModelMismatchError, CiteError,
-               ValueError, FileNotFoundError, PermissionError)
+               ValueError, OSError)
 
 
 def cmd_build(args, settings: Settings) -> int:

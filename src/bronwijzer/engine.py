@@ -8,6 +8,7 @@ Used by the CLI, the batch runner and the UI alike::
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
@@ -57,7 +58,7 @@ class Engine:
         from .embed import check_compatible, load_embedder
         from .index import IndexError_
         embedder = embedder or load_embedder(settings)
-        reason = stale_reason(settings, embedder.name)
+        reason = stale_reason(settings, embedder.name, embedder.fingerprint)
         if reason and build:
             build_index(settings, embedder)
         elif reason and reason != "no index" and "corpus changed" not in reason:
@@ -80,7 +81,8 @@ class Engine:
         """The question, stripped; ``QuestionError`` when it cannot be asked."""
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("the question is empty")
-        text = " ".join(question.split())
+        # lone surrogates (undecodable bytes from the command line) break the tokenizer
+        text = re.sub("[\ud800-\udfff]", "\ufffd", " ".join(question.split()))
         if len(text) > self.settings.max_question_chars:
             raise QuestionError(f"the question is {len(text)} characters; "
                                 f"the limit is {self.settings.max_question_chars}")

@@ -114,15 +114,20 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
         folder.mkdir()
     except OSError as error:
         raise IndexError_(f"cannot write the index folder {root}: {error.strerror or error}") from None
-    _write_jsonl(folder / "passages.jsonl", (passage_to_dict(p, s) for p, s in zip(passages, spans)))
-    _write_jsonl(folder / "references.jsonl", (asdict(r) for r in references))
-    np.save(folder / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
-    np.save(folder / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
-    lexical.save(folder / "bm25")
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
-                                          encoding="utf-8")
-    _fsync_tree(folder)
-    _switch(root, folder.name)
+    try:  # a failure here (disk full, ...) leaves the live build as it was
+        _write_jsonl(folder / "passages.jsonl",
+                     (passage_to_dict(p, s) for p, s in zip(passages, spans)))
+        _write_jsonl(folder / "references.jsonl", (asdict(r) for r in references))
+        np.save(folder / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+        np.save(folder / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+        lexical.save(folder / "bm25")
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
+                                              encoding="utf-8")
+        _fsync_tree(folder)
+        _switch(root, folder.name)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     _clear_old(root, keep=folder.name)
     return folder
 

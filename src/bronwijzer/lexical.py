@@ -48,7 +48,8 @@ class Lexical:
         import bm25s
         model = bm25s.BM25()
         tokens = tokenize(texts) if texts else []
-        model.index([t or ["\u2205"] for t in tokens], show_progress=False)
+        # an empty corpus still gets a (one-placeholder) index: bm25s cannot index nothing
+        model.index([t or ["\u2205"] for t in tokens] or [["\u2205"]], show_progress=False)
         return cls(model)
 
     def save(self, folder: Path) -> None:
