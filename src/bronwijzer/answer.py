@@ -100,7 +100,7 @@ def choose_sentences(scored, index: Index, limit: int):
 def _next_sentence(sentence, index: Index):
     """The sentence after ``sentence`` in its passage, scored like it, or None."""
     score, hit, start, _ = sentence
-    row = next(i for i, p in enumerate(index.passages) if p.id == hit.passage.id)
+    row = index.rows[hit.passage.id]
     spans = index.sentence_spans[row]
     position = next(i for i, span in enumerate(spans) if span[0] == start)
     if position + 1 >= len(spans):
@@ -112,12 +112,11 @@ def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: I
     """Every sentence of the hits as ``(score, hit, start, end)``, best first."""
     if not hits:
         return []
-    by_id = {p.id: i for i, p in enumerate(index.passages)}
     offsets = index.sentence_offsets
     q_terms = set(tokenize([question])[0]) - FRAME_TERMS
     scored = []
     for hit in hits:
-        row = by_id[hit.passage.id]
+        row = index.rows[hit.passage.id]
         spans = index.sentence_spans[row]
         vectors = index.sentence_vectors[offsets[row]:offsets[row] + len(spans)]
         cosines = vectors @ vector

@@ -22,6 +22,7 @@ import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ class IndexError_(Exception):
     """The index is missing, stale, unreadable or not writable (message says which)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Index:
     """A loaded index: passages, their vectors, sentence vectors, BM25, manifest."""
 
@@ -49,11 +50,16 @@ class Index:
     lexical: object
     dense: object
 
-    @property
+    @cached_property
     def sentence_offsets(self) -> np.ndarray:
         """Row of each passage's first sentence in ``sentence_vectors``."""
         counts = [len(s) for s in self.sentence_spans]
         return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+    @cached_property
+    def rows(self) -> dict[str, int]:
+        """The row of each passage id."""
+        return {p.id: i for i, p in enumerate(self.passages)}
 
 
 def current_folder(root: Path) -> Path | None:
