@@ -17,8 +17,13 @@ USER_ERRORS = (IndexError_, QuestionError, ModelError, ModelMismatchError, CiteE
 
 
 def cmd_build(args, settings: Settings) -> int:
-    from .build import build_index
-    from .embed import load_embedder
+    from .build import build_index, read_manifest, stale_reason
+    from .embed import load_embedder, resolve_model
+    _, fingerprint = resolve_model(settings.model, settings.cache)
+    if not args.force and stale_reason(settings, settings.model, fingerprint) is None:
+        manifest = read_manifest(settings.index) or {}
+        print(f"index is up to date ({manifest.get('passages', 0)} passages)")
+        return 0
     report = build_index(settings, load_embedder(settings), force=args.force)
     for problem in report.problems:
         state = "indexed with a warning" if problem.indexed else "skipped"
