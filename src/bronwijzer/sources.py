@@ -2,285 +2,30 @@
 
 ``read_pdf``/``read_html`` turn a file into a ``Document`` whose blocks are paragraphs
 (with physical page and printed page label for PDFs); ``link_source`` tells which
-footnote reference a document *is*.
+footnote reference a document *is*. The PDF reader lives in :mod:`bronwijzer.pdf`,
+the shared pieces (``IngestError``, blocks) in :mod:`bronwijzer.source_file`; both
+are re-exported here.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
-import math
 import re
 import unicodedata
-from collections import Counter
-from functools import reduce
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
-from pypdf import PdfReader
-
-from .records import Block, Document, Reference
+from .pdf import read_pdf  # noqa: F401 - re-exported
+from .records import Document, Reference
+from .source_file import IngestError  # noqa: F401 - re-exported
+from .source_file import _assemble, _fail, _first_line, _read_bytes
 
 log = logging.getLogger(__name__)
 
-NO_TEXT = "no extractable text (scanned/image-only PDF?)"
-_MAX_PARA = 1500  # start a new paragraph at a sentence end after this many characters
-_BAND = 3  # lines at the top/bottom of a page searched for running heads/feet
-_ACRONYMS = {"mkb", "zzp", "ict", "ai", "ov", "ggd", "btw", "eu", "ez", "vro", "bbp", "wrr", "rli",
-             "ser", "cpb", "pbl", "nts", "cao", "ptt", "nv", "bv", "tv", "wifi", "it"}
-_SENTENCE_END = re.compile(r"[.!?:][\"'’”)\]]*$")
 _STOP = set("de het een van en in op voor met te aan om over naar door bij of the and a an to for "
             "on is wat hoe die dat uit als zijn we wij je".split())
-
-
-class IngestError(Exception):
-    """A file that cannot be read, with the reason (the message names the file).
-
-    ``reason`` holds the bare reason, e.g. ``"encrypted"`` or ``"empty file"``.
-    """
-
-    def __init__(self, message: str, reason: str | None = None):
-        super().__init__(message)
-        self.reason = reason or message
-
-
-def _fail(name: str, reason: str) -> IngestError:
-    return IngestError(f"{name}: {reason}", reason)
-
-
-# --------------------------------------------------------------------------- PDF
-
-def read_pdf(path: Path, name: str) -> Document:
-    """Read a PDF into paragraphs with page numbers and printed page labels.
-
-    Args:
-        path: the PDF file.
-        name: the document name, i.e. the path relative to the corpus folder (posix).
-
-    Returns:
-        A ``Document`` whose blocks are the paragraphs of the clean text, running
-        headers/footers removed and line-break hyphens joined.
-
-    Raises:
-        IngestError: empty, corrupt, encrypted or image-only PDFs.
-    """
-    data = _read_bytes(path, name)
-    reader, pages = _open_pdf(data, name)
-    pages = _strip_running([_page_lines(page) for page in pages])
-    labels = _page_labels(reader, len(pages))
-    lengths = sorted(len(line) for page in pages for line in page if line)
-    width = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0    # a full line
-    vocab = {w.lower() for page in pages for ln in page for w in re.findall(r"\w+(?:-\w+)*", ln)}
-    paras = [(text, number, labels[number - 1])
-             for number, page in enumerate(pages, 1) for text in _paragraphs(page, width, vocab)]
-    if not paras:
-        raise _fail(name, NO_TEXT)
-    text, blocks = _assemble(_mend_page_breaks(paras, vocab))
-    title = _pdf_title(reader) or _first_line(blocks[0].text)
-    return Document(name=name, title=title, text=text, blocks=blocks,
-                     sha256=hashlib.sha256(data).hexdigest())
-
-
-def _read_bytes(path: Path, name: str) -> bytes:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise _fail(name, f"cannot read file: {exc}") from exc
-    if not data:
-        raise _fail(name, "empty file")
-    return data
-
-
-def _open_pdf(data: bytes, name: str) -> tuple[PdfReader, list]:
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                opened = reader.decrypt("")
-            except Exception:  # unsupported algorithm or crypto library missing
-                opened = 0
-            if not opened:
-                raise _fail(name, "encrypted")
-        pages = list(reader.pages)
-    except IngestError:
-        raise
-    except Exception as exc:  # pypdf raises many kinds on broken files
-        raise _fail(name, f"corrupt or unreadable PDF: {exc}") from exc
-    if not pages:
-        raise _fail(name, "empty file")
-    return reader, pages
-
-
-def _page_lines(page) -> list[str]:
-    """The page's lines in reading order, "" for vertical gaps.
-
-    Layout mode orders lines by position and renders vertical distance as blank lines
-    (a quarter font height each, so a paragraph gap shows as extra blank lines); pages
-    that look multi-column (wide inner gaps on many lines) fall back to stream order.
-    """
-    try:
-        raw = page.extract_text(extraction_mode="layout", layout_mode_font_height_weight=0.25)
-        wide = [ln for ln in raw.splitlines() if re.search(r"\S {4,}\S", ln.strip())]
-        if len(wide) >= 5 and len(wide) >= 0.3 * len([ln for ln in raw.splitlines() if ln.strip()]):
-            raw = page.extract_text()
-    except Exception:
-        try:
-            raw = page.extract_text()
-        except Exception:
-            return []
-    raw = raw.replace("\u00a0", " ").replace("\ufb01", "fi").replace("\ufb02", "fl")
-    return [re.sub(r"[ \t]+", " ", ln).strip() for ln in raw.splitlines()]
-
-
-def _key(line: str) -> str:
-    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.lower())).strip()
-
-
-def _band(lines: list[str]) -> list[int]:
-    idx = [i for i, ln in enumerate(lines) if ln]
-    return sorted(set(idx[:_BAND] + idx[-_BAND:]))
-
-
-def _edge_number(line: str) -> int | None:
-    """The number a line ends with ("Pagina 12", "Hoofdstuk 2 Inleiding 13", "- 7 -")."""
-    m = re.search(r"(?<![\d.,])(\d{1,3})\W{0,3}$", line)
-    return int(m.group(1)) if m else None
-
-
-def _strip_running(pages: list[list[str]]) -> list[list[str]]:
-    """Drop running heads/feet: lines at the top/bottom of pages that recur on many pages
-    (digits masked), or that carry the printed page number (physical page + a common offset).
-    """
-    n = len(pages)
-    if n < 2:
-        return pages
-    need = n if n <= 3 else max(3, math.ceil(0.4 * n))
-    counts = Counter(k for lines in pages for k in {_key(lines[i]) for i in _band(lines)})
-    offsets = Counter(x - number for number, lines in enumerate(pages, 1)
-                      for x in {_edge_number(lines[i]) for i in _band(lines)} - {None})
-    offset, hits = offsets.most_common(1)[0] if offsets else (None, 0)
-    out = []
-    for number, lines in enumerate(pages, 1):
-        drop = {i for i in _band(lines) if counts[_key(lines[i])] >= need
-                or (hits >= need and _edge_number(lines[i]) == number + offset)}
-        out.append([ln for i, ln in enumerate(lines) if i not in drop])
-    return out
-
-
-def _page_labels(reader: PdfReader, n: int) -> list[str | None]:
-    try:
-        if "/PageLabels" in reader.trailer["/Root"]:
-            labels = list(reader.page_labels)
-            if len(labels) == n:
-                return labels
-    except Exception:
-        log.debug("unreadable /PageLabels", exc_info=True)
-    return [None] * n
-
-
-def _paragraphs(lines: list[str], width: int, vocab: set[str]) -> list[str]:
-    """Group a page's lines into paragraphs and join each into one string.
-
-    A paragraph ends at a vertical gap wider than the usual line gap, after a short
-    line that ends a sentence, after a very short line (heading) followed by a
-    capital, before a bullet, or at a sentence end once it is long.
-    """
-    gaps, blank = [], 0
-    for ln in lines:
-        if ln:
-            gaps.append(blank)
-            blank = 0
-        else:
-            blank += 1
-    usual = Counter(gaps[1:]).most_common(1)[0][0] if len(gaps) > 1 else 0
-    groups: list[list[str]] = [[]]
-    blank = 0
-    for ln in lines:
-        if not ln:
-            blank += 1
-            continue
-        if groups[-1] and (blank >= usual + 2 or _breaks(groups[-1], ln, width)):
-            groups.append([])
-        groups[-1].append(ln)
-        blank = 0
-    return [reduce(lambda a, b: _join(a, b, vocab), g) for g in groups if g]
-
-
-def _breaks(current: list[str], line: str, width: int) -> bool:
-    prev = current[-1]
-    ends = bool(_SENTENCE_END.search(prev))
-    if re.match(r"[•▪●■◦*–-]\s|\d+[.)]\s", line):
-        return True
-    if ends and (len(prev) < 0.7 * width or sum(map(len, current)) > _MAX_PARA):
-        return True
-    heading = len(prev) < 0.5 * width and not prev.endswith((",", ";", "-", "–"))
-    return heading and line[:1].isupper()
-
-
-def _join(left: str, right: str, vocab: set[str]) -> str:
-    """Join two lines, undoing line-break hyphenation but keeping real hyphens."""
-    if left.endswith("\u00ad"):
-        return left[:-1] + right
-    m = re.search(r"(\w+)-$", left)
-    if not m:
-        return f"{left} {right}"
-    if re.match(r"(en|of|tot)\b", right):          # "bedrijfs- en woonruimte"
-        return f"{left} {right}"
-    if not right[:1].islower():                     # "Noord-Holland", "COVID-19"
-        return left + right
-    word = re.match(r"\w+", right)
-    if _real_hyphen(m.group(1), word.group(0) if word else "", vocab):
-        return left + right
-    return left[:-1] + right
-
-
-def _real_hyphen(head: str, tail: str, vocab: set[str]) -> bool:
-    if f"{head}-{tail}".lower() in vocab:
-        return True
-    if f"{head}{tail}".lower() in vocab:
-        return False
-    if len(head) == 1 or any(c.isdigit() for c in head) or sum(c.isupper() for c in head) >= 2:
-        return True                                 # "e-mail", "CO2-heffing", "MKB-bedrijf"
-    same_vowel = bool(tail) and head[-1].lower() == tail[0].lower() and tail[0].lower() in "aeou"
-    return head.lower() in _ACRONYMS or same_vowel  # "mkb-ondersteuning", "zee-egel"
-
-
-def _mend_page_breaks(paras: list[tuple], vocab: set[str]) -> list[tuple]:
-    """Move the tail of a word hyphenated across a page break back to the earlier page."""
-    out = list(paras)
-    for i in range(1, len(out)):
-        (left, page, label), (right, next_page, next_label) = out[i - 1], out[i]
-        word, _, rest = right.partition(" ")
-        if page != next_page and re.search(r"\w-$", left) and word[:1].islower():
-            joined = _join(left, word, vocab)
-            if joined != f"{left} {word}":
-                out[i - 1], out[i] = (joined, page, label), (rest, next_page, next_label)
-    return [p for p in out if p[0]]
-
-
-def _assemble(paras: list[tuple[str, int | None, str | None]]) -> tuple[str, tuple[Block, ...]]:
-    blocks, pos = [], 0
-    for number, (text, page, label) in enumerate(paras, 1):
-        blocks.append(Block(text=text, start=pos, end=pos + len(text), number=number,
-                            page=page, page_label=label))
-        pos += len(text) + 2
-    return "\n\n".join(p[0] for p in paras), tuple(blocks)
-
-
-def _pdf_title(reader: PdfReader) -> str | None:
-    try:
-        title = str((reader.metadata or {}).get("/Title") or "").strip()
-    except Exception:
-        return None
-    junk = re.compile(r"^(untitled|microsoft \w+ - |document\d*$)|\.(docx?|pdf|indd|pptx?)$", re.I)
-    return title if len(title) >= 3 and not junk.search(title) else None
-
-
-def _first_line(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= 200 else line[:200].rsplit(" ", 1)[0] + "…"
 
 
 # --------------------------------------------------------------------------- HTML

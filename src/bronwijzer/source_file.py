@@ -1,0 +1,54 @@
+"""What reading any source file shares: the error type, the bytes, the blocks, a fallback title.
+
+Used by :mod:`bronwijzer.pdf` and :mod:`bronwijzer.sources` (which re-exports
+:class:`IngestError`, the error the readers raise for a file that cannot be read).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .records import Block
+
+
+class IngestError(Exception):
+    """A file that cannot be read, with the reason (the message names the file).
+
+    ``reason`` holds the bare reason, e.g. ``"encrypted"`` or ``"empty file"``.
+    """
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def _fail(name: str, reason: str) -> IngestError:
+    """An ``IngestError`` for ``name`` with a bare ``reason``."""
+    return IngestError(f"{name}: {reason}", reason)
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    """The file's bytes; unreadable or empty files raise ``IngestError``."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise _fail(name, f"cannot read file: {exc}") from exc
+    if not data:
+        raise _fail(name, "empty file")
+    return data
+
+
+def _assemble(paras: list[tuple[str, int | None, str | None]]) -> tuple[str, tuple[Block, ...]]:
+    """The document text (paragraphs joined by a blank line) and its numbered blocks."""
+    blocks, pos = [], 0
+    for number, (text, page, label) in enumerate(paras, 1):
+        blocks.append(Block(text=text, start=pos, end=pos + len(text), number=number,
+                            page=page, page_label=label))
+        pos += len(text) + 2
+    return "\n\n".join(p[0] for p in paras), tuple(blocks)
+
+
+def _first_line(text: str) -> str:
+    """A fallback title: the first line, cut at a word before 200 characters."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 200 else line[:200].rsplit(" ", 1)[0] + "…"
