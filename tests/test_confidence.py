@@ -25,3 +25,14 @@ def test_an_amount_question_without_a_number_in_the_answer_is_less_certain():
 def test_confidence_grows_with_the_evidence():
     low, mid, high = (assess("Wat staat er?", CENTER + d, ["Zin."], VOCAB) for d in (-0.05, 0, 0.05))
     assert 0.0 <= low < mid < high <= 1.0
+
+
+def test_question_types_and_the_sentences_that_answer_them():
+    from bronwijzer.qtype import asks_amount, asks_proposal, has_number, is_prescriptive
+    assert asks_proposal("What does the text propose for bedrijventerreinen?")
+    assert asks_proposal("Welke aanbevelingen doet het artikel voor het mkb?")
+    assert not asks_proposal("Hoeveel woningen moeten er worden gebouwd?")
+    assert asks_amount("Hoeveel woningen moeten er worden gebouwd?")
+    assert is_prescriptive("Een rijksgrondfaciliteit zou ook kansrijk zijn om te verkennen [19].")
+    assert not is_prescriptive("Bedrijventerreinen moeten transformeren, zo staat in het programma.")
+    assert has_number("Het budget wordt 1,8 miljard euro.") and not has_number("Woondeals [20].")

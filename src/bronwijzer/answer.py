@@ -17,6 +17,7 @@ import numpy as np
 from .confidence import assess, corpus_vocabulary
 from .index import Index
 from .lexical import tokenize
+from .qtype import asks_proposal, is_prescriptive
 from .records import Answer, Citation, Hit, Reference, Source
 from .settings import Settings
 
@@ -39,6 +40,7 @@ FRAME_TERMS = set(tokenize(["artikel article tekst text auteur auteurs author au
 LEXICAL_WEIGHT = 0.10
 RANK_WEIGHT = 0.02
 SENTENCE_MARGIN = 0.03
+PROPOSAL_BONUS = 0.03
 
 
 def detect_lang(text: str) -> str:
@@ -82,8 +84,8 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
 
 def choose_sentences(scored, index: Index, limit: int):
     """The best sentence, the sentence that follows it (answers often continue
-    there), and further sentences scoring within ``SENTENCE_MARGIN`` of the best;
-    at most ``limit``, in reading order."""
+    there), and the best sentences of other passages scoring within
+    ``SENTENCE_MARGIN`` of the best; at most ``limit``, in reading order."""
     best = scored[0]
     chosen = [best]
     follow = _next_sentence(best, index)
@@ -92,7 +94,7 @@ def choose_sentences(scored, index: Index, limit: int):
     for candidate in scored[1:]:
         if len(chosen) >= limit or candidate[0] < best[0] - SENTENCE_MARGIN:
             break
-        if all((candidate[1].passage.id, candidate[2]) != (c[1].passage.id, c[2]) for c in chosen):
+        if all(candidate[1].passage.id != c[1].passage.id for c in chosen):
             chosen.append(candidate)
     return sorted(chosen, key=lambda s: (s[1].passage.doc, s[1].passage.start + s[2]))
 
@@ -114,6 +116,7 @@ def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: I
         return []
     offsets = index.sentence_offsets
     q_terms = set(tokenize([question])[0]) - FRAME_TERMS
+    proposal = asks_proposal(question)
     scored = []
     for hit in hits:
         row = index.rows[hit.passage.id]
@@ -123,6 +126,8 @@ def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: I
         for (start, end), cosine in zip(spans, cosines):
             shared = _shared(q_terms, hit.passage.text[start:end])
             score = float(cosine) + LEXICAL_WEIGHT * shared - RANK_WEIGHT * (hit.rank - 1)
+            if proposal and is_prescriptive(hit.passage.text[start:end]):
+                score += PROPOSAL_BONUS
             scored.append((score, hit, start, end))
     scored.sort(key=lambda s: -s[0])
     return scored

@@ -19,6 +19,7 @@ import re
 from functools import lru_cache
 
 from .lexical import fold
+from .qtype import asks_amount, has_number
 
 CENTER = 0.816
 SCALE = 0.015
@@ -29,14 +30,6 @@ COGNATE_SIMILARITY = 0.3
 # Words English capitalises that name no particular thing of a Dutch policy text.
 COMMON = frozenset("""dutch english european parliament cabinet minister ministry government
 council article footnote voetnoot kabinet rijk""".split())
-_AMOUNT_QUESTION = re.compile(
-    r"\b(hoeveel|how (many|much|large|big|high)|what (amount|number|percentage|share)|"
-    r"welk(e)? (bedrag|aantal|percentage)|hoe (groot|hoog))\b", re.I)
-_NUMBER = re.compile(
-    r"\d|\b(een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|honderd|"
-    r"duizend|miljoen|miljard|procent|helft|one|two|three|four|five|six|seven|eight|nine|"
-    r"ten|hundred|thousand|million|billion|percent|half)\b", re.I)
-
 
 def confidence_of(score: float) -> float:
     """Map an evidence score to a confidence in [0, 1]."""
@@ -56,8 +49,7 @@ def assess(question: str, best_score: float, sentences: list[str], vocabulary: f
         A confidence in [0, 1].
     """
     score = best_score
-    plain = [re.sub(r"\[\d+\]", " ", s) for s in sentences]  # footnote markers are no amounts
-    if _AMOUNT_QUESTION.search(question) and not any(_NUMBER.search(s) for s in plain):
+    if asks_amount(question) and not any(has_number(s) for s in sentences):
         score -= AMOUNT_PENALTY
     if missing_names(question, vocabulary):
         score -= NAME_PENALTY

@@ -1,0 +1,46 @@
+"""Question types and the kind of sentence that answers them.
+
+A question that asks for an amount wants a sentence with a number; a question
+that asks what the text proposes wants a sentence that prescribes ("zou moeten",
+"is noodzakelijk", "should"). Both are checks a careful reader makes; they are
+used to rank sentences and to weigh the confidence.
+"""
+
+from __future__ import annotations
+
+import re
+
+_AMOUNT_QUESTION = re.compile(
+    r"\b(hoeveel|how (many|much|large|big|high)|what (amount|number|percentage|share)|"
+    r"welk(e)? (bedrag|aantal|percentage)|hoe (groot|hoog))\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|honderd|"
+    r"duizend|miljoen|miljard|procent|helft|one|two|three|four|five|six|seven|eight|nine|"
+    r"ten|hundred|thousand|million|billion|percent|half)\b", re.I)
+_PROPOSAL_QUESTION = re.compile(
+    r"\b(propos\w*|recommend\w*|suggest\w*|advis\w*|advocat\w*|should|ought|voorstel\w*|"
+    r"stelt\b.*\bvoor|aanbevel\w*|adviseer\w*|advies|pleit\w*|zou(den)? moeten)\b", re.I)
+# Normative words: a conditional ("zou"), a judgement ("is noodzakelijk"), advice.
+# Plain "moet"/"moeten" is left out: it as often describes what a scheme requires.
+_PRESCRIPTIVE = re.compile(
+    r"\b(zou|zouden|noodzakelijk|belangrijk|verstandig|aanbevel\w*|pleit\w*|kansrijk|"
+    r"veelbelovend|te denken valt|should|recommend\w*|ought)\b", re.I)
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def asks_amount(question: str) -> bool:
+    return bool(_AMOUNT_QUESTION.search(question))
+
+
+def asks_proposal(question: str) -> bool:
+    return bool(_PROPOSAL_QUESTION.search(question))
+
+
+def has_number(sentence: str) -> bool:
+    """Whether a sentence states an amount (footnote markers do not count)."""
+    return bool(_NUMBER.search(_MARKER.sub(" ", sentence)))
+
+
+def is_prescriptive(sentence: str) -> bool:
+    """Whether a sentence says what should happen."""
+    return bool(_PRESCRIPTIVE.search(sentence))
