@@ -107,8 +107,6 @@ def test_answer_has_markers_and_numbered_sources(first_answer):
     assert "ruimte-voor-economie-en-werk.txt" in source.inner_text()
 
 
-@pytest.mark.xfail(strict=False, reason="engine choice: the answer quotes ¶36, which has no "
-                                        "footnote (the footnoted proposal, Rli [18], is ¶37)")
 def test_answer_source_shows_a_footnote_reference(first_answer):
     refs = first_answer.locator(".bw-source .bw-ref")
     assert refs.count() >= 1, "no source of the answer shows a footnote reference"

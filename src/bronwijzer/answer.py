@@ -83,19 +83,20 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
 
 
 def choose_sentences(scored, index: Index, limit: int):
-    """The best sentence, the sentence that follows it (answers often continue
-    there), and the best sentences of other passages scoring within
-    ``SENTENCE_MARGIN`` of the best; at most ``limit``, in reading order."""
+    """The best sentence, the best sentences of other passages scoring within
+    ``SENTENCE_MARGIN`` of it, and, while there is room, the sentence that
+    follows the best one (answers often continue there); at most ``limit``,
+    in reading order."""
     best = scored[0]
     chosen = [best]
-    follow = _next_sentence(best, index)
-    if follow is not None and limit > 1:
-        chosen.append(follow)
     for candidate in scored[1:]:
         if len(chosen) >= limit or candidate[0] < best[0] - SENTENCE_MARGIN:
             break
         if all(candidate[1].passage.id != c[1].passage.id for c in chosen):
             chosen.append(candidate)
+    follow = _next_sentence(best, index)
+    if follow is not None and len(chosen) < limit:
+        chosen.append(follow)
     return sorted(chosen, key=lambda s: (s[1].passage.doc, s[1].passage.start + s[2]))
 
 
