@@ -61,6 +61,15 @@ class Lexical:
         import bm25s
         return cls(bm25s.BM25.load(str(folder), show_progress=False))
 
+    def coverage(self, query: str) -> float:
+        """The share of the query's terms that occur in the corpus (0 for none).
+
+        An English question over a Dutch corpus has few; BM25 then says little.
+        """
+        tokens = tokenize([query])[0]
+        vocab = self._model.vocab_dict
+        return sum(t in vocab for t in tokens) / len(tokens) if tokens else 0.0
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for the query (0 where no term matches)."""
         tokens = tokenize([query])[0]
