@@ -104,3 +104,18 @@ def test_failed_build_leaves_previous_index_whole(settings, fake_embedder, monke
     assert len(load_index(settings.index).passages) == len(before) + 1
     leftovers = [p for p in settings.index.iterdir() if p.name.startswith("b-")]
     assert len(leftovers) == 1
+
+
+def test_large_corpora_get_an_hnsw_index_that_agrees_with_exact_search(article_home, fake_embedder):
+    from bronwijzer.engine import Engine
+    exact_settings = load_settings()
+    build_index(exact_settings, fake_embedder)
+    exact = Engine(exact_settings, fake_embedder, load_index(exact_settings.index))
+    ann_settings = load_settings(ann_min_passages=10, index_dir=article_home / "index-ann")
+    build_index(ann_settings, fake_embedder)
+    ann = Engine(ann_settings, fake_embedder, load_index(ann_settings.index))
+    assert ann.index.manifest["dense"] == "hnsw" and exact.index.manifest["dense"] == "flat"
+    assert (current_folder(ann_settings.index) / "dense.faiss").is_file()
+    for question in ["bedrijventerreinen beter benutten", "mkb productiviteit", "woondeals"]:
+        assert [h.passage.id for h in ann.search(question, 3)] == \
+            [h.passage.id for h in exact.search(question, 3)]

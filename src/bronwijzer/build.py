@@ -124,6 +124,8 @@ def _manifest(settings, embedder, hashes, documents, problems, passages, vectors
         "model": embedder.name, "fingerprint": embedder.fingerprint,
         "dim": int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else embedder.dim,
         "chunk": chunk_settings(settings), "files": hashes, "passages": len(passages),
+        "dense": "hnsw" if len(passages) >= settings.ann_min_passages else "flat",
+        "hnsw_m": settings.hnsw_m, "hnsw_ef_search": settings.hnsw_ef_search,
         "documents": [{"name": d.name, "title": d.title, "sha256": d.sha256,
                        "source_of": list(d.source_of) if d.source_of else None,
                        "passages": sum(p.doc == d.name for p in passages)} for d in documents],

@@ -127,6 +127,8 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
         np.save(folder / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
         np.save(folder / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
         lexical.save(folder / "bm25")
+        if manifest.get("dense") == "hnsw":
+            _write_hnsw(folder / "dense.faiss", vectors, manifest["hnsw_m"])
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
                                               encoding="utf-8")
         _fsync_tree(folder)
@@ -144,8 +146,6 @@ def load_index(root: Path) -> Index:
     Raises:
         IndexError_: when there is no complete build, or it cannot be read.
     """
-    import faiss
-
     from .lexical import Lexical
     folder = current_folder(root)
     if folder is None:
@@ -160,13 +160,32 @@ def load_index(root: Path) -> Index:
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise IndexError_(f"the index in {folder} is unreadable ({error}); "
                           "run `bronwijzer build --force`") from None
-    dense = faiss.IndexFlatIP(int(manifest.get("dim") or vectors.shape[1] or 1))
-    if len(vectors):
-        dense.add(vectors)
+    dense = _dense(folder, manifest, vectors)
     return Index(folder=folder, manifest=manifest, passages=tuple(p for p, _ in rows),
                  sentence_spans=tuple(s for _, s in rows), vectors=vectors,
                  sentence_vectors=sentence_vectors, references=refs,
                  lexical=lexical, dense=dense)
+
+
+def _write_hnsw(path: Path, vectors: np.ndarray, m: int) -> None:
+    """An HNSW graph over the (normalised) vectors, inner product = cosine."""
+    import faiss
+    index = faiss.IndexHNSWFlat(vectors.shape[1], m, faiss.METRIC_INNER_PRODUCT)
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(index, str(path))
+
+
+def _dense(folder: Path, manifest: dict, vectors: np.ndarray):
+    """The dense index the manifest names: HNSW (large corpora) or exact ``IndexFlatIP``."""
+    import faiss
+    if manifest.get("dense") == "hnsw":
+        index = faiss.read_index(str(folder / "dense.faiss"))
+        index.hnsw.efSearch = int(manifest.get("hnsw_ef_search", 128))
+        return index
+    index = faiss.IndexFlatIP(int(manifest.get("dim") or vectors.shape[1] or 1))
+    if len(vectors):
+        index.add(vectors)
+    return index
 
 
 def _write_jsonl(path: Path, rows) -> None:

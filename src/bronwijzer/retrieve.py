@@ -48,16 +48,18 @@ class Retriever:
             return []
         if vector is None:
             vector = self.embed_queries([query])[0]
-        cosines = self._cosines(vector, where)
+        keep = np.array([where(p) for p in self.index.passages]) if where is not None else None
+        cosines = self._cosines(vector, keep)
         lexical = self.index.lexical.scores(query) if self.index.lexical else np.zeros(len(cosines))
-        if where is not None:
-            mask = np.array([where(p) for p in self.index.passages])
-            lexical = np.where(mask, lexical, 0.0)
+        if keep is not None:
+            lexical = np.where(keep, lexical, 0.0)
         fused = fuse(cosines, lexical, self._weighted(query))
-        order = [int(i) for i in np.argsort(-fused, kind="stable") if np.isfinite(fused[i])][:k]
+        order = np.argsort(-fused, kind="stable")
+        order = order[np.isfinite(fused[order])][:k]
+        exact = self.index.vectors[order] @ vector if len(order) else np.zeros(0)
         return [Hit(passage=self.index.passages[i], score=float(fused[i]), rank=r,
-                    dense=float(cosines[i]), bm25=float(lexical[i]))
-                for r, i in enumerate(order, 1)]
+                    dense=float(d), bm25=float(lexical[i]))
+                for r, (i, d) in enumerate(zip(order.tolist(), exact), 1)]
 
     def _weighted(self, query: str) -> Settings:
         """The settings with BM25's weight scaled by the share of the query's terms
@@ -67,21 +69,22 @@ class Retriever:
         coverage = self.index.lexical.coverage(query)
         return replace(self.settings, bm25_weight=self.settings.bm25_weight * coverage)
 
-    def _cosines(self, vector: np.ndarray, where) -> np.ndarray:
-        """Cosine of every passage to the query (-inf where filtered out).
+    def _cosines(self, vector: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
+        """Cosines of the dense candidates to the query (-inf elsewhere).
 
-        The FAISS ``IndexFlatIP`` gives the candidate ranking; for the article's
-        size every passage is a candidate, so the scores are complete.
+        Unfiltered, the FAISS index (exact ``IndexFlatIP``, or HNSW for large
+        corpora) gives the ``settings.candidates`` nearest passages. Filtered
+        (``keep``), every kept passage is scored exactly with numpy.
         """
         n = len(self.index.passages)
-        depth = n if where is not None else min(n, max(self.settings.candidates, 1))
-        scores, ids = self.index.dense.search(vector.reshape(1, -1).astype(np.float32), depth)
         cosines = np.full(n, -np.inf, dtype=np.float32)
+        if keep is not None:
+            cosines[keep] = self.index.vectors[keep] @ vector
+            return cosines
+        depth = min(n, max(self.settings.candidates, 1))
+        scores, ids = self.index.dense.search(vector.reshape(1, -1).astype(np.float32), depth)
         valid = ids[0] >= 0
         cosines[ids[0][valid]] = scores[0][valid]
-        if where is not None:
-            keep = np.array([where(p) for p in self.index.passages])
-            cosines[~keep] = -np.inf
         return cosines
 
 

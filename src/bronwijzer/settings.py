@@ -30,6 +30,10 @@ class Settings:
     k: int = 5
     candidates: int = 30
     fusion: str = "rrf"
+    # exact IndexFlatIP below this many passages, HNSW from here on (see bench/)
+    ann_min_passages: int = 100_000
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
     rrf_k: int = 60
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
