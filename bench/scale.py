@@ -178,7 +178,8 @@ def pipeline_at(texts, vectors, lexical, embedder, settings, questions) -> dict:
         lex = lexical.scores(q)
         t2 = time.perf_counter()
         fused = fuse(cos, lex, settings)
-        [int(i) for i in np.argsort(-fused, kind="stable") if np.isfinite(fused[i])][:settings.k]
+        order = np.argsort(-fused, kind="stable")  # as Retriever.search ranks
+        order[np.isfinite(fused[order])][:settings.k]
         t3 = time.perf_counter()
         for key, s in zip(inner, (t1 - t0, t2 - t1, t3 - t2)):
             inner[key].append(s)
