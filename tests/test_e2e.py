@@ -90,3 +90,8 @@ def test_dev_figures_and_agreement_with_the_reference_scorer(real_engine, tmp_pa
     subprocess.run([sys.executable, str(SCORER), str(PROJECT / "eval" / "dev.jsonl"), str(out),
                     "--json", str(report)], check=True, capture_output=True)
     assert json.loads(report.read_text())["overall"] == ours
+
+
+def test_a_claim_the_article_does_not_make_is_declined(real_engine):
+    answer = real_engine.ask("Which source backs the claim that the capital of France is Paris?")
+    assert answer.abstained and not answer.citations

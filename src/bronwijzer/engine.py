@@ -118,7 +118,10 @@ class Engine:
     def _answer(self, text: str, vector, hits: list[Hit]) -> Answer:
         from .lookup import answer_citation_question
         lang = detect_lang(text)
+        plain = compose(text, vector, hits, self.index, self.settings, lang)
         special = answer_citation_question(self, text, vector, hits, lang)
-        if special is not None:
-            return special
-        return compose(text, vector, hits, self.index, self.settings, lang)
+        if special is None:
+            return plain
+        if special.kind == "cite-claim" and plain.abstained:
+            return plain  # a claim the text does not make has no footnote to show
+        return special
