@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .answer import compose, detect_lang
 from .build import BuildReport, build_index, stale_reason
@@ -122,6 +122,6 @@ class Engine:
         special = answer_citation_question(self, text, vector, hits, lang)
         if special is None:
             return plain
-        if special.kind == "cite-claim" and plain.abstained:
-            return plain  # a claim the text does not make has no footnote to show
+        if special.kind == "cite-claim":  # as sure as the text is that it makes the claim
+            return plain if plain.abstained else replace(special, confidence=plain.confidence)
         return special
