@@ -192,7 +192,7 @@ def table(r: dict) -> str:
         x = builds.get(key)
         if x:
             add(label, f"{x['seconds']} s",
-                f"up to date, skipped" if x.get("skipped") else
+                "up to date, skipped" if x.get("skipped") else
                 f"{x['passages']} passages ({x['passages_per_s']} passages/s); "
                 f"{x['embedded']} texts embedded ({x['embedded_per_s']}/s), {x['reused']} reused")
     if builds.get("incremental_one_doc"):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bronwijzer.build import build_index, stale_reason
-from bronwijzer.chunk import chunk_document, footnotes_in
+from bronwijzer.chunk import chunk_document
 from bronwijzer.index import current_folder, load_index
 from bronwijzer.ingest import load_corpus
 from bronwijzer.settings import load_settings

@@ -198,7 +198,7 @@ _AFTER_VERB_RE = re.compile(
     r"|gebaseerd)\b\s*(?:for|about|on|behind|regarding|to|voor|over|bij|achter|onder|op|aan)?"
     r"\s+(?P<q>.+)$", re.I)
 _WHERE_RE = re.compile(
-    rf"^\W*(?:where|waar|in\s+which\s+\w+|in\s+welke\s+\w+|op\s+welke\s+\w+)\b(?P<rest>.*)$",
+    r"^\W*(?:where|waar|in\s+which\s+\w+|in\s+welke\s+\w+|op\s+welke\s+\w+)\b(?P<rest>.*)$",
     re.I)
 _WHICH_CLAIM_RE = re.compile(
     rf"^\W*(?:which|what|welke|wat\s+voor)\s+{_CLAIM}\s+(?:\w+\s+){{0,2}}?"

@@ -118,10 +118,10 @@ class Engine:
     def _answer(self, text: str, vector, hits: list[Hit]) -> Answer:
         from .lookup import answer_citation_question
         lang = detect_lang(text)
-        plain = compose(text, vector, hits, self.index, self.settings, lang)
         special = answer_citation_question(self, text, vector, hits, lang)
-        if special is None:
+        if special is not None and special.kind != "cite-claim":
+            return special
+        plain = compose(text, vector, hits, self.index, self.settings, lang)
+        if special is None or plain.abstained:  # a claim the text does not make has no footnote
             return plain
-        if special.kind == "cite-claim":  # as sure as the text is that it makes the claim
-            return plain if plain.abstained else replace(special, confidence=plain.confidence)
-        return special
+        return replace(special, confidence=plain.confidence)
