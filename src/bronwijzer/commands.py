@@ -88,13 +88,8 @@ def cmd_cite(args, settings: Settings) -> int:
 
 def cmd_batch(args, settings: Settings) -> int:
     from .batch import run_batch
-    from .present import answer_to_dict
     engine = Engine.open(settings)
-
-    def answer_fn(questions: list[str]) -> list[dict]:
-        return [answer_to_dict(a, engine.index.references) for a in engine.ask_many(questions)]
-
-    summary = run_batch(args.input, args.output, answer_fn, resume=args.resume,
+    summary = run_batch(args.input, args.output, engine.answer_dicts, resume=args.resume,
                         batch_size=args.batch_size, max_chars=settings.max_question_chars,
                         progress=not args.quiet)
     print(f"{summary.answered} answered, {summary.declined} declined, {summary.failed} failed"

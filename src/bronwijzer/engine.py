@@ -71,11 +71,20 @@ class Engine:
     def rebuild(self, force: bool = False) -> BuildReport:
         """Rebuild the index incrementally and switch to it."""
         report = build_index(self.settings, self.embedder, force=force)
+        self.reload()
+        return report
+
+    def reload(self) -> None:
+        """Switch to the live index on disk (after a build elsewhere)."""
+        from .retrieve import Retriever
         with self._lock:
             self.index = load_index(self.settings.index)
-            from .retrieve import Retriever
             self.retriever = Retriever(self.index, self.embedder, self.settings)
-        return report
+
+    def answer_dicts(self, questions: list[str]) -> list[dict]:
+        """``ask_many`` in the ``ask --json`` form (what batch files hold)."""
+        from .present import answer_to_dict
+        return [answer_to_dict(a, self.index.references) for a in self.ask_many(questions)]
 
     def check_question(self, question: object) -> str:
         """The question, stripped; ``QuestionError`` when it cannot be asked."""

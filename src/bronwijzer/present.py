@@ -62,7 +62,7 @@ def answer_to_text(answer: Answer, references: tuple[Reference, ...]) -> str:
     if answer.abstained:
         lines.append(f"{message('related', answer.lang)}:")
         for hit in answer.hits[:3]:
-            lines.append(f"  - {label(hit.passage, references)}: {_short(hit.passage.text)}")
+            lines.append(f"  - {label(hit.passage, references)}: {short(hit.passage.text)}")
     else:
         lines.append(f"{message('sources', answer.lang)}:")
         for s in answer.sources:
@@ -80,12 +80,13 @@ def hits_to_text(hits: list[Hit], references: tuple[Reference, ...]) -> str:
     lines = []
     for hit in hits:
         lines.append(f"{hit.rank}. {label(hit.passage, references)}  (score {hit.score:.4f})")
-        lines.append(f"   {_short(hit.passage.text, 400)}")
+        lines.append(f"   {short(hit.passage.text, 400)}")
         for ref in refs_of(hit.passage, references):
             lines.append(f"   [{ref.footnote}] {ref.raw}")
     return "\n".join(lines)
 
 
-def _short(text: str, limit: int = 200) -> str:
+def short(text: str, limit: int = 200) -> str:
+    """The text on one line, cut to ``limit`` characters with an ellipsis."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1] + "…"

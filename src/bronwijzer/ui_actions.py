@@ -194,14 +194,12 @@ class Actions:
         return str(out), render_batch_summary(summary, time.perf_counter() - began)
 
     def _answer_fn(self, total: int, progress):
-        from .present import answer_to_dict
         done = [0]
         progress(0, desc=f"0 / {total} questions")
 
         def answer_fn(questions: list[str]) -> list[dict]:
             with self.holder.reading() as engine:
-                answers = engine.ask_many(questions)
-                result = [answer_to_dict(a, engine.index.references) for a in answers]
+                result = engine.answer_dicts(questions)
             done[0] += len(questions)
             progress(min(done[0] / total, 1.0), desc=f"{done[0]} / {total} questions")
             return result
@@ -234,7 +232,7 @@ class Actions:
             began = time.perf_counter()
             report = build_index(engine.settings, engine.embedder)  # slow part, questions go on
             with self.holder.writing() as live:
-                live.rebuild()  # the index is current now: this only switches to it
+                live.reload()  # the new build is live on disk: switch to it
             notes.insert(0, self._rebuilt(added, report, time.perf_counter() - began))
         return "".join(notes), self.corpus(), None
 

@@ -14,6 +14,7 @@ import html
 import re
 
 from .answer import message
+from .present import short
 
 _EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;",
                         "*": "&#42;", "_": "&#95;", "~": "&#126;", "\\": "&#92;", "|": "&#124;"})
@@ -199,7 +200,7 @@ def render_confidence(confidence: float, lang: str) -> str:
 def _related(passages: list[dict], lang: str) -> str:
     items = "".join(
         tag("div", "card", tag("span", "label", esc(p.get("label") or p.get("doc")))
-             + tag("div", "passage", doc_html(_short(p.get("text") or "", 420))))
+             + tag("div", "passage", doc_html(short(p.get("text") or "", 420))))
         for p in passages[:3])
     return tag("div", "head", esc(message("related", lang)) + ":") + items if items else ""
 
@@ -227,7 +228,3 @@ def count(n: int, word: str) -> str:
     """``1 document``, ``2 documents``."""
     return f"{n} {word}{'' if n == 1 else 's'}"
 
-
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
