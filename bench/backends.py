@@ -42,7 +42,7 @@ def _retrieval(index, vectors_p, vectors_q, questions, settings) -> dict:
 
     import faiss
 
-    from bronwijzer.retrieve import Retriever
+    from bronwijzer.search.retrieve import Retriever
     dense = faiss.IndexFlatIP(vectors_p.shape[1])
     dense.add(np.ascontiguousarray(vectors_p, dtype=np.float32))
     idx = dataclasses.replace(index, vectors=vectors_p, dense=dense)
@@ -67,8 +67,8 @@ def _norm(text: str) -> str:
 
 
 def run(home: Path) -> dict:
-    from bronwijzer.embed import load_embedder
-    from bronwijzer.index import load_index
+    from bronwijzer.model.embed import load_embedder
+    from bronwijzer.index.store import load_index
     from bronwijzer.settings import Settings
     python = _onnx_python()
     if python is None:

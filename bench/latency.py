@@ -78,7 +78,7 @@ def _report(report) -> dict:
 
 def builds(home: Path, embedder) -> dict:
     """From scratch (article alone, then article + synthetic sources), then incremental."""
-    from bronwijzer.build import build_index
+    from bronwijzer.index.build import build_index
     from bronwijzer.settings import Settings
     settings = Settings(home=home)
     result = {"article_scratch": _report(build_index(settings, embedder, force=True))}
@@ -101,7 +101,7 @@ def builds(home: Path, embedder) -> dict:
 
 def _changed_texts(settings) -> int:
     """How many texts of the live build are new: the changed passage and its sentences."""
-    from bronwijzer.index import load_index
+    from bronwijzer.index.store import load_index
     index = load_index(settings.index)
     changed = [i for i, p in enumerate(index.passages) if "herziene versie" in p.text]
     return sum(1 + len(index.sentence_spans[i]) for i in changed)

@@ -30,7 +30,7 @@ def timed(fn, repeat: int = 1) -> tuple[float, object]:
 
 
 def main() -> None:
-    from bronwijzer import model
+    from bronwijzer.model import convert as model
     from bronwijzer.settings import load_settings
 
     cache = load_settings().cache

@@ -38,8 +38,8 @@ def main(argv=None) -> int:
     parts = [p for p in (args.only.split(",") if args.only else PARTS) if p]
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ["HF_HUB_OFFLINE"] = os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    from bronwijzer.embed import load_embedder
-    from bronwijzer.model import ensure_default_model
+    from bronwijzer.model.embed import load_embedder
+    from bronwijzer.model.convert import ensure_default_model
     from bronwijzer.settings import Settings
 
     ensure_default_model(CACHE)
@@ -55,7 +55,7 @@ def main(argv=None) -> int:
         import torch
         results["machine"]["torch_threads"] = torch.get_num_threads()
         if {"latency", "startup", "backends"} & set(parts):
-            from bronwijzer.build import build_index
+            from bronwijzer.index.build import build_index
             build_index(settings, embedder)
         if "latency" in parts:
             from bronwijzer.engine import Engine

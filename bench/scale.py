@@ -120,7 +120,7 @@ def dense_at(size: int, vectors: np.ndarray, qsets: dict, ef_values=(64, 128), m
 
 
 def bm25_at(texts: list[str], questions: list[str]) -> tuple[dict, object]:
-    from bronwijzer.lexical import Lexical
+    from bronwijzer.index.lexical import Lexical
     rss0 = vm_kib("VmRSS")
     t = time.perf_counter()
     lexical = Lexical.build(texts)
@@ -139,11 +139,11 @@ def pipeline_at(texts, vectors, lexical, embedder, settings, questions) -> dict:
     """The deployed ask path over the big index (exact dense + BM25 + fusion + answer)."""
     import faiss
 
-    from bronwijzer.answer import compose
-    from bronwijzer.chunk import passage_id
-    from bronwijzer.index import Index
+    from bronwijzer.answer.compose import compose
+    from bronwijzer.index.chunk import passage_id
+    from bronwijzer.index.store import Index
     from bronwijzer.records import Passage
-    from bronwijzer.retrieve import Retriever
+    from bronwijzer.search.retrieve import Retriever
     passages = tuple(Passage(id=passage_id("synthetisch.txt", f"{i}:{t[:40]}"), doc="synthetisch.txt",
                              text=t, paragraph=i + 1, start=0, end=len(t))
                      for i, t in enumerate(texts))
@@ -170,7 +170,7 @@ def pipeline_at(texts, vectors, lexical, embedder, settings, questions) -> dict:
     # where the search time goes
     vector = retriever.embed_queries([questions[0]])[0]
     inner = {"faiss_k30": [], "bm25_scores": [], "fuse_and_rank": []}
-    from bronwijzer.retrieve import fuse
+    from bronwijzer.search.retrieve import fuse
     for q in questions:
         t0 = time.perf_counter()
         cos = retriever._cosines(vector, None)

@@ -75,7 +75,7 @@ def app_start(home: Path, concurrent: int = 20) -> dict:
 
 UI_ONLY = """
 import sys, threading
-from bronwijzer.ui import create_app
+from bronwijzer.ui.app import create_app
 demo = create_app(lambda: threading.Event().wait(), None)
 demo.launch(server_name="127.0.0.1", server_port=int(sys.argv[1]), quiet=True)
 """

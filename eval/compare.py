@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bronwijzer.engine import Engine
 from bronwijzer.evaluate import read_jsonl, score_question, summarise
-from bronwijzer.present import answer_to_dict
+from bronwijzer.present.dicts import answer_to_dict
 from bronwijzer.settings import load_settings
 
 VARIANTS = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bronwijzer.article import (attach_urls, parse_article, reference_to_dict,
+from bronwijzer.corpus.article import (attach_urls, parse_article, reference_to_dict,
                                 split_sentences)
 
 ROOT = Path(__file__).resolve().parents[1]

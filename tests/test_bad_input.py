@@ -16,10 +16,12 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from bronwijzer import cli, embed, ingest
-from bronwijzer.build import build_index
+from bronwijzer import cli
+from bronwijzer.corpus import loader as ingest
+from bronwijzer.model import embed
+from bronwijzer.index.build import build_index
 from bronwijzer.engine import Engine, QuestionError
-from bronwijzer.index import load_index
+from bronwijzer.index.store import load_index
 from bronwijzer.settings import Settings, load_settings
 
 from conftest import ARTICLE, PROJECT, HashEmbedder

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bronwijzer.batch import COLUMNS, Row, Summary, read_questions, run_batch
+from bronwijzer.batch.runner import COLUMNS, Row, Summary, read_questions, run_batch
 
 DOC = "ruimte-voor-economie-en-werk.txt"
 

@@ -53,7 +53,7 @@ def browser():
 
 
 def serve(engine_factory):
-    from bronwijzer.ui import create_app
+    from bronwijzer.ui.app import create_app
     demo = create_app(engine_factory)
     port = free_port()
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)

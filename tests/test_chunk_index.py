@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from bronwijzer.build import build_index, stale_reason
-from bronwijzer.chunk import chunk_document
-from bronwijzer.index import current_folder, load_index
-from bronwijzer.ingest import load_corpus
+from bronwijzer.index.build import build_index, stale_reason
+from bronwijzer.index.chunk import chunk_document
+from bronwijzer.index.store import current_folder, load_index
+from bronwijzer.corpus.loader import load_corpus
 from bronwijzer.settings import load_settings
 
 
@@ -95,7 +95,7 @@ def test_failed_build_leaves_previous_index_whole(settings, fake_embedder, monke
     def broken_save(self, folder):
         raise OSError("disk full")
 
-    monkeypatch.setattr("bronwijzer.lexical.Lexical.save", broken_save)
+    monkeypatch.setattr("bronwijzer.index.lexical.Lexical.save", broken_save)
     with pytest.raises(OSError):
         build_index(settings, fake_embedder)
     assert [p.id for p in load_index(settings.index).passages] == before

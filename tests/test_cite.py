@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bronwijzer.article import parse_article
-from bronwijzer.cite import (CiteError, CitingSentence, citing_sentences,
+from bronwijzer.corpus.article import parse_article
+from bronwijzer.cite.references import (CiteError, CitingSentence, citing_sentences,
                              detect_citation_question, find_references, footnote_refs)
 from bronwijzer.records import Passage
 

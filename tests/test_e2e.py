@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bronwijzer import lookup
-from bronwijzer.cite import CiteError
+from bronwijzer.cite import lookup
+from bronwijzer.cite.references import CiteError
 from bronwijzer.cli import main
 from bronwijzer.evaluate import evaluate_files, read_jsonl
-from bronwijzer.present import answer_to_dict
+from bronwijzer.present.dicts import answer_to_dict
 
 pytestmark = pytest.mark.e2e
 PROJECT = Path(__file__).resolve().parents[1]

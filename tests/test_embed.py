@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bronwijzer import embed
-from bronwijzer.model import ModelError, default_fingerprint, ensure_default_model
+from bronwijzer.model import embed
+from bronwijzer.model.convert import ModelError, default_fingerprint, ensure_default_model
 from bronwijzer.settings import DEFAULT_MODEL, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ def minilm():
 
 def test_import_is_light():
     heavy = ("torch", "sentence_transformers", "transformers")
-    code = f"import sys, bronwijzer.embed; print(any(m in sys.modules for m in {heavy}))"
+    code = f"import sys, bronwijzer.model.embed; print(any(m in sys.modules for m in {heavy}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bronwijzer import cli, embed
-from bronwijzer import index as index_module
-from bronwijzer.build import build_index, stale_reason
-from bronwijzer.embed import ModelMismatchError
+from bronwijzer import cli
+from bronwijzer.model import embed
+from bronwijzer.index import store as index_module
+from bronwijzer.index.build import build_index, stale_reason
+from bronwijzer.model.embed import ModelMismatchError
 from bronwijzer.engine import Engine
-from bronwijzer.index import INDEX_VERSION, IndexError_, current_folder, load_index
+from bronwijzer.index.store import INDEX_VERSION, IndexError_, current_folder, load_index
 from bronwijzer.settings import load_settings
 
 from conftest import HashEmbedder
@@ -73,7 +74,9 @@ KILLED_BUILD = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from conftest import HashEmbedder
-    from bronwijzer import cli, embed, lexical
+    from bronwijzer import cli
+    from bronwijzer.index import lexical
+    from bronwijzer.model import embed
 
     MARK = Path(os.environ["BW_TEST_MARK"])
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bronwijzer.fetch import FetchResult, fetch_sources
+from bronwijzer.corpus.fetch import FetchResult, fetch_sources
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 HTML = (b"<!doctype html><html><head><title>Samen werken | Rli</title></head><body><article>"

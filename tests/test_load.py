@@ -1,6 +1,6 @@
 """Load: 20 chat requests at once against the served app (real engine, ``gradio_client``).
 
-Skipped when the UI (``bronwijzer.ui.create_app``) is not there.
+Skipped when the UI (``bronwijzer.ui.app.create_app``) is not there.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import pytest
 from conftest import PROJECT
 
 pytestmark = pytest.mark.e2e
-ui = pytest.importorskip("bronwijzer.ui")
+ui = pytest.importorskip("bronwijzer.ui.app")
 if not hasattr(ui, "create_app"):
-    pytest.skip("bronwijzer.ui has no create_app yet", allow_module_level=True)
+    pytest.skip("bronwijzer.ui.app has no create_app yet", allow_module_level=True)
 
 CONCURRENT = 20
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bronwijzer import model as m
+from bronwijzer.model import convert as m
 from bronwijzer.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]

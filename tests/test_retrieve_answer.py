@@ -7,12 +7,12 @@ import re
 import numpy as np
 import pytest
 
-from bronwijzer.answer import detect_lang, footnote_superscripts, message
-from bronwijzer.build import build_index
+from bronwijzer.answer.compose import detect_lang, footnote_superscripts, message
+from bronwijzer.index.build import build_index
 from bronwijzer.engine import Engine, QuestionError
-from bronwijzer.index import load_index
-from bronwijzer.present import answer_to_dict
-from bronwijzer.retrieve import fuse, ranks
+from bronwijzer.index.store import load_index
+from bronwijzer.present.dicts import answer_to_dict
+from bronwijzer.search.retrieve import fuse, ranks
 from bronwijzer.settings import Settings, load_settings
 
 

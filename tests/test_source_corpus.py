@@ -6,11 +6,11 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.constants import PageLabelStyle
 from test_sources import PAGES, _draw_pages
 
-from bronwijzer import lookup
-from bronwijzer.build import build_index
+from bronwijzer.cite import lookup
+from bronwijzer.index.build import build_index
 from bronwijzer.engine import Engine
-from bronwijzer.index import load_index
-from bronwijzer.present import answer_to_dict, label
+from bronwijzer.index.store import load_index
+from bronwijzer.present.dicts import answer_to_dict, label
 from bronwijzer.settings import Settings, load_settings
 
 

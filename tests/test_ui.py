@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bronwijzer.ui_render import esc, render_answer, render_answer_text, render_error
-from bronwijzer.ui_views import render_corpus, render_lookup
+from bronwijzer.ui.render import esc, render_answer, render_answer_text, render_error
+from bronwijzer.ui.views import render_corpus, render_lookup
 
 EVIL = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> ${x} {{y}} `z` *w*'
 XSS_ARTICLE = """Een artikel over bedrijventerreinen
@@ -136,13 +136,13 @@ def test_corpus_table_shows_status_reason_and_link(article_home):
     ("a" * 300 + ".txt", "a" * 80 + ".txt"),
 ])
 def test_safe_name(name, expected):
-    from bronwijzer.ui_actions import safe_name
+    from bronwijzer.ui.actions import safe_name
     assert safe_name(name) == expected
 
 
 @pytest.mark.parametrize("name", ["script.js", "archive.zip", "no-extension", "x.pdf.exe"])
 def test_safe_name_refuses_other_types(name):
-    from bronwijzer.ui_actions import UploadError, safe_name
+    from bronwijzer.ui.actions import UploadError, safe_name
     with pytest.raises(UploadError):
         safe_name(name)
 
@@ -156,7 +156,7 @@ def test_safe_name_refuses_other_types(name):
     ("empty.txt", b"  \n", "empty"),
 ])
 def test_store_upload_sniffs_content(tmp_path, name, data, reason):
-    from bronwijzer.ui_actions import UploadError, store_upload
+    from bronwijzer.ui.actions import UploadError, store_upload
     (tmp_path / name).write_bytes(data)
     with pytest.raises(UploadError, match=reason):
         store_upload(tmp_path / name, tmp_path / "sources", 5)
@@ -164,7 +164,7 @@ def test_store_upload_sniffs_content(tmp_path, name, data, reason):
 
 
 def test_store_upload_size_limit_and_names(tmp_path):
-    from bronwijzer.ui_actions import UploadError, store_upload
+    from bronwijzer.ui.actions import UploadError, store_upload
     sources = tmp_path / "corpus" / "sources"
     big = tmp_path / "big.txt"
     big.write_bytes(b"word " * 250_000)
@@ -189,8 +189,8 @@ def test_store_upload_size_limit_and_names(tmp_path):
 def actions(article_home, fake_embedder):
     from bronwijzer.engine import Engine
     from bronwijzer.settings import load_settings
-    from bronwijzer.ui import EngineHolder
-    from bronwijzer.ui_actions import Actions
+    from bronwijzer.ui.app import EngineHolder
+    from bronwijzer.ui.actions import Actions
     holder = EngineHolder(lambda: Engine.open(load_settings(), fake_embedder))
     holder.get(timeout=60)
     return Actions(holder)
@@ -239,8 +239,8 @@ def test_upload_adds_a_source_and_rebuilds(actions, tmp_path):
 def test_xss_passage_is_escaped_in_chat(isolated_home, fake_embedder):
     from bronwijzer.engine import Engine
     from bronwijzer.settings import load_settings
-    from bronwijzer.ui import EngineHolder
-    from bronwijzer.ui_actions import Actions
+    from bronwijzer.ui.app import EngineHolder
+    from bronwijzer.ui.actions import Actions
     (isolated_home / "corpus" / "xss.txt").write_text(XSS_ARTICLE, encoding="utf-8")
     holder = EngineHolder(lambda: Engine.open(load_settings(), fake_embedder))
     _, history, data = Actions(holder).chat("De gemeente wil het bedrijventerrein Rivierzone "
@@ -254,7 +254,7 @@ def test_create_app_builds_with_named_endpoints(fake_embedder, article_home):
 
     from bronwijzer.engine import Engine
     from bronwijzer.settings import load_settings
-    from bronwijzer.ui import create_app
+    from bronwijzer.ui.app import create_app
     demo = create_app(lambda: Engine.open(load_settings(), fake_embedder))
     assert isinstance(demo, gr.Blocks)
     names = {fn.api_name for fn in demo.fns.values()}
@@ -264,7 +264,7 @@ def test_create_app_builds_with_named_endpoints(fake_embedder, article_home):
 def test_importing_ui_does_not_import_gradio():
     import subprocess
     import sys
-    code = "import sys, bronwijzer.ui; print('gradio' in sys.modules)"
+    code = "import sys, bronwijzer.ui.app; print('gradio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -274,8 +274,8 @@ def test_status_while_loading_and_after_a_failed_load(actions):
 
     import gradio as gr
 
-    from bronwijzer.ui import EngineHolder
-    from bronwijzer.ui_actions import Actions
+    from bronwijzer.ui.app import EngineHolder
+    from bronwijzer.ui.actions import Actions
     release = threading.Event()
     slow = Actions(EngineHolder(lambda: release.wait(10) and actions.holder.engine))
     assert "Loading the model" in slow.status()[0]

@@ -24,7 +24,7 @@ def free_port() -> int:
 def client(real_engine, tmp_path_factory):
     from gradio_client import Client
 
-    from bronwijzer.ui import create_app
+    from bronwijzer.ui.app import create_app
     demo = create_app(lambda: real_engine, real_engine.settings)
     port = free_port()
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .settings import load_settings
+from bronwijzer.settings import load_settings
 
 
 def _common() -> argparse.ArgumentParser:
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(model=getattr(args, "model", None),
                              corpus_dir=getattr(args, "corpus", None),
                              index_dir=getattr(args, "index", None))
-    from . import commands
+    from bronwijzer import commands
     handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
     try:
         return handler(args, settings)

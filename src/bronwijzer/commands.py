@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import sys
 
-from .cite import CiteError
-from .cli import print_json
-from .embed import ModelMismatchError
-from .engine import Engine, QuestionError
-from .index import IndexError_
-from .model import ModelError
-from .settings import Settings
+from bronwijzer.cite.references import CiteError
+from bronwijzer.cli import print_json
+from bronwijzer.model.embed import ModelMismatchError
+from bronwijzer.engine import Engine, QuestionError
+from bronwijzer.index.store import IndexError_
+from bronwijzer.model.convert import ModelError
+from bronwijzer.settings import Settings
 
 USER_ERRORS = (IndexError_, QuestionError, ModelError, ModelMismatchError, CiteError,
                ValueError, OSError)
 
 
 def cmd_build(args, settings: Settings) -> int:
-    from .build import build_index, read_manifest, stale_reason
-    from .embed import load_embedder, resolve_model
+    from bronwijzer.index.build import build_index, read_manifest, stale_reason
+    from bronwijzer.model.embed import load_embedder, resolve_model
     _, fingerprint = resolve_model(settings.model, settings.cache)
     if not args.force and stale_reason(settings, settings.model, fingerprint) is None:
         manifest = read_manifest(settings.index) or {}
@@ -38,7 +38,7 @@ def cmd_build(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from .present import answer_to_dict, answer_to_text, hit_to_dict, hits_to_text
+    from bronwijzer.present.dicts import answer_to_dict, answer_to_text, hit_to_dict, hits_to_text
     engine = Engine.open(settings)
     refs = engine.index.references
     if args.passages:
@@ -57,8 +57,8 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_refs(args, settings: Settings) -> int:
-    from .article import reference_to_dict
-    from .ingest import load_corpus
+    from bronwijzer.corpus.article import reference_to_dict
+    from bronwijzer.corpus.loader import load_corpus
     documents, problems = load_corpus(settings.corpus)
     refs = [r for d in documents for r in d.references]
     if args.json:
@@ -72,7 +72,7 @@ def cmd_refs(args, settings: Settings) -> int:
 
 
 def cmd_cite(args, settings: Settings) -> int:
-    from . import lookup
+    from bronwijzer.cite import lookup
     engine = Engine.open(settings)
     if args.footnote is not None:
         result = lookup.cite_footnote(engine, args.footnote)
@@ -87,7 +87,7 @@ def cmd_cite(args, settings: Settings) -> int:
 
 
 def cmd_batch(args, settings: Settings) -> int:
-    from .batch import run_batch
+    from bronwijzer.batch.runner import run_batch
     engine = Engine.open(settings)
     summary = run_batch(args.input, args.output, engine.answer_dicts, resume=args.resume,
                         batch_size=args.batch_size, max_chars=settings.max_question_chars,
@@ -99,21 +99,21 @@ def cmd_batch(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from .evaluate import evaluate_files, format_report
+    from bronwijzer.evaluate import evaluate_files, format_report
     report = evaluate_files(args.questions, args.answers, args.json)
     print(format_report(report))
     return 0
 
 
 def cmd_model(args, settings: Settings) -> int:
-    from .model import ensure_default_model
+    from bronwijzer.model.convert import ensure_default_model
     folder = ensure_default_model(settings.cache, force=args.force)
     print(f"model ready: {folder}")
     return 0
 
 
 def cmd_fetch_sources(args, settings: Settings) -> int:
-    from .fetch import fetch_sources
+    from bronwijzer.corpus.fetch import fetch_sources
     results = fetch_sources(settings.corpus / "sources.json", settings.corpus / "sources",
                             timeout=args.timeout)
     for r in results:
@@ -124,6 +124,6 @@ def cmd_fetch_sources(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from .ui import serve
+    from bronwijzer.ui.app import serve
     serve(settings.with_(host=args.host, port=args.port))
     return 0

@@ -12,11 +12,11 @@ import re
 import threading
 from dataclasses import dataclass, replace
 
-from .answer import compose, detect_lang
-from .build import BuildReport, build_index, stale_reason
-from .index import Index, load_index
-from .records import Answer, Hit
-from .settings import Settings
+from bronwijzer.answer.compose import compose, detect_lang
+from bronwijzer.index.build import BuildReport, build_index, stale_reason
+from bronwijzer.index.store import Index, load_index
+from bronwijzer.records import Answer, Hit
+from bronwijzer.settings import Settings
 
 
 class QuestionError(ValueError):
@@ -38,7 +38,7 @@ class Engine:
     index: Index
 
     def __post_init__(self) -> None:
-        from .retrieve import Retriever
+        from bronwijzer.search.retrieve import Retriever
         self.retriever = Retriever(self.index, self.embedder, self.settings)
         self._lock = threading.Lock()
 
@@ -55,8 +55,8 @@ class Engine:
             IndexError_: the index is missing or stale and ``build`` is False.
             ModelMismatchError: the index was built with another model.
         """
-        from .embed import check_compatible, load_embedder
-        from .index import IndexError_
+        from bronwijzer.model.embed import check_compatible, load_embedder
+        from bronwijzer.index.store import IndexError_
         embedder = embedder or load_embedder(settings)
         reason = stale_reason(settings, embedder.name, embedder.fingerprint)
         if reason and build:
@@ -76,14 +76,14 @@ class Engine:
 
     def reload(self) -> None:
         """Switch to the live index on disk (after a build elsewhere)."""
-        from .retrieve import Retriever
+        from bronwijzer.search.retrieve import Retriever
         with self._lock:
             self.index = load_index(self.settings.index)
             self.retriever = Retriever(self.index, self.embedder, self.settings)
 
     def answer_dicts(self, questions: list[str]) -> list[dict]:
         """``ask_many`` in the ``ask --json`` form (what batch files hold)."""
-        from .present import answer_to_dict
+        from bronwijzer.present.dicts import answer_to_dict
         return [answer_to_dict(a, self.index.references) for a in self.ask_many(questions)]
 
     def check_question(self, question: object) -> str:
@@ -125,7 +125,7 @@ class Engine:
         return answers
 
     def _answer(self, text: str, vector, hits: list[Hit]) -> Answer:
-        from .lookup import answer_citation_question
+        from bronwijzer.cite.lookup import answer_citation_question
         lang = detect_lang(text)
         special = answer_citation_question(self, text, vector, hits, lang)
         if special is not None and special.kind != "cite-claim":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .answer import message, refs_of
-from .records import Answer, Hit, Reference
+from bronwijzer.answer.compose import message, refs_of
+from bronwijzer.records import Answer, Hit, Reference
 
 SOURCE_PREFIX = "sources/"
 

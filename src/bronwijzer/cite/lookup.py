@@ -7,11 +7,11 @@ about the citations themselves into an ``Answer`` of the usual form.
 
 from __future__ import annotations
 
-from .answer import citations_of, footnote_superscripts, refs_of
-from .cite import CiteError, citing_sentences, detect_citation_question, find_references, \
+from bronwijzer.answer.compose import citations_of, footnote_superscripts, refs_of
+from bronwijzer.cite.references import CiteError, citing_sentences, detect_citation_question, find_references, \
     footnote_refs
-from .present import label, reference_dict
-from .records import Answer, Hit, Source
+from bronwijzer.present.dicts import label, reference_dict
+from bronwijzer.records import Answer, Hit, Source
 
 FRAMES = {
     "footnote": {"nl": "Voetnoot {n} verwijst naar: {refs}",
@@ -109,7 +109,7 @@ CLAIM_PASSAGE_WEIGHT = 0.05
 
 def marked_sentences(index) -> list[tuple[int, object, int, int, list[int]]]:
     """Every article sentence with a footnote marker: (vector row, passage, start, end, notes)."""
-    from .chunk import footnotes_in
+    from bronwijzer.index.chunk import footnotes_in
     result = []
     offsets = index.sentence_offsets
     for number, (passage, spans) in enumerate(zip(index.passages, index.sentence_spans)):

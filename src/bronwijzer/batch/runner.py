@@ -21,8 +21,8 @@ from typing import Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
-from .batch_io import COLUMNS  # noqa: F401 - re-exported
-from .batch_io import (INPUT_FORMATS, OUTPUT_FORMATS, _csv_table, _line_items, _norm_id,
+from bronwijzer.batch.formats import COLUMNS  # noqa: F401 - re-exported
+from bronwijzer.batch.formats import (INPUT_FORMATS, OUTPUT_FORMATS, _csv_table, _line_items, _norm_id,
                        _Output, _sheet, _suffix, _table_items)
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Sequence
 
-from .article import split_sentences
-from .records import Passage, Reference
+from bronwijzer.corpus.article import split_sentences
+from bronwijzer.records import Passage, Reference
 
 
 class CiteError(Exception):

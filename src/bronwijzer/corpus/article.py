@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from .records import Block, Reference
+from bronwijzer.records import Block, Reference
 
 _UP = "A-ZÀ-ÖØ-Þ"
 YEAR_RE = re.compile(r"\((\d{4})[a-z]?\)|\((z\.\s?j\.)\)")

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from .records import Document
-from .source_file import IngestError, _assemble, _fail, _first_line, _read_bytes
+from bronwijzer.records import Document
+from bronwijzer.corpus.document import IngestError, _assemble, _fail, _first_line, _read_bytes
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from typing import Callable
 
 import numpy as np
 
-from .index import Index
-from .records import Hit, Passage
-from .settings import Settings
+from bronwijzer.index.store import Index
+from bronwijzer.records import Hit, Passage
+from bronwijzer.settings import Settings
 
 
 class Retriever:

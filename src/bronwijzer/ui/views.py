@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .ui_render import count, doc_html, esc, link, render_reference, tag
+from bronwijzer.ui.render import count, doc_html, esc, link, render_reference, tag
 
 _ITEM = "margin:2px 0;"
 

@@ -16,8 +16,8 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from .model import ModelError, default_fingerprint, ensure_default_model, read_marker, set_offline
-from .settings import DEFAULT_MODEL
+from bronwijzer.model.convert import ModelError, default_fingerprint, ensure_default_model, read_marker, set_offline
+from bronwijzer.settings import DEFAULT_MODEL
 
 KINDS = ("query", "passage")
 MINILM_ALIASES = frozenset({"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"})

@@ -193,8 +193,8 @@ def create_app(engine_factory, settings=None):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    from .settings import load_settings
-    from .ui_actions import Actions
+    from bronwijzer.settings import load_settings
+    from bronwijzer.ui.actions import Actions
     max_mb = (settings or load_settings()).max_upload_mb
     holder = engine_factory if isinstance(engine_factory, EngineHolder) \
         else EngineHolder(engine_factory)
@@ -224,7 +224,7 @@ def create_app(engine_factory, settings=None):
 def serve(settings) -> None:
     """Serve the UI on ``settings.host:settings.port`` until interrupted."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from .engine import Engine
+    from bronwijzer.engine import Engine
     began = time.perf_counter()
     holder = EngineHolder(lambda: Engine.open(settings))  # loads while Gradio is imported
     demo = create_app(holder, settings)

@@ -4,7 +4,7 @@ Input by extension: ``.jsonl`` (``question``, optional ``id``, other fields kept
 (``question``/``id`` columns in any case; delimiter , ; tab or | read from the header line;
 UTF-8 with or without BOM, cp1252 as a fallback), ``.xlsx`` (first sheet) or ``.txt`` (a
 question a line). The readers yield raw items ``(n, id, question, extra, error)``;
-:func:`bronwijzer.batch.read_questions` turns them into ``Row``s.
+:func:`bronwijzer.batch.runner.read_questions` turns them into ``Row``s.
 
 Output by extension: ``.jsonl`` (answer dict + ``id`` + the input's other fields), ``.csv``
 (UTF-8 with BOM, comma) or ``.xlsx``, with ``COLUMNS``. Written as it goes: after each batch

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .records import Block
+from bronwijzer.records import Block
 
 
 class IngestError(Exception):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 
-from .model_format import ModelError, NanoBin
+from bronwijzer.model.nanobin import ModelError, NanoBin
 
 SPECIALS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 

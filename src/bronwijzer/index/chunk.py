@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from .records import Block, Document, Passage
+from bronwijzer.records import Block, Document, Passage
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 
@@ -80,7 +80,7 @@ def _pieces(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, 
     """Split ``text[start:end]`` at sentence ends into spans of at most ``max_chars``."""
     if end - start <= max_chars:
         return [(start, end)]
-    from .article import split_sentences
+    from bronwijzer.corpus.article import split_sentences
     spans = [(start + s, start + e) for s, e in split_sentences(text[start:end])]
     pieces: list[tuple[int, int]] = []
     for s, e in spans:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .chunk import chunk_document
-from .index import INDEX_VERSION, IndexError_, load_index, read_manifest, write_build
-from .ingest import Problem, file_hashes, load_corpus
-from .settings import Settings
+from bronwijzer import __version__
+from bronwijzer.index.chunk import chunk_document
+from bronwijzer.index.store import INDEX_VERSION, IndexError_, load_index, read_manifest, write_build
+from bronwijzer.corpus.loader import Problem, file_hashes, load_corpus
+from bronwijzer.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,12 @@ def lexical_text(passage, references) -> str:
 
 
 def _lexical(passages, references):
-    from .lexical import Lexical
+    from bronwijzer.index.lexical import Lexical
     return Lexical.build([lexical_text(p, references) for p in passages])
 
 
 def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    from .article import split_sentences
+    from bronwijzer.corpus.article import split_sentences
     spans = [(s, e) for s, e in split_sentences(text) if text[s:e].strip()]
     return tuple(spans) or ((0, len(text)),)
 

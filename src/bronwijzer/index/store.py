@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .records import Passage, Reference
+from bronwijzer.records import Passage, Reference
 
 INDEX_VERSION = 2
 
@@ -146,7 +146,7 @@ def load_index(root: Path) -> Index:
     Raises:
         IndexError_: when there is no complete build, or it cannot be read.
     """
-    from .lexical import Lexical
+    from bronwijzer.index.lexical import Lexical
     folder = current_folder(root)
     if folder is None:
         raise IndexError_(f"no index in {root}; run `bronwijzer build` first")

@@ -14,12 +14,12 @@ import re
 
 import numpy as np
 
-from .confidence import assess, corpus_vocabulary
-from .index import Index
-from .lexical import tokenize
-from .qtype import asks_proposal, is_prescriptive
-from .records import Answer, Citation, Hit, Reference, Source
-from .settings import Settings
+from bronwijzer.answer.confidence import assess, corpus_vocabulary
+from bronwijzer.index.store import Index
+from bronwijzer.index.lexical import tokenize
+from bronwijzer.answer.qtype import asks_proposal, is_prescriptive
+from bronwijzer.records import Answer, Citation, Hit, Reference, Source
+from bronwijzer.settings import Settings
 
 MESSAGES = {
     "abstain": {"nl": "Het artikel geeft hier geen antwoord op.",

@@ -30,11 +30,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .model_format import _GEOMETRY, ModelError, _state_dict, read_bin
-from .model_format import NanoBin  # noqa: F401 - re-exported: tests read the .bin via model
-from .settings import DEFAULT_MODEL
-from .tokenizer_build import SPECIALS, _tokenizer_json
-from .tokenizer_build import precompiled_charsmap  # noqa: F401 - re-exported
+from bronwijzer.model.nanobin import _GEOMETRY, ModelError, _state_dict, read_bin
+from bronwijzer.model.nanobin import NanoBin  # noqa: F401 - re-exported: tests read the .bin via model
+from bronwijzer.settings import DEFAULT_MODEL
+from bronwijzer.model.tokenizer import SPECIALS, _tokenizer_json
+from bronwijzer.model.tokenizer import precompiled_charsmap  # noqa: F401 - re-exported
 
 MODEL_NAME = DEFAULT_MODEL
 BIN_NAME = "e5-small-q4.bin"

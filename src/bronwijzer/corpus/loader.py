@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .records import Block, Document, Reference
+from bronwijzer.records import Block, Document, Reference
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -106,10 +106,10 @@ def _read_one(path: Path, name: str, corpus_dir: Path, records: list[dict]):
     suffix = path.suffix.lower()
     is_source = name.startswith(SOURCES_DIR + "/")
     if suffix == ".pdf":
-        from .sources import read_pdf
+        from bronwijzer.corpus.link import read_pdf
         return read_pdf(path, name), None
     if suffix in HTML_SUFFIXES:
-        from .sources import read_html
+        from bronwijzer.corpus.link import read_html
         return read_html(path, name), None
     data = path.read_bytes()
     text, warning = decode_text(data)
@@ -142,7 +142,7 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
 
 def article_document(name: str, raw: str, digest: str, sources_json: Path) -> Document:
     """An article: inline references parsed, markers ``[n]`` in the clean text."""
-    from .article import attach_urls, parse_article
+    from bronwijzer.corpus.article import attach_urls, parse_article
     clean, blocks, refs = parse_article(raw)
     refs = attach_urls(refs, sources_json)
     title = blocks[0].text if blocks else name
@@ -194,7 +194,7 @@ def _link(doc: Document, refs: list[Reference], records: list[dict], corpus_dir:
         return doc
     from dataclasses import replace
 
-    from .sources import link_source
+    from bronwijzer.corpus.link import link_source
     sidecar = corpus_dir / (doc.name + ".ref.json")
     linked = link_source(doc, refs, records, sidecar if sidecar.exists() else None)
     return replace(doc, source_of=linked) if linked else doc

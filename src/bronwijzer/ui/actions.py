@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 
 import gradio as gr
 
-from .ingest import SOURCES_DIR
-from .ui_render import count, esc, render_answer, render_error, render_ok
-from .ui_views import render_batch_summary, render_corpus, render_lookup
+from bronwijzer.corpus.loader import SOURCES_DIR
+from bronwijzer.ui.render import count, esc, render_answer, render_error, render_ok
+from bronwijzer.ui.views import render_batch_summary, render_corpus, render_lookup
 
 UPLOAD_TYPES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text"}
 BATCH_TYPES = (".csv", ".xlsx", ".jsonl", ".txt")
@@ -131,8 +131,8 @@ class Actions:
 
     def chat(self, question: str, history: list | None):
         """Answer one question; returns the cleared box, the history and the answer dict."""
-        from .engine import QuestionError
-        from .present import answer_to_dict
+        from bronwijzer.engine import QuestionError
+        from bronwijzer.present.dicts import answer_to_dict
         history = list(history or [])
         if not (question or "").strip():
             return "", history, None
@@ -148,8 +148,8 @@ class Actions:
         return "", history, data
 
     def lookup_footnote(self, footnote) -> str:
-        from .cite import CiteError
-        from .lookup import cite_footnote
+        from bronwijzer.cite.references import CiteError
+        from bronwijzer.cite.lookup import cite_footnote
         try:
             n = int(footnote)
             with self.holder.reading() as engine:
@@ -158,8 +158,8 @@ class Actions:
             return render_error(str(error) or "Choose a footnote number.")
 
     def lookup_text(self, text: str, mode: str) -> str:
-        from .cite import CiteError
-        from .lookup import cite_claim, cite_source
+        from bronwijzer.cite.references import CiteError
+        from bronwijzer.cite.lookup import cite_claim, cite_source
         if not (text or "").strip():
             return render_error("Type a source name (author, organisation, title word, year) "
                                 "or a claim from the article.")
@@ -172,7 +172,7 @@ class Actions:
 
     def batch(self, file, fmt: str, progress=gr.Progress()):
         """Answer a question file; returns the result file and a summary."""
-        from .batch import read_questions, run_batch
+        from bronwijzer.batch.runner import read_questions, run_batch
         if not file:
             return None, render_error("Choose a question file (CSV, XLSX, JSONL or TXT) first.")
         path, fmt = Path(file), (fmt or "jsonl").lower().lstrip(".")
@@ -211,7 +211,7 @@ class Actions:
 
     def upload(self, files) -> tuple[str, str, None]:
         """Store uploaded files in corpus/sources/, rebuild incrementally, report."""
-        from .build import build_index
+        from bronwijzer.index.build import build_index
         engine = self.holder.get()
         files = [f for f in (files if isinstance(files, list) else [files]) if f]
         if not files:

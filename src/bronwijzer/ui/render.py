@@ -13,8 +13,8 @@ from __future__ import annotations
 import html
 import re
 
-from .answer import message
-from .present import short
+from bronwijzer.answer.compose import message
+from bronwijzer.present.dicts import short
 
 _EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;",
                         "*": "&#42;", "_": "&#95;", "~": "&#126;", "\\": "&#92;", "|": "&#124;"})

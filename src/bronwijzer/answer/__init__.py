@@ -1,0 +1,1 @@
+"""Answers: composing extractive answers, confidence, question types."""

@@ -1,0 +1,1 @@
+"""Batch answering: the runner and the question/answer file formats."""

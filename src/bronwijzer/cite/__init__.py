@@ -1,0 +1,1 @@
+"""Citations: footnotes, references, claims, and questions about them."""

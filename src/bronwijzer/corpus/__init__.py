@@ -1,0 +1,1 @@
+"""Reading documents: the corpus loader, article footnotes, PDF, HTML, linking cited sources, fetching."""

@@ -1,0 +1,1 @@
+"""The index: chunking, the on-disk store, the lexical part, building and staleness."""

@@ -1,0 +1,1 @@
+"""The embedding model: the embedder interface and the default-model converter."""

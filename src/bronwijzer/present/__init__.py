@@ -1,0 +1,1 @@
+"""Presentation: records as JSON-ready dicts, terminal text, and the phrases in both languages."""

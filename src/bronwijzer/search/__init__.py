@@ -1,0 +1,1 @@
+"""Search: dense and lexical retrieval fused into one ranking."""

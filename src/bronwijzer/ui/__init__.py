@@ -1,0 +1,1 @@
+"""The browser UI (Gradio): the app, its actions and its HTML rendering."""
