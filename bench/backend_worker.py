@@ -24,7 +24,10 @@ os.environ["HF_HUB_OFFLINE"] = os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 def main(folder: str, texts_path: str, out_path: str) -> None:
     import transformers
-    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+    from sentence_transformers import (
+        SentenceTransformer,
+        export_dynamic_quantized_onnx_model,
+    )
     transformers.logging.set_verbosity_error()
     texts = json.loads(Path(texts_path).read_text(encoding="utf-8"))
     queries, passages = texts["queries"], texts["passages"]

@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from common import CACHE, ROOT, dev_questions, log, pct
 
 NOT_INSTALLABLE = ("optimum-onnx (needed by backend='onnx') pins transformers<4.58; "
@@ -67,8 +66,8 @@ def _norm(text: str) -> str:
 
 
 def run(home: Path) -> dict:
-    from bronwijzer.model.embed import load_embedder
     from bronwijzer.index.store import load_index
+    from bronwijzer.model.embed import load_embedder
     from bronwijzer.settings import Settings
     python = _onnx_python()
     if python is None:

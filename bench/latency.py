@@ -6,8 +6,16 @@ import random
 import time
 from pathlib import Path
 
-from common import BW, dev_questions, env_for, log, run_child, summary_ms, synthetic_paragraph, \
-    vocabulary
+from common import (
+    BW,
+    dev_questions,
+    env_for,
+    log,
+    run_child,
+    summary_ms,
+    synthetic_paragraph,
+    vocabulary,
+)
 
 VARIANTS = ("{q}", "Volgens het artikel: {q}", "{q} Graag met bron.", "Vraag: {q}",
             "{q} (kort antwoord)", "In de tekst, {q}", "Kun je uitleggen: {q}", "{q} Waarom?")

@@ -38,8 +38,8 @@ def main(argv=None) -> int:
     parts = [p for p in (args.only.split(",") if args.only else PARTS) if p]
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ["HF_HUB_OFFLINE"] = os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    from bronwijzer.model.embed import load_embedder
     from bronwijzer.model.convert import ensure_default_model
+    from bronwijzer.model.embed import load_embedder
     from bronwijzer.settings import Settings
 
     ensure_default_model(CACHE)
@@ -58,8 +58,9 @@ def main(argv=None) -> int:
             from bronwijzer.index.build import build_index
             build_index(settings, embedder)
         if "latency" in parts:
-            from bronwijzer.engine import Engine
             from latency import batch_throughput, warm_latency
+
+            from bronwijzer.engine import Engine
             engine = Engine.open(settings, embedder=embedder, build=False)
             default_threads = torch.get_num_threads()
             for threads in dict.fromkeys((default_threads, 1)):

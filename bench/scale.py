@@ -14,9 +14,16 @@ import random
 import time
 
 import numpy as np
-
-from common import dev_questions, log, mib, pct, summary_ms, synthetic_paragraph, vm_kib, \
-    vocabulary
+from common import (
+    dev_questions,
+    log,
+    mib,
+    pct,
+    summary_ms,
+    synthetic_paragraph,
+    vm_kib,
+    vocabulary,
+)
 
 DIM = 384
 

@@ -11,8 +11,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import BW, PY, ROOT, dev_questions, env_for, free_port, http_ok, log, mib, \
-    run_child, summary_ms, vm_kib
+from common import (
+    BW,
+    PY,
+    ROOT,
+    dev_questions,
+    env_for,
+    free_port,
+    http_ok,
+    log,
+    mib,
+    run_child,
+    summary_ms,
+    vm_kib,
+)
 
 QUESTION = "Hoe kan de ruimte op bedrijventerreinen beter benut worden?"
 

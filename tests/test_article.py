@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bronwijzer.corpus.article import (attach_urls, parse_article, reference_to_dict,
-                                split_sentences)
+from bronwijzer.corpus.article import (
+    attach_urls,
+    parse_article,
+    reference_to_dict,
+    split_sentences,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "ruimte-voor-economie-en-werk.txt"

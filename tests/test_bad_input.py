@@ -12,19 +12,19 @@ import random
 import shutil
 
 import pytest
+from conftest import ARTICLE, PROJECT, HashEmbedder
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from bronwijzer import cli
 from bronwijzer.corpus import loader as ingest
-from bronwijzer.model import embed
+from bronwijzer.engine import Engine
+from bronwijzer.errors import QuestionError
 from bronwijzer.index.build import build_index
-from bronwijzer.engine import Engine, QuestionError
 from bronwijzer.index.store import load_index
+from bronwijzer.model import embed
 from bronwijzer.settings import Settings, load_settings
-
-from conftest import ARTICLE, PROJECT, HashEmbedder
 
 GOOD = "230 miljoen euro"            # a phrase of the article: its passages are indexed
 SKIPPED = {                          # bad file -> start of the reason it is skipped for

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from bronwijzer.batch.runner import COLUMNS, Row, Summary, read_questions, run_batch
+from bronwijzer.errors import BatchInputError
 
 DOC = "ruimte-voor-economie-en-werk.txt"
 
@@ -339,11 +340,11 @@ def test_empty_input_writes_an_empty_output(tmp_path):
 def test_unknown_extensions_are_refused(tmp_path):
     src = tmp_path / "q.docx"
     src.write_text("x", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"\.docx.*\.jsonl, \.csv, \.xlsx, \.txt"):
+    with pytest.raises(BatchInputError, match=r"\.docx.*\.jsonl, \.csv, \.xlsx, \.txt"):
         run_batch(src, tmp_path / "a.jsonl", FakeAnswerer(), progress=False)
     txt = tmp_path / "q.txt"
     txt.write_text("Vraag?\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"output.*\.txt.*\.jsonl, \.csv, \.xlsx"):
+    with pytest.raises(BatchInputError, match=r"output.*\.txt.*\.jsonl, \.csv, \.xlsx"):
         run_batch(txt, tmp_path / "a.txt", FakeAnswerer(), progress=False)
 
 
@@ -351,19 +352,19 @@ def test_missing_question_column_is_refused(tmp_path):
     src = tmp_path / "q.csv"
     src.write_text("id;vraag\n1;Wat?\n", encoding="utf-8")
     out = tmp_path / "a.jsonl"
-    with pytest.raises(ValueError, match=r"no 'question' column \(columns found: 'id', 'vraag'\)"):
+    with pytest.raises(BatchInputError, match=r"no 'question' column \(columns found: 'id', 'vraag'\)"):
         run_batch(src, out, FakeAnswerer(), progress=False)
     assert not out.exists()
     xlsx = write_xlsx(tmp_path / "q.xlsx", [["id", "vraag"], [1, "Wat?"]])
-    with pytest.raises(ValueError, match="no 'question' column"):
+    with pytest.raises(BatchInputError, match="no 'question' column"):
         read_questions(xlsx)
     empty = tmp_path / "e.csv"
     empty.write_text("", encoding="utf-8")
-    with pytest.raises(ValueError, match="no 'question' column"):
+    with pytest.raises(BatchInputError, match="no 'question' column"):
         read_questions(empty)
 
 
 def test_output_may_not_be_the_input(tmp_path):
     src = write_jsonl(tmp_path / "q.jsonl", [{"question": "Vraag?"}])
-    with pytest.raises(ValueError, match="overwrite the input"):
+    with pytest.raises(BatchInputError, match="overwrite the input"):
         run_batch(src, src, FakeAnswerer(), progress=False)

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
+from bronwijzer.corpus.loader import load_corpus
 from bronwijzer.index.build import build_index, stale_reason
 from bronwijzer.index.chunk import chunk_document
 from bronwijzer.index.store import current_folder, load_index
-from bronwijzer.corpus.loader import load_corpus
 from bronwijzer.settings import load_settings
 
 

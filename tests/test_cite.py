@@ -6,9 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from bronwijzer.cite.references import (
+    CitingSentence,
+    citing_sentences,
+    detect_citation_question,
+    find_references,
+    footnote_refs,
+)
 from bronwijzer.corpus.article import parse_article
-from bronwijzer.cite.references import (CiteError, CitingSentence, citing_sentences,
-                             detect_citation_question, find_references, footnote_refs)
+from bronwijzer.errors import CiteError
 from bronwijzer.records import Passage
 
 ARTICLE = Path(__file__).resolve().parents[1] / "corpus" / "ruimte-voor-economie-en-werk.txt"

@@ -1,6 +1,11 @@
 """The answerability checks behind the confidence."""
 
-from bronwijzer.answer.confidence import CENTER, assess, corpus_vocabulary, missing_names
+from bronwijzer.answer.confidence import (
+    CENTER,
+    assess,
+    corpus_vocabulary,
+    missing_names,
+)
 
 VOCAB = corpus_vocabulary(["In Nederland en de provincie Utrecht zijn bedrijventerreinen schaars.",
                            "De Europese Commissie en de Rli (2023) adviseren."])
@@ -28,7 +33,12 @@ def test_confidence_grows_with_the_evidence():
 
 
 def test_question_types_and_the_sentences_that_answer_them():
-    from bronwijzer.answer.qtype import asks_amount, asks_proposal, has_number, is_prescriptive
+    from bronwijzer.answer.qtype import (
+        asks_amount,
+        asks_proposal,
+        has_number,
+        is_prescriptive,
+    )
     assert asks_proposal("What does the text propose for bedrijventerreinen?")
     assert asks_proposal("Welke aanbevelingen doet het artikel voor het mkb?")
     assert not asks_proposal("Hoeveel woningen moeten er worden gebouwd?")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bronwijzer.cite import lookup
-from bronwijzer.cite.references import CiteError
 from bronwijzer.cli import main
+from bronwijzer.errors import CiteError
 from bronwijzer.evaluate import evaluate_files, read_jsonl
 from bronwijzer.present.dicts import answer_to_dict
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bronwijzer.errors import ModelError
 from bronwijzer.model import embed
-from bronwijzer.model.convert import ModelError, default_fingerprint, ensure_default_model
+from bronwijzer.model.convert import default_fingerprint, ensure_default_model
 from bronwijzer.settings import DEFAULT_MODEL, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]

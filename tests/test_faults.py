@@ -14,17 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import HashEmbedder
 
 from bronwijzer import cli
-from bronwijzer.model import embed
+from bronwijzer.engine import Engine
+from bronwijzer.errors import IndexStateError, ModelMismatchError
 from bronwijzer.index import store as index_module
 from bronwijzer.index.build import build_index, stale_reason
-from bronwijzer.model.embed import ModelMismatchError
-from bronwijzer.engine import Engine
-from bronwijzer.index.store import INDEX_VERSION, IndexError_, current_folder, load_index
+from bronwijzer.index.store import INDEX_VERSION, current_folder, load_index
+from bronwijzer.model import embed
 from bronwijzer.settings import load_settings
-
-from conftest import HashEmbedder
 
 TESTS = Path(__file__).resolve().parent
 QUESTION = "Wat is het budget voor de WBSO-regeling in 2026?"
@@ -153,11 +152,11 @@ def blocked_index(isolated_home):
 
 def test_unwritable_index_folder_is_a_clear_error(article_home, blocked_index):
     settings = load_settings(index_dir=blocked_index)
-    with pytest.raises(IndexError_, match="cannot write the index folder .*blocker/index"):
+    with pytest.raises(IndexStateError, match="cannot write the index folder .*blocker/index"):
         build_index(settings, HashEmbedder())
-    with pytest.raises(IndexError_, match="cannot write the index folder"):
+    with pytest.raises(IndexStateError, match="cannot write the index folder"):
         Engine.open(settings, embedder=HashEmbedder())
-    with pytest.raises(IndexError_, match="no index in .*run `bronwijzer build` first"):
+    with pytest.raises(IndexStateError, match="no index in .*run `bronwijzer build` first"):
         Engine.open(settings, embedder=HashEmbedder(), build=False)
 
 
@@ -218,7 +217,7 @@ def test_damaged_index_is_refused_clearly_and_rebuilt(built, damage, monkeypatch
         (settings.index / "CURRENT").write_text("b-does-not-exist\n", encoding="utf-8")
     _use_model(monkeypatch, HashEmbedder)
     if damage in ("vectors", "passages"):        # the manifest still says "up to date"
-        with pytest.raises(IndexError_, match=r"unreadable .*bronwijzer build --force"):
+        with pytest.raises(IndexStateError, match=r"unreadable .*bronwijzer build --force"):
             load_index(settings.index)
         assert cli.main(["ask", QUESTION]) == 1
         err = capsys.readouterr().err
@@ -245,7 +244,7 @@ def test_index_of_an_older_version_is_detected_and_rebuilt(built):
     (current_folder(settings.index) / "sentences.npy").unlink()   # an older layout
     reason = stale_reason(settings, HashEmbedder.name)
     assert reason == f"index format {INDEX_VERSION - 1} is older than {INDEX_VERSION}"
-    with pytest.raises(IndexError_, match=f"cannot be used: index format {INDEX_VERSION - 1}"):
+    with pytest.raises(IndexStateError, match=f"cannot be used: index format {INDEX_VERSION - 1}"):
         Engine.open(settings, embedder=HashEmbedder(), build=False)
     report = build_index(settings, HashEmbedder())
     assert not report.skipped and report.embedded >= report.passages
@@ -270,7 +269,7 @@ def test_index_of_another_model_is_detected_and_rebuilt(built):
     other = OtherEmbedder()
     assert stale_reason(settings, other.name) == \
         "index was built with model 'hash-64', not 'other-64'"
-    with pytest.raises(IndexError_, match="built with model 'hash-64', not 'other-64'"):
+    with pytest.raises(IndexStateError, match="built with model 'hash-64', not 'other-64'"):
         Engine.open(settings, embedder=other, build=False)
     engine = Engine.open(settings, embedder=other)
     manifest = engine.index.manifest
@@ -281,7 +280,7 @@ def test_index_of_another_model_is_detected_and_rebuilt(built):
     assert [p.id for p in engine.index.passages] == ids
     assert engine.ask(QUESTION).text
     # and the fake model in turn finds that index stale
-    with pytest.raises(IndexError_, match="built with model 'other-64'"):
+    with pytest.raises(IndexStateError, match="built with model 'other-64'"):
         Engine.open(settings, embedder=HashEmbedder(), build=False)
 
 
@@ -289,7 +288,7 @@ def test_same_model_name_with_other_weights_is_detected_and_rebuilt(built, monke
     settings, ids = built
     upgraded = UpgradedEmbedder()
     assert stale_reason(settings, upgraded.name, upgraded.fingerprint)
-    with pytest.raises((IndexError_, ModelMismatchError), match="fingerprint|another version"):
+    with pytest.raises((IndexStateError, ModelMismatchError), match="fingerprint|another version"):
         Engine.open(settings, embedder=upgraded, build=False)
     _use_model(monkeypatch, UpgradedEmbedder)
     assert cli.main(["build"]) == 0

@@ -11,7 +11,6 @@ import time
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
-
 from conftest import PROJECT
 
 pytestmark = pytest.mark.e2e

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from bronwijzer.answer.compose import detect_lang, footnote_superscripts, message
+from bronwijzer.engine import Engine
+from bronwijzer.errors import QuestionError
 from bronwijzer.index.build import build_index
-from bronwijzer.engine import Engine, QuestionError
 from bronwijzer.index.store import load_index
 from bronwijzer.present.dicts import answer_to_dict
 from bronwijzer.search.retrieve import fuse, ranks

@@ -7,8 +7,8 @@ from pypdf.constants import PageLabelStyle
 from test_sources import PAGES, _draw_pages
 
 from bronwijzer.cite import lookup
-from bronwijzer.index.build import build_index
 from bronwijzer.engine import Engine
+from bronwijzer.index.build import build_index
 from bronwijzer.index.store import load_index
 from bronwijzer.present.dicts import answer_to_dict, label
 from bronwijzer.settings import Settings, load_settings

@@ -13,8 +13,9 @@ from pypdf.constants import PageLabelStyle
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from bronwijzer.corpus.link import link_source, read_html, read_pdf
+from bronwijzer.errors import IngestError
 from bronwijzer.records import Reference
-from bronwijzer.corpus.link import IngestError, link_source, read_html, read_pdf
 
 HEADER = "Raad voor de leefomgeving en infrastructuur | Samen werken"
 # Each page: paragraphs, each a list of lines as drawn (line breaks exactly here).

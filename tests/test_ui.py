@@ -142,7 +142,8 @@ def test_safe_name(name, expected):
 
 @pytest.mark.parametrize("name", ["script.js", "archive.zip", "no-extension", "x.pdf.exe"])
 def test_safe_name_refuses_other_types(name):
-    from bronwijzer.ui.actions import UploadError, safe_name
+    from bronwijzer.errors import UploadError
+    from bronwijzer.ui.actions import safe_name
     with pytest.raises(UploadError):
         safe_name(name)
 
@@ -156,7 +157,8 @@ def test_safe_name_refuses_other_types(name):
     ("empty.txt", b"  \n", "empty"),
 ])
 def test_store_upload_sniffs_content(tmp_path, name, data, reason):
-    from bronwijzer.ui.actions import UploadError, store_upload
+    from bronwijzer.errors import UploadError
+    from bronwijzer.ui.actions import store_upload
     (tmp_path / name).write_bytes(data)
     with pytest.raises(UploadError, match=reason):
         store_upload(tmp_path / name, tmp_path / "sources", 5)
@@ -164,7 +166,8 @@ def test_store_upload_sniffs_content(tmp_path, name, data, reason):
 
 
 def test_store_upload_size_limit_and_names(tmp_path):
-    from bronwijzer.ui.actions import UploadError, store_upload
+    from bronwijzer.errors import UploadError
+    from bronwijzer.ui.actions import store_upload
     sources = tmp_path / "corpus" / "sources"
     big = tmp_path / "big.txt"
     big.write_bytes(b"word " * 250_000)
@@ -189,8 +192,8 @@ def test_store_upload_size_limit_and_names(tmp_path):
 def actions(article_home, fake_embedder):
     from bronwijzer.engine import Engine
     from bronwijzer.settings import load_settings
-    from bronwijzer.ui.app import EngineHolder
     from bronwijzer.ui.actions import Actions
+    from bronwijzer.ui.app import EngineHolder
     holder = EngineHolder(lambda: Engine.open(load_settings(), fake_embedder))
     holder.get(timeout=60)
     return Actions(holder)
@@ -239,8 +242,8 @@ def test_upload_adds_a_source_and_rebuilds(actions, tmp_path):
 def test_xss_passage_is_escaped_in_chat(isolated_home, fake_embedder):
     from bronwijzer.engine import Engine
     from bronwijzer.settings import load_settings
-    from bronwijzer.ui.app import EngineHolder
     from bronwijzer.ui.actions import Actions
+    from bronwijzer.ui.app import EngineHolder
     (isolated_home / "corpus" / "xss.txt").write_text(XSS_ARTICLE, encoding="utf-8")
     holder = EngineHolder(lambda: Engine.open(load_settings(), fake_embedder))
     _, history, data = Actions(holder).chat("De gemeente wil het bedrijventerrein Rivierzone "
@@ -274,8 +277,8 @@ def test_status_while_loading_and_after_a_failed_load(actions):
 
     import gradio as gr
 
-    from bronwijzer.ui.app import EngineHolder
     from bronwijzer.ui.actions import Actions
+    from bronwijzer.ui.app import EngineHolder
     release = threading.Event()
     slow = Actions(EngineHolder(lambda: release.wait(10) and actions.holder.engine))
     assert "Loading the model" in slow.status()[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -75,10 +74,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bronwijzer: {error}", file=sys.stderr)
         return 1
 
-
-def print_json(data) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
 
 
 if __name__ == "__main__":

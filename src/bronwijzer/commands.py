@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
-from bronwijzer.cite.references import CiteError
-from bronwijzer.cli import print_json
-from bronwijzer.model.embed import ModelMismatchError
-from bronwijzer.engine import Engine, QuestionError
-from bronwijzer.index.store import IndexError_
-from bronwijzer.model.convert import ModelError
+from bronwijzer.engine import Engine
+from bronwijzer.errors import BronwijzerError, CiteError
 from bronwijzer.settings import Settings
 
-USER_ERRORS = (IndexError_, QuestionError, ModelError, ModelMismatchError, CiteError,
-               ValueError, OSError)
+# What the CLI reports as a message (exit code 1) rather than a traceback: the project's
+# own errors, and files that cannot be opened or written.
+USER_ERRORS = (BronwijzerError, OSError)
+
+
+def print_json(data) -> None:
+    """Print ``data`` as indented UTF-8 JSON."""
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
 
 
 def cmd_build(args, settings: Settings) -> int:
@@ -38,7 +42,12 @@ def cmd_build(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from bronwijzer.present.dicts import answer_to_dict, answer_to_text, hit_to_dict, hits_to_text
+    from bronwijzer.present.dicts import (
+        answer_to_dict,
+        answer_to_text,
+        hit_to_dict,
+        hits_to_text,
+    )
     engine = Engine.open(settings)
     refs = engine.index.references
     if args.passages:

@@ -13,14 +13,11 @@ import threading
 from dataclasses import dataclass, replace
 
 from bronwijzer.answer.compose import compose, detect_lang
+from bronwijzer.errors import QuestionError
 from bronwijzer.index.build import BuildReport, build_index, stale_reason
 from bronwijzer.index.store import Index, load_index
 from bronwijzer.records import Answer, Hit
 from bronwijzer.settings import Settings
-
-
-class QuestionError(ValueError):
-    """A question that cannot be asked (empty, too long): the message says why."""
 
 
 @dataclass
@@ -52,17 +49,17 @@ class Engine:
             build: build when missing or stale; else refuse a stale index.
 
         Raises:
-            IndexError_: the index is missing or stale and ``build`` is False.
+            IndexStateError: the index is missing or stale and ``build`` is False.
             ModelMismatchError: the index was built with another model.
         """
+        from bronwijzer.errors import IndexStateError
         from bronwijzer.model.embed import check_compatible, load_embedder
-        from bronwijzer.index.store import IndexError_
         embedder = embedder or load_embedder(settings)
         reason = stale_reason(settings, embedder.name, embedder.fingerprint)
         if reason and build:
             build_index(settings, embedder)
         elif reason and reason != "no index" and "corpus changed" not in reason:
-            raise IndexError_(f"the index cannot be used: {reason}; run `bronwijzer build`")
+            raise IndexStateError(f"the index cannot be used: {reason}; run `bronwijzer build`")
         index = load_index(settings.index)
         check_compatible(index.manifest.get("model", "?"), index.manifest.get("fingerprint", "?"),
                          embedder)

@@ -15,9 +15,9 @@ import re
 import numpy as np
 
 from bronwijzer.answer.confidence import assess, corpus_vocabulary
-from bronwijzer.index.store import Index
-from bronwijzer.index.lexical import tokenize
 from bronwijzer.answer.qtype import asks_proposal, is_prescriptive
+from bronwijzer.index.lexical import tokenize
+from bronwijzer.index.store import Index
 from bronwijzer.records import Answer, Citation, Hit, Reference, Source
 from bronwijzer.settings import Settings
 

@@ -18,8 +18,8 @@ import math
 import re
 from functools import lru_cache
 
-from bronwijzer.index.lexical import fold
 from bronwijzer.answer.qtype import asks_amount, has_number
+from bronwijzer.index.lexical import fold
 
 CENTER = 0.816
 SCALE = 0.015

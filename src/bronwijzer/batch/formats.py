@@ -24,6 +24,8 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from bronwijzer.errors import BatchInputError
+
 log = logging.getLogger(__name__)
 
 INPUT_FORMATS = (".jsonl", ".csv", ".xlsx", ".txt")
@@ -35,7 +37,7 @@ _CELL_LIMIT = 32767  # characters in an Excel cell
 
 def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
     if path.suffix.lower() not in allowed:
-        raise ValueError(f"{path.name}: unsupported {what} file type "
+        raise BatchInputError(f"{path.name}: unsupported {what} file type "
                          f"{path.suffix or '(none)'!r}; supported: {', '.join(allowed)}")
     return path.suffix.lower()
 
@@ -47,7 +49,7 @@ def _text(path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             pass
-    raise ValueError(f"{path.name} is not UTF-8 text")
+    raise BatchInputError(f"{path.name} is not UTF-8 text")
 
 
 def _norm_id(value) -> str | None:
@@ -89,7 +91,7 @@ def _csv_table(path: Path) -> list[tuple[int, list]]:
     try:
         return [(reader.line_num, row) for row in reader]
     except csv.Error as error:
-        raise ValueError(f"{path.name}: unreadable CSV near line {reader.line_num} ({error})") from None
+        raise BatchInputError(f"{path.name}: unreadable CSV near line {reader.line_num} ({error})") from None
 
 
 def _sheet(path: Path) -> list[tuple[int, list]]:
@@ -100,7 +102,7 @@ def _sheet(path: Path) -> list[tuple[int, list]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as error:
-        raise ValueError(f"{path.name} is not a readable .xlsx file ({error})") from None
+        raise BatchInputError(f"{path.name} is not a readable .xlsx file ({error})") from None
     try:
         rows = book.worksheets[0].iter_rows(values_only=True) if book.worksheets else []
         return [(n, list(cells)) for n, cells in enumerate(rows, 1)]
@@ -115,7 +117,7 @@ def _table_items(table: list[tuple[int, list]], name: str) -> Iterator[tuple]:
     names = [h.lower() for h in header]
     if "question" not in names:
         found = ", ".join(repr(h) for h in header if h) or "none"
-        raise ValueError(f"{name} has no 'question' column (columns found: {found})")
+        raise BatchInputError(f"{name} has no 'question' column (columns found: {found})")
     q_col, id_col = names.index("question"), names.index("id") if "id" in names else -1
 
     def items() -> Iterator[tuple]:
@@ -181,7 +183,7 @@ def _earlier_table(path: Path) -> tuple[set[str], list[list], bool]:
         intact = intact and delimiter == ","
     names = ["" if c is None else str(c).strip().lower() for c in (table[0] if table else COLUMNS)]
     if "id" not in names:
-        raise ValueError(f"cannot resume: {path.name} has no 'id' column")
+        raise BatchInputError(f"cannot resume: {path.name} has no 'id' column")
     rows = [[dict(enumerate(cells)).get(names.index(c)) if c in names else None for c in COLUMNS]
             for cells in table[1:]]
     kept = [row for row in rows if _norm_id(row[0])]

@@ -21,9 +21,19 @@ from typing import Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
-from bronwijzer.batch.formats import COLUMNS  # noqa: F401 - re-exported
-from bronwijzer.batch.formats import (INPUT_FORMATS, OUTPUT_FORMATS, _csv_table, _line_items, _norm_id,
-                       _Output, _sheet, _suffix, _table_items)
+from bronwijzer.batch.formats import (
+    COLUMNS,  # noqa: F401 - re-exported
+    INPUT_FORMATS,
+    OUTPUT_FORMATS,
+    _csv_table,
+    _line_items,
+    _norm_id,
+    _Output,
+    _sheet,
+    _suffix,
+    _table_items,
+)
+from bronwijzer.errors import BatchInputError
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +97,7 @@ def read_questions(path: Path, max_chars: int = 2000) -> Iterator[Row]:
         The ``Row``s in file order (blank lines and empty rows skipped).
 
     Raises:
-        ValueError: unsupported extension, no ``question`` column, unreadable file
+        BatchInputError: unsupported extension, no ``question`` column, unreadable file
             (raised by this call itself, not while iterating).
     """
     path = Path(path)
@@ -154,9 +164,9 @@ def _check_paths(input_path: Path, output_path: Path, batch_size: int) -> None:
     """Refuse an unsupported output type, a batch size below 1, or output equal to input."""
     _suffix(output_path, OUTPUT_FORMATS, "output")
     if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        raise BatchInputError(f"batch_size must be at least 1, not {batch_size}")
     if output_path.exists() and input_path.exists() and os.path.samefile(input_path, output_path):
-        raise ValueError(f"{output_path.name}: the output would overwrite the input")
+        raise BatchInputError(f"{output_path.name}: the output would overwrite the input")
 
 
 def _answer_all(todo: list[Row], answer_fn, batch_size: int, output: _Output, bar) -> dict:
@@ -193,7 +203,7 @@ def run_batch(input_path: Path, output_path: Path,
         A ``Summary`` of answered, declined, failed and skipped questions.
 
     Raises:
-        ValueError: unsupported file type, no question column, unreadable input,
+        BatchInputError: unsupported file type, no question column, unreadable input,
             output equal to input, or ``batch_size`` below 1.
     """
     input_path, output_path = Path(input_path), Path(output_path)

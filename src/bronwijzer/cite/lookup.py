@@ -8,8 +8,13 @@ about the citations themselves into an ``Answer`` of the usual form.
 from __future__ import annotations
 
 from bronwijzer.answer.compose import citations_of, footnote_superscripts, refs_of
-from bronwijzer.cite.references import CiteError, citing_sentences, detect_citation_question, find_references, \
-    footnote_refs
+from bronwijzer.cite.references import (
+    citing_sentences,
+    detect_citation_question,
+    find_references,
+    footnote_refs,
+)
+from bronwijzer.errors import CiteError
 from bronwijzer.present.dicts import label, reference_dict
 from bronwijzer.records import Answer, Hit, Source
 

@@ -12,11 +12,8 @@ from difflib import SequenceMatcher
 from typing import Sequence
 
 from bronwijzer.corpus.article import split_sentences
+from bronwijzer.errors import CiteError
 from bronwijzer.records import Passage, Reference
-
-
-class CiteError(Exception):
-    """A citation request that cannot be answered (e.g. an unknown footnote)."""
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bronwijzer.errors import IngestError
 from bronwijzer.records import Block
-
-
-class IngestError(Exception):
-    """A file that cannot be read, with the reason (the message names the file).
-
-    ``reason`` holds the bare reason, e.g. ``"encrypted"`` or ``"empty file"``.
-    """
-
-    def __init__(self, message: str, reason: str | None = None):
-        super().__init__(message)
-        self.reason = reason or message
 
 
 def _fail(name: str, reason: str) -> IngestError:

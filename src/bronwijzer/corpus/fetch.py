@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bronwijzer.errors import FetchError
+
 PDF_TYPES = {"application/pdf", "application/x-pdf", "application/acrobat"}
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 USER_AGENT = "Bronwijzer/0.1 (fetch-sources)"
@@ -41,10 +43,6 @@ class FetchResult:
     status: str
     detail: str
     file: str | None
-
-
-class _FetchError(Exception):
-    """A download that failed; the message says why."""
 
 
 def fetch_sources(records_path: Path, sources_dir: Path, timeout: float = 20,
@@ -91,7 +89,7 @@ def _fetch_one(rec: dict, corpus: Path, sources_dir: Path, timeout: float, max_b
                                _relative(path, corpus))
     try:
         path, kind, size = _download(url, sources_dir, stem, timeout, max_bytes, opener)
-    except _FetchError as exc:
+    except FetchError as exc:
         return FetchResult(footnote, position, url, "failed", str(exc), rec.get("file"))
     return FetchResult(footnote, position, url, "fetched", f"{kind}, {size} bytes",
                        _relative(path, corpus))
@@ -139,7 +137,7 @@ def _download(url: str, sources_dir: Path, stem: str, timeout: float, max_bytes:
               opener) -> tuple[Path, str, int]:
     """Fetch ``url`` into ``sources_dir/<stem>.<ext>``; returns (path, kind, size)."""
     if urlsplit(url).scheme not in {"http", "https"}:
-        raise _FetchError(f"unsupported URL scheme: {url}")
+        raise FetchError(f"unsupported URL scheme: {url}")
     request = urllib.request.Request(url, headers={
         "User-Agent": USER_AGENT, "Accept": "application/pdf, text/html;q=0.9, */*;q=0.1"})
     fd, tmp_name = tempfile.mkstemp(dir=sources_dir, prefix=".fetch-", suffix=".part")
@@ -165,30 +163,30 @@ def _transfer(opener, request, out, url: str, timeout: float, max_bytes: int) ->
         with opener.open(request, timeout=timeout) as resp:
             status = getattr(resp, "status", None) or resp.getcode()
             if status != 200:
-                raise _FetchError(f"HTTP {status}")
+                raise FetchError(f"HTTP {status}")
             kind = _kind(resp.headers.get_content_type(), url)
             length = resp.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
-                raise _FetchError(f"too large: {length} bytes > {max_bytes}")
+                raise FetchError(f"too large: {length} bytes > {max_bytes}")
             size = 0
             while chunk := resp.read(_CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise _FetchError(f"too large: more than {max_bytes} bytes")
+                    raise FetchError(f"too large: more than {max_bytes} bytes")
                 if time.monotonic() > deadline:
-                    raise _FetchError(f"download took longer than {10 * timeout:g} s")
+                    raise FetchError(f"download took longer than {10 * timeout:g} s")
                 out.write(chunk)
             return kind
     except urllib.error.HTTPError as exc:
-        raise _FetchError(f"HTTP {exc.code} {exc.reason}") from None
+        raise FetchError(f"HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         timed_out = isinstance(exc.reason, (TimeoutError, socket.timeout))
-        raise _FetchError(f"timed out after {timeout:g} s" if timed_out
+        raise FetchError(f"timed out after {timeout:g} s" if timed_out
                           else f"cannot connect: {exc.reason}") from None
     except (TimeoutError, socket.timeout):
-        raise _FetchError(f"timed out after {timeout:g} s") from None
+        raise FetchError(f"timed out after {timeout:g} s") from None
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise _FetchError(f"download failed: {exc}") from None
+        raise FetchError(f"download failed: {exc}") from None
 
 
 def _kind(content_type: str, url: str) -> str:
@@ -196,18 +194,18 @@ def _kind(content_type: str, url: str) -> str:
         return "pdf"                                # octet-stream: the %PDF check decides
     if content_type in HTML_TYPES:
         if urlsplit(url).path.lower().endswith(".pdf"):
-            raise _FetchError("expected a PDF, got an HTML page")
+            raise FetchError("expected a PDF, got an HTML page")
         return "html"
-    raise _FetchError(f"unsupported content type: {content_type}")
+    raise FetchError(f"unsupported content type: {content_type}")
 
 
 def _check_body(kind: str, head: bytes) -> None:
     if not head:
-        raise _FetchError("empty response")
+        raise FetchError("empty response")
     if kind == "pdf" and b"%PDF-" not in head[:1024]:
-        raise _FetchError("not a PDF (no %PDF header)")
+        raise FetchError("not a PDF (no %PDF header)")
     if kind == "html" and (problem := _html_problem(head)):
-        raise _FetchError(problem)
+        raise FetchError(problem)
 
 
 def _write_json(path: Path, data) -> None:

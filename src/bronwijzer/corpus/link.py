@@ -17,10 +17,9 @@ import unicodedata
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
+from bronwijzer.corpus.document import _assemble, _fail, _first_line, _read_bytes
 from bronwijzer.corpus.pdf import read_pdf  # noqa: F401 - re-exported
 from bronwijzer.records import Document, Reference
-from bronwijzer.corpus.document import IngestError  # noqa: F401 - re-exported
-from bronwijzer.corpus.document import _assemble, _fail, _first_line, _read_bytes
 
 log = logging.getLogger(__name__)
 

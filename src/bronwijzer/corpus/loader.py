@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bronwijzer.errors import IngestError
 from bronwijzer.records import Block, Document, Reference
 
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -126,13 +127,13 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
         The text (without a BOM) and a warning when bytes had to be replaced.
 
     Raises:
-        ValueError: for an empty file or one that looks binary.
+        IngestError: for an empty file or one that looks binary.
     """
     if not data.strip():
-        raise ValueError("empty file")
+        raise IngestError("empty file")
     sample = data[:8192]
     if b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > len(sample) // 20:
-        raise ValueError("binary file, not text")
+        raise IngestError("binary file, not text")
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
@@ -158,7 +159,7 @@ def text_document(name: str, raw: str, digest: str) -> Document:
         number = len(blocks) + 1
         blocks.append(Block(text=text[start:end], start=start, end=end, number=number))
     if not blocks:
-        raise ValueError("empty file")
+        raise IngestError("empty file")
     return Document(name=name, title=blocks[0].text[:200], text=text,
                     blocks=tuple(blocks), sha256=digest)
 

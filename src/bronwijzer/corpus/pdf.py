@@ -20,8 +20,9 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from bronwijzer.corpus.document import _assemble, _fail, _first_line, _read_bytes
+from bronwijzer.errors import IngestError
 from bronwijzer.records import Document
-from bronwijzer.corpus.document import IngestError, _assemble, _fail, _first_line, _read_bytes
 
 log = logging.getLogger(__name__)
 

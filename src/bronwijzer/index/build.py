@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from bronwijzer import __version__
-from bronwijzer.index.chunk import chunk_document
-from bronwijzer.index.store import INDEX_VERSION, IndexError_, load_index, read_manifest, write_build
 from bronwijzer.corpus.loader import Problem, file_hashes, load_corpus
+from bronwijzer.errors import IndexStateError
+from bronwijzer.index.chunk import chunk_document
+from bronwijzer.index.store import INDEX_VERSION, load_index, read_manifest, write_build
 from bronwijzer.settings import Settings
 
 
@@ -141,7 +142,7 @@ def _vector_cache(root: Path, embedder) -> dict[str, np.ndarray]:
         return {}
     try:
         index = load_index(root)
-    except IndexError_:
+    except IndexStateError:
         return {}
     cache = {p.text: v for p, v in zip(index.passages, index.vectors)}
     rows = iter(index.sentence_vectors)
@@ -171,7 +172,7 @@ def _lock(root: Path):
         root.mkdir(parents=True, exist_ok=True)
         handle = open(root / ".lock", "w")
     except OSError as error:
-        raise IndexError_(f"cannot write the index folder {root}: {error.strerror or error}") from None
+        raise IndexStateError(f"cannot write the index folder {root}: {error.strerror or error}") from None
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

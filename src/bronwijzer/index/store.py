@@ -27,13 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bronwijzer.errors import IndexStateError
 from bronwijzer.records import Passage, Reference
 
 INDEX_VERSION = 2
-
-
-class IndexError_(Exception):
-    """The index is missing, stale, unreadable or not writable (message says which)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,14 +109,14 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
         The new build folder.
 
     Raises:
-        IndexError_: when the index folder cannot be written.
+        IndexStateError: when the index folder cannot be written.
     """
     try:
         root.mkdir(parents=True, exist_ok=True)
         folder = root / f"b-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
         folder.mkdir()
     except OSError as error:
-        raise IndexError_(f"cannot write the index folder {root}: {error.strerror or error}") from None
+        raise IndexStateError(f"cannot write the index folder {root}: {error.strerror or error}") from None
     try:  # a failure here (disk full, ...) leaves the live build as it was
         _write_jsonl(folder / "passages.jsonl",
                      (passage_to_dict(p, s) for p, s in zip(passages, spans)))
@@ -144,12 +141,12 @@ def load_index(root: Path) -> Index:
     """Load the live build under ``root``.
 
     Raises:
-        IndexError_: when there is no complete build, or it cannot be read.
+        IndexStateError: when there is no complete build, or it cannot be read.
     """
     from bronwijzer.index.lexical import Lexical
     folder = current_folder(root)
     if folder is None:
-        raise IndexError_(f"no index in {root}; run `bronwijzer build` first")
+        raise IndexStateError(f"no index in {root}; run `bronwijzer build` first")
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         rows = [passage_from_dict(d) for d in _read_jsonl(folder / "passages.jsonl")]
@@ -158,7 +155,7 @@ def load_index(root: Path) -> Index:
         sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
         lexical = Lexical.load(folder / "bm25") if rows else None
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise IndexError_(f"the index in {folder} is unreadable ({error}); "
+        raise IndexStateError(f"the index in {folder} is unreadable ({error}); "
                           "run `bronwijzer build --force`") from None
     dense = _dense(folder, manifest, vectors)
     return Index(folder=folder, manifest=manifest, passages=tuple(p for p, _ in rows),

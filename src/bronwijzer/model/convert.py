@@ -30,11 +30,19 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bronwijzer.model.nanobin import _GEOMETRY, ModelError, _state_dict, read_bin
-from bronwijzer.model.nanobin import NanoBin  # noqa: F401 - re-exported: tests read the .bin via model
+from bronwijzer.errors import ModelError
+from bronwijzer.model.nanobin import (
+    _GEOMETRY,
+    NanoBin,  # noqa: F401 - re-exported: tests read the .bin via model
+    _state_dict,
+    read_bin,
+)
+from bronwijzer.model.tokenizer import (
+    SPECIALS,
+    _tokenizer_json,
+    precompiled_charsmap,  # noqa: F401 - re-exported
+)
 from bronwijzer.settings import DEFAULT_MODEL
-from bronwijzer.model.tokenizer import SPECIALS, _tokenizer_json
-from bronwijzer.model.tokenizer import precompiled_charsmap  # noqa: F401 - re-exported
 
 MODEL_NAME = DEFAULT_MODEL
 BIN_NAME = "e5-small-q4.bin"

@@ -16,7 +16,13 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from bronwijzer.model.convert import ModelError, default_fingerprint, ensure_default_model, read_marker, set_offline
+from bronwijzer.errors import ModelError, ModelMismatchError
+from bronwijzer.model.convert import (
+    default_fingerprint,
+    ensure_default_model,
+    read_marker,
+    set_offline,
+)
 from bronwijzer.settings import DEFAULT_MODEL
 
 KINDS = ("query", "passage")
@@ -35,10 +41,6 @@ class Embedder(Protocol):
     def embed_batch(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
         """Embed texts as ``"query"`` or ``"passage"``; returns ``(len(texts), dim)`` float32."""
         ...
-
-
-class ModelMismatchError(Exception):
-    """An index is being queried with another model than the one that built it."""
 
 
 def folder_fingerprint(folder: Path) -> str:

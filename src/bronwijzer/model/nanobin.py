@@ -16,15 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from bronwijzer.errors import ModelError
+
 _GEOMETRY = {"hidden": 384, "layers": 12, "heads": 12, "ff": 1536, "vocab": 250037,
              "positions": 512, "types": 2}
 _LAYER = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
           "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
           "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm"}
-
-
-class ModelError(Exception):
-    """The embedding model is missing, damaged, or cannot be converted or loaded."""
 
 
 @dataclass(frozen=True)

