@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bronwijzer.cite.detect import detect_citation_question
 from bronwijzer.cite.references import (
     CitingSentence,
     citing_sentences,
-    detect_citation_question,
     find_references,
     footnote_refs,
 )

@@ -7,11 +7,12 @@ import re
 import numpy as np
 import pytest
 
-from bronwijzer.answer.compose import detect_lang, footnote_superscripts, message
+from bronwijzer.answer.compose import detect_lang, footnote_superscripts
 from bronwijzer.engine import Engine
 from bronwijzer.errors import QuestionError
 from bronwijzer.index.build import build_index
 from bronwijzer.index.store import load_index
+from bronwijzer.phrases import phrase
 from bronwijzer.present.dicts import answer_to_dict
 from bronwijzer.search.retrieve import fuse, ranks
 from bronwijzer.settings import Settings, load_settings
@@ -58,7 +59,7 @@ def test_abstention_message_follows_the_question_language(engine):
     engine.settings = Settings(home=engine.settings.home, abstain_below=1.01)
     nl = engine.ask("Hoeveel woningen moeten er volgens het artikel worden gebouwd?")
     en = engine.ask("What is the capital of France?")
-    assert nl.abstained and nl.text == message("abstain", "nl") == "Het artikel geeft hier geen antwoord op."
+    assert nl.abstained and nl.text == phrase("abstain", "nl") == "Het artikel geeft hier geen antwoord op."
     assert en.abstained and en.text == "The text does not answer this."
     assert nl.hits and not nl.sources  # related passages are still listed
 

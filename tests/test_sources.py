@@ -13,7 +13,9 @@ from pypdf.constants import PageLabelStyle
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from bronwijzer.corpus.link import link_source, read_html, read_pdf
+from bronwijzer.corpus.html import read_html
+from bronwijzer.corpus.link import link_source
+from bronwijzer.corpus.pdf import read_pdf
 from bronwijzer.errors import IngestError
 from bronwijzer.records import Reference
 

@@ -42,12 +42,8 @@ def cmd_build(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from bronwijzer.present.dicts import (
-        answer_to_dict,
-        answer_to_text,
-        hit_to_dict,
-        hits_to_text,
-    )
+    from bronwijzer.present.dicts import answer_to_dict, hit_to_dict
+    from bronwijzer.present.text import answer_to_text, hits_to_text
     engine = Engine.open(settings)
     refs = engine.index.references
     if args.passages:

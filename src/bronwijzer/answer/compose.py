@@ -18,17 +18,10 @@ from bronwijzer.answer.confidence import assess, corpus_vocabulary
 from bronwijzer.answer.qtype import asks_proposal, is_prescriptive
 from bronwijzer.index.lexical import tokenize
 from bronwijzer.index.store import Index
+from bronwijzer.phrases import phrase
 from bronwijzer.records import Answer, Citation, Hit, Reference, Source
 from bronwijzer.settings import Settings
 
-MESSAGES = {
-    "abstain": {"nl": "Het artikel geeft hier geen antwoord op.",
-                "en": "The text does not answer this."},
-    "sources": {"nl": "Bronnen", "en": "Sources"},
-    "related": {"nl": "Verwante passages", "en": "Related passages"},
-    "references": {"nl": "Voetnoten", "en": "Footnotes"},
-    "confidence": {"nl": "zekerheid", "en": "confidence"},
-}
 _NL = set("de het een en van is op te dat die in voor met zijn wat welke hoe waarom wie waar "
           "wanneer er niet ook aan om naar volgens artikel wordt worden moet kan bij".split())
 _EN = set("the a an and of is on to that in for with are what which how why who where when "
@@ -52,9 +45,6 @@ def detect_lang(text: str) -> str:
     return "en" if en > nl else "nl"
 
 
-def message(key: str, lang: str) -> str:
-    return MESSAGES[key].get(lang, MESSAGES[key]["en"])
-
 
 def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
             settings: Settings, lang: str | None = None) -> Answer:
@@ -77,7 +67,7 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
     confidence = assess(question, scored[0][0], [h.passage.text[s:e] for _, h, s, e in chosen],
                         vocabulary(index)) if scored else 0.0
     if confidence < settings.abstain_below:
-        return Answer(question=question, lang=lang, text=message("abstain", lang),
+        return Answer(question=question, lang=lang, text=phrase("abstain", lang),
                       abstained=True, confidence=confidence, hits=tuple(hits))
     return _assemble(question, lang, confidence, chosen, hits, index.references)
 

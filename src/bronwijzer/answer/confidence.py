@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 
 from bronwijzer.answer.qtype import asks_amount, has_number
-from bronwijzer.index.lexical import fold
+from bronwijzer.text import fold
 
 CENTER = 0.816
 SCALE = 0.015

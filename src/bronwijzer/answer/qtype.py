@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from bronwijzer.text import MARKER
+
 _AMOUNT_QUESTION = re.compile(
     r"\b(hoeveel|how (many|much|large|big|high)|what (amount|number|percentage|share)|"
     r"welk(e)? (bedrag|aantal|percentage)|hoe (groot|hoog))\b", re.I)
@@ -25,7 +27,6 @@ _PROPOSAL_QUESTION = re.compile(
 _PRESCRIPTIVE = re.compile(
     r"\b(zou|zouden|noodzakelijk|belangrijk|verstandig|aanbevel\w*|pleit\w*|kansrijk|"
     r"veelbelovend|te denken valt|should|recommend\w*|ought)\b", re.I)
-_MARKER = re.compile(r"\[\d+\]")
 
 
 def asks_amount(question: str) -> bool:
@@ -38,7 +39,7 @@ def asks_proposal(question: str) -> bool:
 
 def has_number(sentence: str) -> bool:
     """Whether a sentence states an amount (footnote markers do not count)."""
-    return bool(_NUMBER.search(_MARKER.sub(" ", sentence)))
+    return bool(_NUMBER.search(MARKER.sub(" ", sentence)))
 
 
 def is_prescriptive(sentence: str) -> bool:

@@ -22,9 +22,10 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from bronwijzer.errors import BatchInputError
+from bronwijzer.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ _ONE_COLUMN = "\x1f"  # delimiter for a one-column CSV, so commas in questions n
 _CELL_LIMIT = 32767  # characters in an Excel cell
 
 
-def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
+def checked_suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
     if path.suffix.lower() not in allowed:
         raise BatchInputError(f"{path.name}: unsupported {what} file type "
                          f"{path.suffix or '(none)'!r}; supported: {', '.join(allowed)}")
@@ -52,7 +53,7 @@ def _text(path: Path) -> str:
     raise BatchInputError(f"{path.name} is not UTF-8 text")
 
 
-def _norm_id(value) -> str | None:
+def norm_id(value) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return (str(value).strip() or None) if value is not None else None
@@ -69,7 +70,7 @@ def _json_item(n: int, line: str) -> tuple:
     return obj.get("id"), obj.get("question"), extra, None
 
 
-def _line_items(path: Path, jsonl: bool) -> Iterator[tuple]:
+def line_items(path: Path, jsonl: bool) -> Iterator[tuple]:
     for n, line in enumerate(_text(path).split("\n"), 1):
         if line.strip():
             yield (n, *_json_item(n, line)) if jsonl else (n, None, line, {}, None)
@@ -84,7 +85,7 @@ def _delimiter(text: str, column: str) -> str:
     return best if len(names[best]) > 1 else _ONE_COLUMN
 
 
-def _csv_table(path: Path) -> list[tuple[int, list]]:
+def csv_table(path: Path) -> list[tuple[int, list]]:
     text = _text(path)
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # overlong questions: bad rows
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text, "question"))
@@ -94,7 +95,7 @@ def _csv_table(path: Path) -> list[tuple[int, list]]:
         raise BatchInputError(f"{path.name}: unreadable CSV near line {reader.line_num} ({error})") from None
 
 
-def _sheet(path: Path) -> list[tuple[int, list]]:
+def sheet_table(path: Path) -> list[tuple[int, list]]:
     import zipfile
 
     from openpyxl import load_workbook
@@ -110,7 +111,7 @@ def _sheet(path: Path) -> list[tuple[int, list]]:
         book.close()
 
 
-def _table_items(table: list[tuple[int, list]], name: str) -> Iterator[tuple]:
+def table_items(table: list[tuple[int, list]], name: str) -> Iterator[tuple]:
     """Items of a table whose first non-empty row is a header with a question column."""
     rows = [(n, cells) for n, cells in table if any(str(c or "").strip() for c in cells)]
     header = ["" if c is None else str(c).strip() for c in (rows[0][1] if rows else [])]
@@ -168,7 +169,7 @@ def _csv_rows(text: str, delimiter: str) -> tuple[list[list[str]], bool]:
 def _earlier_jsonl(path: Path) -> tuple[set[str], str, bool]:
     """Ids, complete lines and intactness of an existing .jsonl output."""
     *lines, tail = _text(path).split("\n")
-    kept = [(line, row_id) for line in lines if (row_id := _norm_id(_json_item(0, line)[0]))]
+    kept = [(line, row_id) for line in lines if (row_id := norm_id(_json_item(0, line)[0]))]
     return {i for _, i in kept}, "".join(f"{line}\n" for line, _ in kept), \
         len(kept) == len(lines) and not tail
 
@@ -176,7 +177,7 @@ def _earlier_jsonl(path: Path) -> tuple[set[str], str, bool]:
 def _earlier_table(path: Path) -> tuple[set[str], list[list], bool]:
     """Ids, rows in ``COLUMNS`` order and intactness (our layout, nothing cut) of a .csv/.xlsx."""
     if path.suffix.lower() == ".xlsx":
-        table, intact = [cells for _, cells in _sheet(path)], True
+        table, intact = [cells for _, cells in sheet_table(path)], True
     else:
         text = _text(path)
         table, intact = _csv_rows(text, delimiter := _delimiter(text, "id"))
@@ -186,23 +187,12 @@ def _earlier_table(path: Path) -> tuple[set[str], list[list], bool]:
         raise BatchInputError(f"cannot resume: {path.name} has no 'id' column")
     rows = [[dict(enumerate(cells)).get(names.index(c)) if c in names else None for c in COLUMNS]
             for cells in table[1:]]
-    kept = [row for row in rows if _norm_id(row[0])]
-    return {_norm_id(r[0]) for r in kept}, kept, intact and names == list(COLUMNS) and kept == rows
+    kept = [row for row in rows if norm_id(row[0])]
+    return {norm_id(r[0]) for r in kept}, kept, intact and names == list(COLUMNS) and kept == rows
 
 
-def _replace(path: Path, write: Callable[[Path], None]) -> None:
-    """Write ``path`` atomically: a temporary file beside it, fsynced, then ``os.replace``."""
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
-
-class _Output:
+class OutputFile:
     """The output file, written batch by batch; ``done`` holds the ids already in it."""
 
     def __init__(self, path: Path, resume: bool):
@@ -224,13 +214,13 @@ class _Output:
         """Append a batch (flushed, fsynced) or swap in the whole file with it."""
         if self.kind == ".xlsx":
             self.rows.extend(_flat(r) for r in records)
-            _replace(self.path, self._save_xlsx)
+            atomic_write(self.path, self._save_xlsx)
         else:
             text = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n"
                            if self.kind == ".jsonl" else _csv_line(_flat(r)) for r in records)
             if self._start is not None:
                 data = (self._start + text).encode("utf-8")
-                _replace(self.path, lambda tmp: tmp.write_bytes(data))
+                atomic_write(self.path, data)
                 self._start = None
             elif text:
                 self._handle = self._handle or open(self.path, "a", encoding="utf-8", newline="")

@@ -25,13 +25,13 @@ from bronwijzer.batch.formats import (
     COLUMNS,  # noqa: F401 - re-exported
     INPUT_FORMATS,
     OUTPUT_FORMATS,
-    _csv_table,
-    _line_items,
-    _norm_id,
-    _Output,
-    _sheet,
-    _suffix,
-    _table_items,
+    OutputFile,
+    checked_suffix,
+    csv_table,
+    line_items,
+    norm_id,
+    sheet_table,
+    table_items,
 )
 from bronwijzer.errors import BatchInputError
 
@@ -77,7 +77,7 @@ def _check(question, max_chars: int) -> tuple[str | None, str | None]:
 def _rows(items: Iterable[tuple], max_chars: int) -> Iterator[Row]:
     seen: dict[str, int] = {}
     for n, raw_id, question, extra, error in items:
-        row_id = _norm_id(raw_id) or f"row-{n}"
+        row_id = norm_id(raw_id) or f"row-{n}"
         if row_id in seen:
             error = f"duplicate id {row_id!r} (first on row {seen[row_id]})"
             row_id = f"{row_id}@row-{n}"
@@ -101,11 +101,11 @@ def read_questions(path: Path, max_chars: int = 2000) -> Iterator[Row]:
             (raised by this call itself, not while iterating).
     """
     path = Path(path)
-    kind = _suffix(path, INPUT_FORMATS, "input")
+    kind = checked_suffix(path, INPUT_FORMATS, "input")
     if kind in (".csv", ".xlsx"):
-        items = _table_items(_csv_table(path) if kind == ".csv" else _sheet(path), path.name)
+        items = table_items(csv_table(path) if kind == ".csv" else sheet_table(path), path.name)
     else:
-        items = _line_items(path, jsonl=kind == ".jsonl")
+        items = line_items(path, jsonl=kind == ".jsonl")
     return _rows(items, max_chars)
 
 
@@ -162,14 +162,14 @@ def _chunks(rows: list[Row], batch_size: int) -> Iterator[list[Row]]:
 
 def _check_paths(input_path: Path, output_path: Path, batch_size: int) -> None:
     """Refuse an unsupported output type, a batch size below 1, or output equal to input."""
-    _suffix(output_path, OUTPUT_FORMATS, "output")
+    checked_suffix(output_path, OUTPUT_FORMATS, "output")
     if batch_size < 1:
         raise BatchInputError(f"batch_size must be at least 1, not {batch_size}")
     if output_path.exists() and input_path.exists() and os.path.samefile(input_path, output_path):
         raise BatchInputError(f"{output_path.name}: the output would overwrite the input")
 
 
-def _answer_all(todo: list[Row], answer_fn, batch_size: int, output: _Output, bar) -> dict:
+def _answer_all(todo: list[Row], answer_fn, batch_size: int, output: OutputFile, bar) -> dict:
     """Answer ``todo`` batch by batch into ``output``; the counts of answered/declined/failed."""
     counts = {"answered": 0, "declined": 0, "failed": 0}
     for chunk in _chunks(todo, batch_size):
@@ -209,7 +209,7 @@ def run_batch(input_path: Path, output_path: Path,
     input_path, output_path = Path(input_path), Path(output_path)
     _check_paths(input_path, output_path, batch_size)
     rows = list(read_questions(input_path, max_chars))
-    output = _Output(output_path, resume)
+    output = OutputFile(output_path, resume)
     todo = [row for row in rows if row.id not in output.done]
     with tqdm(total=len(rows), initial=len(rows) - len(todo), disable=not progress,
               file=sys.stderr, unit="q", desc=output_path.name) as bar:

@@ -8,25 +8,16 @@ about the citations themselves into an ``Answer`` of the usual form.
 from __future__ import annotations
 
 from bronwijzer.answer.compose import citations_of, footnote_superscripts, refs_of
+from bronwijzer.cite.detect import detect_citation_question
 from bronwijzer.cite.references import (
     citing_sentences,
-    detect_citation_question,
     find_references,
     footnote_refs,
 )
 from bronwijzer.errors import CiteError
+from bronwijzer.phrases import phrase
 from bronwijzer.present.dicts import label, reference_dict
 from bronwijzer.records import Answer, Hit, Source
-
-FRAMES = {
-    "footnote": {"nl": "Voetnoot {n} verwijst naar: {refs}",
-                 "en": "Footnote {n} refers to: {refs}"},
-    "source": {"nl": "Voetnoot {notes} verwijst naar: {ref}",
-               "en": "Footnote {notes} refers to: {ref}"},
-    "claim": {"nl": "De bewering wordt onderbouwd met voetnoot {notes}: {refs}",
-              "en": "The claim is backed by footnote {notes}: {refs}"},
-    "at": {"nl": "Dit staat bij:", "en": "It is cited at:"},
-}
 
 
 def _article_passages(engine):
@@ -147,7 +138,7 @@ def answer_citation_question(engine, question: str, vector, hits: list[Hit],
 
 def _footnote_frame(engine, n: int, lang: str) -> tuple[list[int], str]:
     refs = footnote_refs(n, engine.index.references)
-    return [n], FRAMES["footnote"][lang].format(n=n, refs="; ".join(r.raw for r in refs))
+    return [n], phrase("cite-footnote", lang, n=n, refs="; ".join(r.raw for r in refs))
 
 
 def _source_frame(engine, query: str, lang: str) -> tuple[list[int], str]:
@@ -156,7 +147,7 @@ def _source_frame(engine, query: str, lang: str) -> tuple[list[int], str]:
         raise CiteError(query)
     best = [r for r, s in matches if s >= matches[0][1] * 0.9][:3]
     notes = list(dict.fromkeys(r.footnote for r in best))
-    return notes, FRAMES["source"][lang].format(ref=best[0].raw,
+    return notes, phrase("cite-source", lang, ref=best[0].raw,
                                                 notes=", ".join(map(str, notes)))
 
 
@@ -164,7 +155,7 @@ def _claim_frame(engine, claim: str, lang: str) -> tuple[list[int], str]:
     result = cite_claim(engine, claim, k=1)
     notes = result["matches"][0]["footnotes"]
     refs = [r.raw for r in engine.index.references if r.footnote in notes]
-    return notes, FRAMES["claim"][lang].format(notes=", ".join(map(str, notes)),
+    return notes, phrase("cite-claim", lang, notes=", ".join(map(str, notes)),
                                                refs="; ".join(refs))
 
 
@@ -186,7 +177,7 @@ def _cited_answer(engine, question, lang, notes, head, hits, kind) -> Answer:
             quotes.append(f"«{footnote_superscripts(c.sentence)}» [{number}]")
     ranked = top + [h for h in hits if h.passage.id not in {t.passage.id for t in top}]
     ranked = [Hit(h.passage, h.score, r, h.dense, h.bm25) for r, h in enumerate(ranked, 1)]
-    text = " ".join([head, FRAMES["at"][lang], *quotes]) if quotes else head
+    text = " ".join([head, phrase("cited-at", lang), *quotes]) if quotes else head
     return Answer(question=question, lang=lang, text=text, abstained=False, confidence=1.0,
                   sources=tuple(sources), citations=citations_of(sources),
                   hits=tuple(ranked[:max(len(hits), len(top))]), kind=f"cite-{kind}")

@@ -12,23 +12,23 @@ from bronwijzer.errors import IngestError
 from bronwijzer.records import Block
 
 
-def _fail(name: str, reason: str) -> IngestError:
+def ingest_failure(name: str, reason: str) -> IngestError:
     """An ``IngestError`` for ``name`` with a bare ``reason``."""
     return IngestError(f"{name}: {reason}", reason)
 
 
-def _read_bytes(path: Path, name: str) -> bytes:
+def read_bytes(path: Path, name: str) -> bytes:
     """The file's bytes; unreadable or empty files raise ``IngestError``."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise _fail(name, f"cannot read file: {exc}") from exc
+        raise ingest_failure(name, f"cannot read file: {exc}") from exc
     if not data:
-        raise _fail(name, "empty file")
+        raise ingest_failure(name, "empty file")
     return data
 
 
-def _assemble(paras: list[tuple[str, int | None, str | None]]) -> tuple[str, tuple[Block, ...]]:
+def assemble_blocks(paras: list[tuple[str, int | None, str | None]]) -> tuple[str, tuple[Block, ...]]:
     """The document text (paragraphs joined by a blank line) and its numbered blocks."""
     blocks, pos = [], 0
     for number, (text, page, label) in enumerate(paras, 1):
@@ -38,7 +38,7 @@ def _assemble(paras: list[tuple[str, int | None, str | None]]) -> tuple[str, tup
     return "\n\n".join(p[0] for p in paras), tuple(blocks)
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
     """A fallback title: the first line, cut at a word before 200 characters."""
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= 200 else line[:200].rsplit(" ", 1)[0] + "…"

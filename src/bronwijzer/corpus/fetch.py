@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bronwijzer.errors import FetchError
+from bronwijzer.files import atomic_write
 
 PDF_TYPES = {"application/pdf", "application/x-pdf", "application/acrobat"}
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -72,7 +73,7 @@ def fetch_sources(records_path: Path, sources_dir: Path, timeout: float = 20,
         result = _fetch_one(rec, records_path.parent, sources_dir, timeout, max_bytes, opener)
         if result.status != "failed" and result.file != rec.get("file"):
             rec["file"] = result.file
-            _write_json(records_path, records)
+            atomic_write(records_path, json.dumps(records, ensure_ascii=False, indent=1) + "\n")
         results.append(result)
     return results
 
@@ -207,17 +208,4 @@ def _check_body(kind: str, head: bytes) -> None:
     if kind == "html" and (problem := _html_problem(head)):
         raise FetchError(problem)
 
-
-def _write_json(path: Path, data) -> None:
-    """Write JSON to ``path`` atomically (temporary file in the same folder, then rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 

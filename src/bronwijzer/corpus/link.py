@@ -1,15 +1,12 @@
-"""Reading the article's cited source documents (PDF and HTML) and linking each to its reference.
+"""Linking a cited source document to the reference it is.
 
-``read_pdf``/``read_html`` turn a file into a ``Document`` whose blocks are paragraphs
-(with physical page and printed page label for PDFs); ``link_source`` tells which
-footnote reference a document *is*. The PDF reader lives in :mod:`bronwijzer.pdf`,
-the shared pieces (``IngestError``, blocks) in :mod:`bronwijzer.source_file`; both
-are re-exported here.
+``link_source`` tells which footnote reference (footnote, position) a document under
+``corpus/sources/`` is: from its sidecar, its ``sources.json`` entry, or a strong match
+of a reference's title, author and year on its first pages.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -17,8 +14,6 @@ import unicodedata
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
-from bronwijzer.corpus.document import _assemble, _fail, _first_line, _read_bytes
-from bronwijzer.corpus.pdf import read_pdf  # noqa: F401 - re-exported
 from bronwijzer.records import Document, Reference
 
 log = logging.getLogger(__name__)
@@ -26,42 +21,6 @@ log = logging.getLogger(__name__)
 _STOP = set("de het een van en in op voor met te aan om over naar door bij of the and a an to for "
             "on is wat hoe die dat uit als zijn we wij je".split())
 
-
-# --------------------------------------------------------------------------- HTML
-
-def read_html(path: Path, name: str) -> Document:
-    """Read the main text of a web page (boilerplate dropped by trafilatura).
-
-    Args:
-        path: the HTML file.
-        name: the document name, i.e. the path relative to the corpus folder (posix).
-
-    Returns:
-        A ``Document`` with one block per paragraph of the main text (``page`` None).
-
-    Raises:
-        IngestError: empty files and pages without main text.
-    """
-    import trafilatura  # heavy import, only needed for HTML
-
-    data = _read_bytes(path, name)
-    try:
-        result = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False,
-                                             include_tables=True)
-    except Exception as exc:
-        raise _fail(name, f"unreadable HTML: {exc}") from exc
-    text = getattr(result, "text", None) or ""
-    paras = [re.sub(r"\s+", " ", p).strip() for p in text.splitlines()]
-    paras = [p for p in paras if p]
-    if not paras or (len(" ".join(paras).split()) < 25 and max(len(p.split()) for p in paras) < 8):
-        raise _fail(name, "no main text")
-    body, blocks = _assemble([(p, None, None) for p in paras])
-    title = (getattr(result, "title", None) or "").strip() or _first_line(paras[0])
-    return Document(name=name, title=title, text=body, blocks=blocks,
-                    sha256=hashlib.sha256(data).hexdigest())
-
-
-# --------------------------------------------------------------------------- linking
 
 def link_source(doc: Document, references: Sequence[Reference], records: list[dict] | None,
                 sidecar: Path | None) -> tuple[int, int] | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bronwijzer.errors import IngestError
+from bronwijzer.files import sha256_file
 from bronwijzer.records import Block, Document, Reference
 
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -61,13 +62,6 @@ def file_hashes(corpus_dir: Path) -> dict[str, str]:
     return hashes
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
 
 def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[Problem]]:
     """Read every supported file of the corpus.
@@ -107,10 +101,10 @@ def _read_one(path: Path, name: str, corpus_dir: Path, records: list[dict]):
     suffix = path.suffix.lower()
     is_source = name.startswith(SOURCES_DIR + "/")
     if suffix == ".pdf":
-        from bronwijzer.corpus.link import read_pdf
+        from bronwijzer.corpus.pdf import read_pdf
         return read_pdf(path, name), None
     if suffix in HTML_SUFFIXES:
-        from bronwijzer.corpus.link import read_html
+        from bronwijzer.corpus.html import read_html
         return read_html(path, name), None
     data = path.read_bytes()
     text, warning = decode_text(data)

@@ -20,7 +20,12 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from bronwijzer.corpus.document import _assemble, _fail, _first_line, _read_bytes
+from bronwijzer.corpus.document import (
+    assemble_blocks,
+    first_line,
+    ingest_failure,
+    read_bytes,
+)
 from bronwijzer.errors import IngestError
 from bronwijzer.records import Document
 
@@ -48,7 +53,7 @@ def read_pdf(path: Path, name: str) -> Document:
     Raises:
         IngestError: empty, corrupt, encrypted or image-only PDFs.
     """
-    data = _read_bytes(path, name)
+    data = read_bytes(path, name)
     reader, pages = _open_pdf(data, name)
     pages = _strip_running([_page_lines(page) for page in pages])
     labels = _page_labels(reader, len(pages))
@@ -58,9 +63,9 @@ def read_pdf(path: Path, name: str) -> Document:
     paras = [(text, number, labels[number - 1])
              for number, page in enumerate(pages, 1) for text in _paragraphs(page, width, vocab)]
     if not paras:
-        raise _fail(name, NO_TEXT)
-    text, blocks = _assemble(_mend_page_breaks(paras, vocab))
-    title = _pdf_title(reader) or _first_line(blocks[0].text)
+        raise ingest_failure(name, NO_TEXT)
+    text, blocks = assemble_blocks(_mend_page_breaks(paras, vocab))
+    title = _pdf_title(reader) or first_line(blocks[0].text)
     return Document(name=name, title=title, text=text, blocks=blocks,
                      sha256=hashlib.sha256(data).hexdigest())
 
@@ -74,14 +79,14 @@ def _open_pdf(data: bytes, name: str) -> tuple[PdfReader, list]:
             except Exception:  # unsupported algorithm or crypto library missing
                 opened = 0
             if not opened:
-                raise _fail(name, "encrypted")
+                raise ingest_failure(name, "encrypted")
         pages = list(reader.pages)
     except IngestError:
         raise
     except Exception as exc:  # pypdf raises many kinds on broken files
-        raise _fail(name, f"corrupt or unreadable PDF: {exc}") from exc
+        raise ingest_failure(name, f"corrupt or unreadable PDF: {exc}") from exc
     if not pages:
-        raise _fail(name, "empty file")
+        raise ingest_failure(name, "empty file")
     return reader, pages
 
 

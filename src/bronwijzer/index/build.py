@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import fcntl
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import numpy as np
 from bronwijzer import __version__
 from bronwijzer.corpus.loader import Problem, file_hashes, load_corpus
 from bronwijzer.errors import IndexStateError
+from bronwijzer.files import file_lock
 from bronwijzer.index.chunk import chunk_document
 from bronwijzer.index.store import INDEX_VERSION, load_index, read_manifest, write_build
 from bronwijzer.settings import Settings
@@ -81,7 +81,7 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
         return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0), 0, 0,
                            tuple(Problem(**p) for p in manifest.get("problems", [])),
                            time.perf_counter() - began, skipped=True)
-    with _lock(settings.index):
+    with _build_lock(settings.index):
         hashes = file_hashes(settings.corpus)
         documents, problems = load_corpus(settings.corpus)
         passages = [p for d in documents for p in chunk_document(d, **chunk_settings(settings))]
@@ -166,16 +166,12 @@ def _embed(embedder, texts: list[str], kind: str, cache: dict, batch: int):
 
 
 @contextmanager
-def _lock(root: Path):
+def _build_lock(root: Path):
     """One build at a time per index folder."""
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        handle = open(root / ".lock", "w")
-    except OSError as error:
-        raise IndexStateError(f"cannot write the index folder {root}: {error.strerror or error}") from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with ExitStack() as stack:
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            stack.enter_context(file_lock(Path(root) / ".lock"))
+        except OSError as error:
+            raise IndexStateError(f"cannot write the index folder {root}: "
+                                  f"{error.strerror or error}") from None
+        yield

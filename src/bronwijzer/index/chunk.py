@@ -10,11 +10,9 @@ and the passage text, so rebuilding an unchanged corpus gives the same ids.
 from __future__ import annotations
 
 import hashlib
-import re
 
 from bronwijzer.records import Block, Document, Passage
-
-MARKER = re.compile(r"\[(\d{1,3})\]")
+from bronwijzer.text import MARKER
 
 
 def chunk_document(doc: Document, max_chars: int = 1100, min_chars: int = 200) -> list[Passage]:

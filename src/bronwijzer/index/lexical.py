@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from bronwijzer.text import fold
 
 
 @lru_cache(maxsize=1)
@@ -21,11 +22,6 @@ def _stemmer():
     import Stemmer
     return Stemmer.Stemmer("dutch")
 
-
-def fold(text: str) -> str:
-    """Lower case without accents: ``Comité`` -> ``comite``."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:

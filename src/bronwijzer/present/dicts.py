@@ -1,8 +1,8 @@
-"""Present: answers and hits as JSON-ready dicts and as plain text."""
+"""Answers and hits as JSON-ready dicts (the ``ask --json`` form that batch files hold)."""
 
 from __future__ import annotations
 
-from bronwijzer.answer.compose import message, refs_of
+from bronwijzer.answer.compose import refs_of
 from bronwijzer.records import Answer, Hit, Reference
 
 SOURCE_PREFIX = "sources/"
@@ -54,39 +54,3 @@ def answer_to_dict(answer: Answer, references: tuple[Reference, ...]) -> dict:
         "passages": [hit_to_dict(h, references) for h in answer.hits],
         **answer.extra,
     }
-
-
-def answer_to_text(answer: Answer, references: tuple[Reference, ...]) -> str:
-    """A readable answer for the terminal: the answer, its sources, its footnotes."""
-    lines = [answer.text, ""]
-    if answer.abstained:
-        lines.append(f"{message('related', answer.lang)}:")
-        for hit in answer.hits[:3]:
-            lines.append(f"  - {label(hit.passage, references)}: {short(hit.passage.text)}")
-    else:
-        lines.append(f"{message('sources', answer.lang)}:")
-        for s in answer.sources:
-            lines.append(f"  [{s.number}] {label(s.hit.passage, references)}: «{s.quote}»")
-    if answer.citations:
-        lines += ["", f"{message('references', answer.lang)}:"]
-        for c in answer.citations:
-            url = f" <{c.url}>" if c.url else ""
-            lines.append(f"  {c.footnote}. {c.reference}{url}")
-    lines.append(f"\n({message('confidence', answer.lang)} {answer.confidence:.2f})")
-    return "\n".join(lines)
-
-
-def hits_to_text(hits: list[Hit], references: tuple[Reference, ...]) -> str:
-    lines = []
-    for hit in hits:
-        lines.append(f"{hit.rank}. {label(hit.passage, references)}  (score {hit.score:.4f})")
-        lines.append(f"   {short(hit.passage.text, 400)}")
-        for ref in refs_of(hit.passage, references):
-            lines.append(f"   [{ref.footnote}] {ref.raw}")
-    return "\n".join(lines)
-
-
-def short(text: str, limit: int = 200) -> str:
-    """The text on one line, cut to ``limit`` characters with an ellipsis."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -13,12 +13,11 @@ from __future__ import annotations
 import html
 import re
 
-from bronwijzer.answer.compose import message
-from bronwijzer.present.dicts import short
+from bronwijzer.phrases import phrase
+from bronwijzer.text import MARKER, short
 
 _EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;",
                         "*": "&#42;", "_": "&#95;", "~": "&#126;", "\\": "&#92;", "|": "&#124;"})
-_MARKER = re.compile(r"\[(\d+)\]")
 INK = "color:#1f2937;"
 STYLE = {
     "card": INK + "border:1px solid #d1d5db;border-radius:8px;padding:8px 10px;margin:8px 0;"
@@ -72,7 +71,7 @@ def link(url: object, text: str | None = None) -> str:
 
 def _footnote_marks(escaped: str) -> str:
     """Style the ``[n]`` footnote markers of already escaped text."""
-    return _MARKER.sub(lambda m: tag("sup", "footnote", f"[{m.group(1)}]",
+    return MARKER.sub(lambda m: tag("sup", "footnote", f"[{m.group(1)}]",
                                       title=f"footnote {m.group(1)}"), escaped)
 
 
@@ -100,7 +99,7 @@ def _references(refs: list[dict], lang: str) -> str:
     if not refs:
         return ""
     items = "".join(render_reference(r) for r in refs)
-    return (tag("div", "muted", esc(message("references", lang)) + ":")
+    return (tag("div", "muted", esc(phrase("references", lang)) + ":")
             + tag("ul", "refs", items))
 
 
@@ -158,7 +157,7 @@ def _markers(text: str, sources: list[dict]) -> list[tuple[re.Match, bool]]:
     """Every ``[n]`` of the answer, and whether it points at a source."""
     passages = {str(s["number"]): " ".join((s.get("text") or "").split()) for s in sources}
     found, since = [], 0
-    for m in _MARKER.finditer(text):
+    for m in MARKER.finditer(text):
         found.append((m, _is_source_marker(text, m, passages, since)))
         since = m.end()
     return found
@@ -193,7 +192,7 @@ def render_confidence(confidence: float, lang: str) -> str:
     color = next(c for limit, c in _CONFIDENCE if confidence >= limit)
     pill = (f"display:inline-block;border:1px solid {color};color:{color};border-radius:10px;"
             "padding:0 8px;font-size:0.8em;background:#fff;")
-    return tag("span", pill, f"{esc(message('confidence', lang))} {confidence:.2f}",
+    return tag("span", pill, f"{esc(phrase('confidence', lang))} {confidence:.2f}",
                 **{"class": "bw-confidence"})
 
 
@@ -202,7 +201,7 @@ def _related(passages: list[dict], lang: str) -> str:
         tag("div", "card", tag("span", "label", esc(p.get("label") or p.get("doc")))
              + tag("div", "passage", doc_html(short(p.get("text") or "", 420))))
         for p in passages[:3])
-    return tag("div", "head", esc(message("related", lang)) + ":") + items if items else ""
+    return tag("div", "head", esc(phrase("related", lang)) + ":") + items if items else ""
 
 
 def render_answer(data: dict) -> str:
@@ -220,7 +219,7 @@ def render_answer(data: dict) -> str:
     segments = quoted_segments(answer, sources)
     cards = "".join(render_source(s, lang, segments.get(str(s["number"]), [])) for s in sources)
     block = (f'<details open class="bw-sources"><summary style="{STYLE["head"]}cursor:pointer;">'
-             f'{esc(message("sources", lang))} ({len(sources)})</summary>{cards}</details>')
+             f'{esc(phrase("sources", lang))} ({len(sources)})</summary>{cards}</details>')
     return tag("div", "", text + (block if sources else ""), **{"class": "bw-answer"})
 
 

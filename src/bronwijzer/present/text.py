@@ -1,0 +1,39 @@
+"""Answers and hits as plain text for the terminal."""
+
+from __future__ import annotations
+
+from bronwijzer.answer.compose import refs_of
+from bronwijzer.phrases import phrase
+from bronwijzer.present.dicts import label
+from bronwijzer.records import Answer, Hit, Reference
+from bronwijzer.text import short
+
+
+def answer_to_text(answer: Answer, references: tuple[Reference, ...]) -> str:
+    """A readable answer for the terminal: the answer, its sources, its footnotes."""
+    lines = [answer.text, ""]
+    if answer.abstained:
+        lines.append(f"{phrase('related', answer.lang)}:")
+        for hit in answer.hits[:3]:
+            lines.append(f"  - {label(hit.passage, references)}: {short(hit.passage.text)}")
+    else:
+        lines.append(f"{phrase('sources', answer.lang)}:")
+        for s in answer.sources:
+            lines.append(f"  [{s.number}] {label(s.hit.passage, references)}: «{s.quote}»")
+    if answer.citations:
+        lines += ["", f"{phrase('references', answer.lang)}:"]
+        for c in answer.citations:
+            url = f" <{c.url}>" if c.url else ""
+            lines.append(f"  {c.footnote}. {c.reference}{url}")
+    lines.append(f"\n({phrase('confidence', answer.lang)} {answer.confidence:.2f})")
+    return "\n".join(lines)
+
+
+def hits_to_text(hits: list[Hit], references: tuple[Reference, ...]) -> str:
+    lines = []
+    for hit in hits:
+        lines.append(f"{hit.rank}. {label(hit.passage, references)}  (score {hit.score:.4f})")
+        lines.append(f"   {short(hit.passage.text, 400)}")
+        for ref in refs_of(hit.passage, references):
+            lines.append(f"   [{ref.footnote}] {ref.raw}")
+    return "\n".join(lines)
