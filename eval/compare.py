@@ -10,7 +10,6 @@ over a range of thresholds. The model and index load once.
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from bronwijzer.engine import Engine
@@ -30,29 +29,24 @@ VARIANTS = {
 
 
 def retrieval_table(engine: Engine, questions: list[dict]) -> None:
-    base = engine.settings
     print(f"{'method':14}{'hit@1':>8}{'hit@5':>8}{'mrr@10':>8}{'cover@5':>9}")
-    vectors = engine.retriever.embed_queries([q["question"] for q in questions])
+    vectors = engine.embed_questions([q["question"] for q in questions])
     for name, change in VARIANTS.items():
-        engine.retriever.settings = replace(base, **change)
+        variant = engine.with_settings(**change)
         rows = []
         for q, v in zip(questions, vectors):
-            hits = engine.retriever.search(q["question"], 10, vector=v)
+            hits = variant.search(q["question"], 10, vector=v)
             data = {"passages": [{"text": h.passage.text, "references": [
-                r.raw for r in engine.index.references if r.footnote in h.passage.footnotes]}
+                r.raw for r in engine.references() if r.footnote in h.passage.footnotes]}
                 for h in hits]}
             rows.append(score_question(q, data))
         s = summarise(rows)
         print(f"{name:14}{s['hit@1']:>8.3f}{s['hit@5']:>8.3f}{s['mrr@10']:>8.3f}"
               f"{s['gold_coverage@5']:>9.3f}")
-    engine.retriever.settings = base
 
 
 def abstention_table(engine: Engine, questions: list[dict]) -> None:
-    base = engine.settings
-    engine.settings = replace(base, abstain_below=0.0)
-    answers = engine.ask_many([q["question"] for q in questions])
-    engine.settings = base
+    answers = engine.with_settings(abstain_below=0.0).ask_many([q["question"] for q in questions])
     rows = sorted((a.confidence, bool(q.get("answerable", True)), q["id"], a.kind)
                   for q, a in zip(questions, answers))
     print("\nconfidence per question (A answerable, U unanswerable):")
@@ -73,7 +67,7 @@ def main() -> None:
     engine = Engine.open(load_settings())
     retrieval_table(engine, questions)
     abstention_table(engine, questions)
-    answers = [answer_to_dict(a, engine.index.references)
+    answers = [answer_to_dict(a, engine.references())
                for a in engine.ask_many([q["question"] for q in questions])]
     rows = [score_question(q, a) for q, a in zip(questions, answers)]
     print("\nwith the current settings:", summarise(rows))

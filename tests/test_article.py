@@ -11,7 +11,6 @@ import pytest
 from bronwijzer.corpus.article import (
     attach_urls,
     parse_article,
-    reference_to_dict,
     split_sentences,
 )
 
@@ -192,9 +191,11 @@ def test_synthetic_footnotes():
     assert [b.footnotes for b in blocks] == [(1, 2), ()]
 
 
-def test_reference_to_dict(parsed):
-    d = reference_to_dict(parsed[2][0])
-    assert set(d) == {"footnote", "position", "authors", "year", "title", "publisher", "raw", "url"}
+def test_reference_dict(parsed):
+    from bronwijzer.present.dicts import reference_dict
+    d = reference_dict(parsed[2][0], full=True)
+    assert set(d) == {"footnote", "position", "authors", "year", "title", "publisher", "reference",
+                      "short", "url"}
     assert d["authors"] == ["Gaastra, S."] and d["url"] is None
     json.dumps(d)
 

@@ -23,7 +23,6 @@ from bronwijzer.engine import Engine
 from bronwijzer.errors import QuestionError
 from bronwijzer.index.build import build_index
 from bronwijzer.index.store import load_index
-from bronwijzer.model import embed
 from bronwijzer.settings import Settings, load_settings
 
 GOOD = "230 miljoen euro"            # a phrase of the article: its passages are indexed
@@ -81,7 +80,7 @@ def bad_home(article_home):
 @pytest.fixture
 def fake_model(monkeypatch):
     """``bronwijzer`` commands load the fake embedder instead of the real model."""
-    monkeypatch.setattr(embed, "load_embedder", lambda settings: HashEmbedder())
+    monkeypatch.setattr(Engine, "load_embedder", staticmethod(lambda settings: HashEmbedder()))
 
 
 def _texts(settings) -> str:
@@ -242,7 +241,7 @@ def engine(built_home):
 @pytest.fixture
 def cli_home(built_home, monkeypatch):
     monkeypatch.setenv("BRONWIJZER_HOME", str(built_home))
-    monkeypatch.setattr(embed, "load_embedder", lambda settings: StrictEmbedder())
+    monkeypatch.setattr(Engine, "load_embedder", staticmethod(lambda settings: StrictEmbedder()))
     return built_home
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bronwijzer.corpus.loader import load_corpus
-from bronwijzer.index.build import build_index, stale_reason
+from bronwijzer.index.build import build_index, staleness
 from bronwijzer.index.chunk import chunk_document
 from bronwijzer.index.store import current_folder, load_index
 from bronwijzer.settings import load_settings
@@ -52,10 +52,11 @@ def test_unchanged_index_is_not_rebuilt_and_changes_reembed_only_new_text(settin
     first = build_index(settings, fake_embedder)
     assert not first.skipped and first.embedded > 0
     again = build_index(settings, fake_embedder)
-    assert again.skipped and stale_reason(settings, fake_embedder.name) is None
+    assert again.skipped and staleness(settings, fake_embedder.name) is None
     extra = settings.corpus / "notitie.txt"
     extra.write_text("Een korte notitie over bedrijventerreinen en werklocaties.\n", encoding="utf-8")
-    assert "corpus changed" in stale_reason(settings, fake_embedder.name)
+    assert staleness(settings, fake_embedder.name).kind == "corpus"
+    assert "corpus changed" in str(staleness(settings, fake_embedder.name))
     fake_embedder.calls.clear()
     report = build_index(settings, fake_embedder)
     assert report.documents == 2
@@ -114,7 +115,8 @@ def test_large_corpora_get_an_hnsw_index_that_agrees_with_exact_search(article_h
     ann_settings = load_settings(ann_min_passages=10, index_dir=article_home / "index-ann")
     build_index(ann_settings, fake_embedder)
     ann = Engine(ann_settings, fake_embedder, load_index(ann_settings.index))
-    assert ann.index.manifest["dense"] == "hnsw" and exact.index.manifest["dense"] == "flat"
+    assert load_index(ann_settings.index).manifest["dense"] == "hnsw"
+    assert load_index(exact_settings.index).manifest["dense"] == "flat"
     assert (current_folder(ann_settings.index) / "dense.faiss").is_file()
     for question in ["bedrijventerreinen beter benutten", "mkb productiviteit", "woondeals"]:
         assert [h.passage.id for h in ann.search(question, 3)] == \

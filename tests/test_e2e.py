@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from bronwijzer.cite import lookup
 from bronwijzer.cli import main
 from bronwijzer.errors import CiteError
 from bronwijzer.evaluate import evaluate_files, read_jsonl
@@ -38,25 +37,25 @@ def test_off_topic_question_is_declined_in_english(real_engine):
 
 
 def test_cite_footnote_12_is_koelemaij_2023_with_its_sentence(real_engine):
-    result = lookup.cite_footnote(real_engine, 12)
+    result = real_engine.cite_footnote(12)
     ref = result["references"][0]
     assert ref["year"] == 2023 and "Koelemaij" in ref["authors"][0]
     assert any("ondergeschoven kindje" in c["sentence"] for c in result["citing"])
 
 
 def test_cite_source_finds_rli_and_koelemaij(real_engine):
-    rli = lookup.cite_source(real_engine, "rli")
+    rli = real_engine.cite_source("rli")
     assert rli["matches"][0]["footnote"] == 18
-    koelemaij = lookup.cite_source(real_engine, "koelemaij")
+    koelemaij = real_engine.cite_source("koelemaij")
     assert {m["footnote"] for m in koelemaij["matches"]} >= {12, 13, 14}
     with pytest.raises(CiteError):
-        lookup.cite_source(real_engine, "zzzqqq")
+        real_engine.cite_source("zzzqqq")
     with pytest.raises(CiteError):
-        lookup.cite_footnote(real_engine, 99)
+        real_engine.cite_footnote(99)
 
 
 def test_english_paraphrase_of_a_claim_finds_its_footnoted_sentence(real_engine):
-    result = lookup.cite_claim(real_engine, "Because the national government gives too little "
+    result = real_engine.cite_claim("Because the national government gives too little "
                                             "direction, the country is stuck in many ways")
     best = result["matches"][0]
     assert 3 in best["footnotes"] and "op slot" in best["sentence"]
@@ -81,7 +80,7 @@ def test_dev_figures_and_agreement_with_the_reference_scorer(real_engine, tmp_pa
     with open(out, "w", encoding="utf-8") as handle:
         for q, a in zip(questions, answers):
             handle.write(json.dumps({"id": q["id"], **answer_to_dict(
-                a, real_engine.index.references)}, ensure_ascii=False) + "\n")
+                a, real_engine.references())}, ensure_ascii=False) + "\n")
     ours = evaluate_files(PROJECT / "eval" / "dev.jsonl", out)["overall"]
     assert ours["hit@5"] >= 0.9 and ours["footnote_recall"] >= 0.7 and ours["answer_ok"] >= 0.8
     if not SCORER.exists():

@@ -20,9 +20,8 @@ from bronwijzer import cli
 from bronwijzer.engine import Engine
 from bronwijzer.errors import IndexStateError, ModelMismatchError
 from bronwijzer.index import store as index_module
-from bronwijzer.index.build import build_index, stale_reason
+from bronwijzer.index.build import build_index, staleness
 from bronwijzer.index.store import INDEX_VERSION, current_folder, load_index
-from bronwijzer.model import embed
 from bronwijzer.settings import load_settings
 
 TESTS = Path(__file__).resolve().parent
@@ -59,7 +58,7 @@ def built(settings):
 
 
 def _use_model(monkeypatch, embedder_class):
-    monkeypatch.setattr(embed, "load_embedder", lambda settings: embedder_class())
+    monkeypatch.setattr(Engine, "load_embedder", staticmethod(lambda settings: embedder_class()))
 
 
 def _builds(root: Path) -> list[str]:
@@ -74,8 +73,8 @@ KILLED_BUILD = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     from conftest import HashEmbedder
     from bronwijzer import cli
+    from bronwijzer.engine import Engine
     from bronwijzer.index import lexical
-    from bronwijzer.model import embed
 
     MARK = Path(os.environ["BW_TEST_MARK"])
 
@@ -90,9 +89,9 @@ KILLED_BUILD = textwrap.dedent("""
         time.sleep(600)
 
     if sys.argv[1] == "embedding":
-        embed.load_embedder = lambda settings: SlowEmbedder()
+        Engine.load_embedder = staticmethod(lambda settings: SlowEmbedder())
     else:
-        embed.load_embedder = lambda settings: HashEmbedder()
+        Engine.load_embedder = staticmethod(lambda settings: HashEmbedder())
         lexical.Lexical.save = slow_save
     sys.exit(cli.main(["build", "--force"]))
 """)
@@ -224,7 +223,7 @@ def test_damaged_index_is_refused_clearly_and_rebuilt(built, damage, monkeypatch
         assert "run `bronwijzer build --force`" in err and "Traceback" not in err
         assert cli.main(["build", "--force"]) == 0
     else:                                        # no readable manifest: there is no index
-        assert stale_reason(settings, HashEmbedder.name) == "no index"
+        assert staleness(settings, HashEmbedder.name).kind == "missing"
         assert cli.main(["ask", QUESTION]) == 0  # built on the way
     assert [p.id for p in load_index(settings.index).passages] == ids
 
@@ -242,8 +241,9 @@ def test_index_of_an_older_version_is_detected_and_rebuilt(built):
     settings, ids = built
     _edit_manifest(settings, version=INDEX_VERSION - 1)
     (current_folder(settings.index) / "sentences.npy").unlink()   # an older layout
-    reason = stale_reason(settings, HashEmbedder.name)
-    assert reason == f"index format {INDEX_VERSION - 1} is older than {INDEX_VERSION}"
+    reason = staleness(settings, HashEmbedder.name)
+    assert reason.kind == "format"
+    assert str(reason) == f"index format {INDEX_VERSION - 1} is older than {INDEX_VERSION}"
     with pytest.raises(IndexStateError, match=f"cannot be used: index format {INDEX_VERSION - 1}"):
         Engine.open(settings, embedder=HashEmbedder(), build=False)
     report = build_index(settings, HashEmbedder())
@@ -251,33 +251,34 @@ def test_index_of_an_older_version_is_detected_and_rebuilt(built):
     # nothing came from the unreadable old build: as many texts embedded as from scratch
     assert build_index(settings, HashEmbedder(), force=True).embedded == report.embedded
     assert load_index(settings.index).manifest["version"] == INDEX_VERSION
-    assert stale_reason(settings, HashEmbedder.name) is None
+    assert staleness(settings, HashEmbedder.name) is None
     assert [p.id for p in Engine.open(settings, embedder=HashEmbedder(), build=False)
-            .index.passages] == ids
+            .passages()] == ids
 
 
 def test_index_without_a_version_is_rebuilt_by_engine_open(built):
     settings, ids = built
     _edit_manifest(settings, version=None)
     engine = Engine.open(settings, embedder=HashEmbedder())
-    assert engine.index.manifest["version"] == INDEX_VERSION
-    assert [p.id for p in engine.index.passages] == ids
+    assert load_index(settings.index).manifest["version"] == INDEX_VERSION
+    assert [p.id for p in engine.passages()] == ids
 
 
 def test_index_of_another_model_is_detected_and_rebuilt(built):
     settings, ids = built
     other = OtherEmbedder()
-    assert stale_reason(settings, other.name) == \
+    assert staleness(settings, other.name).kind == "model"
+    assert str(staleness(settings, other.name)) == \
         "index was built with model 'hash-64', not 'other-64'"
     with pytest.raises(IndexStateError, match="built with model 'hash-64', not 'other-64'"):
         Engine.open(settings, embedder=other, build=False)
     engine = Engine.open(settings, embedder=other)
-    manifest = engine.index.manifest
+    manifest = load_index(settings.index).manifest
     assert (manifest["model"], manifest["fingerprint"]) == (other.name, other.fingerprint)
     # nothing of the old model's vectors was reused
-    expected = other.embed_batch([p.text for p in engine.index.passages])
-    assert np.allclose(engine.index.vectors, expected)
-    assert [p.id for p in engine.index.passages] == ids
+    expected = other.embed_batch([p.text for p in engine.passages()])
+    assert np.allclose(load_index(settings.index).vectors, expected)
+    assert [p.id for p in engine.passages()] == ids
     assert engine.ask(QUESTION).text
     # and the fake model in turn finds that index stale
     with pytest.raises(IndexStateError, match="built with model 'other-64'"):
@@ -287,7 +288,7 @@ def test_index_of_another_model_is_detected_and_rebuilt(built):
 def test_same_model_name_with_other_weights_is_detected_and_rebuilt(built, monkeypatch, capsys):
     settings, ids = built
     upgraded = UpgradedEmbedder()
-    assert stale_reason(settings, upgraded.name, upgraded.fingerprint)
+    assert staleness(settings, upgraded.name, upgraded.fingerprint).kind == "weights"
     with pytest.raises((IndexStateError, ModelMismatchError), match="fingerprint|another version"):
         Engine.open(settings, embedder=upgraded, build=False)
     _use_model(monkeypatch, UpgradedEmbedder)

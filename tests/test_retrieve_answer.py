@@ -43,20 +43,20 @@ def test_every_marker_points_to_an_existing_source(engine):
     for question in ["Hoe kan de ruimte op bedrijventerreinen beter benut worden?",
                      "Welke aanbevelingen doet het artikel voor het mkb?",
                      "What about woondeals and werkruimte?"]:
-        engine.settings = Settings(home=engine.settings.home, abstain_below=0.0)
+        engine = engine.with_settings(abstain_below=0.0)
         answer = engine.ask(question)
         numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
         assert numbers and numbers == {s.number for s in answer.sources}
         for source in answer.sources:
             assert footnote_superscripts(source.quote) in answer.text
             assert source.hit.passage.text[source.quote_start:source.quote_end].strip() == source.quote
-        data = answer_to_dict(answer, engine.index.references)
+        data = answer_to_dict(answer, engine.references())
         assert {"answer", "abstained", "confidence", "sources", "citations", "passages"} <= set(data)
         assert 0.0 <= data["confidence"] <= 1.0
 
 
 def test_abstention_message_follows_the_question_language(engine):
-    engine.settings = Settings(home=engine.settings.home, abstain_below=1.01)
+    engine = engine.with_settings(abstain_below=1.01)
     nl = engine.ask("Hoeveel woningen moeten er volgens het artikel worden gebouwd?")
     en = engine.ask("What is the capital of France?")
     assert nl.abstained and nl.text == phrase("abstain", "nl") == "Het artikel geeft hier geen antwoord op."

@@ -115,11 +115,12 @@ def test_corpus_table_shows_status_reason_and_link(article_home):
     from bronwijzer.records import Reference
     ref = Reference(18, 1, ("Rli",), 2023, "Samen werken", None, "Rli (2023) Samen werken.",
                     "https://www.rli.nl/x")
-    manifest = {"documents": [{"name": "sources/rli.pdf", "passages": 12, "source_of": [18, 1]},
-                              {"name": EVIL, "passages": 3, "source_of": None}],
-                "problems": [{"name": "sources/scan.pdf", "reason": EVIL, "indexed": False}],
-                "passages": 15, "model": "m"}
-    html = render_corpus(manifest, (ref,))
+    from bronwijzer.engine import IndexStatus
+    status = IndexStatus(model="m", passages=15, built="2026-01-01",
+                         documents=({"name": "sources/rli.pdf", "passages": 12, "source_of": [18, 1]},
+                                    {"name": EVIL, "passages": 3, "source_of": None}),
+                         problems=({"name": "sources/scan.pdf", "reason": EVIL, "indexed": False},))
+    html = render_corpus(status, (ref,))
     assert_inert(html)
     assert "failed" in html and "indexed" in html and "Rli (2023)" in html
     assert 'href="https://www.rli.nl/x"' in html

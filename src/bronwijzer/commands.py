@@ -21,14 +21,7 @@ def print_json(data) -> None:
 
 
 def cmd_build(args, settings: Settings) -> int:
-    from bronwijzer.index.build import build_index, read_manifest, stale_reason
-    from bronwijzer.model.embed import load_embedder, resolve_model
-    _, fingerprint = resolve_model(settings.model, settings.cache)
-    if not args.force and stale_reason(settings, settings.model, fingerprint) is None:
-        manifest = read_manifest(settings.index) or {}
-        print(f"index is up to date ({manifest.get('passages', 0)} passages)")
-        return 0
-    report = build_index(settings, load_embedder(settings), force=args.force)
+    report = Engine.build(settings, force=args.force)
     for problem in report.problems:
         state = "indexed with a warning" if problem.indexed else "skipped"
         print(f"{problem.name}: {state}: {problem.reason}", file=sys.stderr)
@@ -45,7 +38,7 @@ def cmd_ask(args, settings: Settings) -> int:
     from bronwijzer.present.dicts import answer_to_dict, hit_to_dict
     from bronwijzer.present.text import answer_to_text, hits_to_text
     engine = Engine.open(settings)
-    refs = engine.index.references
+    refs = engine.references()
     if args.passages:
         hits = engine.search(args.question, args.k)
         if args.json:
@@ -62,12 +55,10 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_refs(args, settings: Settings) -> int:
-    from bronwijzer.corpus.article import reference_to_dict
-    from bronwijzer.corpus.loader import load_corpus
-    documents, problems = load_corpus(settings.corpus)
-    refs = [r for d in documents for r in d.references]
+    from bronwijzer.present.dicts import reference_dict
+    refs = Engine.corpus_references(settings)
     if args.json:
-        print_json([reference_to_dict(r) for r in refs])
+        print_json([reference_dict(r, full=True) for r in refs])
         return 0
     for r in refs:
         year = r.year if r.year is not None else "z.j."
@@ -77,17 +68,17 @@ def cmd_refs(args, settings: Settings) -> int:
 
 
 def cmd_cite(args, settings: Settings) -> int:
-    from bronwijzer.cite import lookup
+    from bronwijzer.present.text import lookup_to_text
+    if args.footnote is None and not args.source and not args.claim:
+        raise CiteError("give a footnote number, --source TEXT or --claim TEXT")
     engine = Engine.open(settings)
     if args.footnote is not None:
-        result = lookup.cite_footnote(engine, args.footnote)
+        result = engine.cite_footnote(args.footnote)
     elif args.source:
-        result = lookup.cite_source(engine, args.source)
-    elif args.claim:
-        result = lookup.cite_claim(engine, args.claim)
+        result = engine.cite_source(args.source)
     else:
-        raise CiteError("give a footnote number, --source TEXT or --claim TEXT")
-    print_json(result) if args.json else print(lookup.to_text(result))
+        result = engine.cite_claim(args.claim)
+    print_json(result) if args.json else print(lookup_to_text(result))
     return 0
 
 

@@ -1,9 +1,13 @@
-"""The assistant: one object that holds the model and the index and answers.
-
-Used by the CLI, the batch runner and the UI alike::
+"""The assistant: one façade over the model and the index, for the CLI, the batch
+runner and the UI alike::
 
     engine = Engine.open(load_settings())
     answer = engine.ask("what does the text propose for bedrijventerreinen?")
+    engine.cite_footnote(12)
+
+Callers use only its methods; the index, the retriever and the embedder are private.
+The live index is one immutable ``_Live`` record that a rebuild replaces in a single
+assignment, so a question always runs against one whole index, without locks.
 """
 
 from __future__ import annotations
@@ -12,15 +16,39 @@ import re
 import threading
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from bronwijzer.answer.compose import compose, detect_lang
-from bronwijzer.errors import QuestionError
-from bronwijzer.index.build import BuildReport, build_index, stale_reason
+from bronwijzer.errors import IndexStateError, QuestionError
+from bronwijzer.index.build import BuildReport, build_index, read_manifest, staleness
 from bronwijzer.index.store import Index, load_index
-from bronwijzer.records import Answer, Hit
+from bronwijzer.records import Answer, Hit, Passage, Reference
+from bronwijzer.search.retrieve import Retriever
 from bronwijzer.settings import Settings
 
+# A stale index that can still answer (it lags the corpus) is served when not rebuilding.
+_SERVABLE = frozenset({"corpus"})
 
-@dataclass
+
+@dataclass(frozen=True)
+class _Live:
+    """The loaded index and the retriever over it: what a question runs against."""
+
+    index: Index
+    retriever: Retriever
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What the live index holds, for status lines and the corpus view."""
+
+    model: str
+    passages: int
+    documents: tuple[dict, ...]
+    problems: tuple[dict, ...]
+    built: str
+
+
 class Engine:
     """The loaded assistant.
 
@@ -30,14 +58,19 @@ class Engine:
         index: the loaded ``Index``.
     """
 
-    settings: Settings
-    embedder: object
-    index: Index
+    def __init__(self, settings: Settings, embedder, index: Index) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._live = _Live(index, Retriever(index, embedder, settings))
+        self._rebuilding = threading.Lock()
 
-    def __post_init__(self) -> None:
-        from bronwijzer.search.retrieve import Retriever
-        self.retriever = Retriever(self.index, self.embedder, self.settings)
-        self._lock = threading.Lock()
+    # --- opening and building ---------------------------------------------------------
+
+    @staticmethod
+    def load_embedder(settings: Settings):
+        """The embedder for ``settings.model`` (the seam tests replace with a fake)."""
+        from bronwijzer.model.embed import load_embedder
+        return load_embedder(settings)
 
     @classmethod
     def open(cls, settings: Settings, embedder=None, build: bool = True) -> "Engine":
@@ -46,45 +79,90 @@ class Engine:
         Args:
             settings: the settings.
             embedder: an embedder to use instead of loading ``settings.model``.
-            build: build when missing or stale; else refuse a stale index.
+            build: build when missing or stale; else refuse an index that cannot serve.
+
+        Returns:
+            The loaded ``Engine``.
 
         Raises:
-            IndexStateError: the index is missing or stale and ``build`` is False.
+            IndexStateError: the index is missing or unusable and ``build`` is False.
             ModelMismatchError: the index was built with another model.
         """
-        from bronwijzer.errors import IndexStateError
-        from bronwijzer.model.embed import check_compatible, load_embedder
-        embedder = embedder or load_embedder(settings)
-        reason = stale_reason(settings, embedder.name, embedder.fingerprint)
-        if reason and build:
+        from bronwijzer.model.embed import check_compatible
+        embedder = embedder or cls.load_embedder(settings)
+        stale = staleness(settings, embedder.name, embedder.fingerprint)
+        if stale and build:
             build_index(settings, embedder)
-        elif reason and reason != "no index" and "corpus changed" not in reason:
-            raise IndexStateError(f"the index cannot be used: {reason}; run `bronwijzer build`")
+        elif stale and stale.kind not in _SERVABLE | {"missing"}:
+            raise IndexStateError(f"the index cannot be used: {stale}; run `bronwijzer build`")
         index = load_index(settings.index)
         check_compatible(index.manifest.get("model", "?"), index.manifest.get("fingerprint", "?"),
                          embedder)
         return cls(settings, embedder, index)
 
+    @classmethod
+    def build(cls, settings: Settings, force: bool = False) -> BuildReport:
+        """Build or refresh the index; the model is loaded only when there is work.
+
+        Returns:
+            The ``BuildReport`` (``skipped`` when the index was up to date).
+        """
+        from bronwijzer.model.embed import resolve_model
+        _, fingerprint = resolve_model(settings.model, settings.cache)
+        if not force and staleness(settings, settings.model, fingerprint) is None:
+            manifest = read_manifest(settings.index) or {}
+            return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0),
+                               0, 0, (), 0.0, skipped=True)
+        return build_index(settings, cls.load_embedder(settings), force=force)
+
+    @staticmethod
+    def corpus_references(settings: Settings) -> tuple[Reference, ...]:
+        """The references of the corpus's articles, read from the corpus (no model, no index)."""
+        from bronwijzer.corpus.loader import load_corpus
+        documents, _ = load_corpus(settings.corpus)
+        return tuple(r for d in documents for r in d.references)
+
     def rebuild(self, force: bool = False) -> BuildReport:
-        """Rebuild the index incrementally and switch to it."""
-        report = build_index(self.settings, self.embedder, force=force)
-        self.reload()
+        """Rebuild the index incrementally (one rebuild at a time) and switch to it.
+
+        Questions go on against the previous index while the build runs.
+        """
+        with self._rebuilding:
+            report = build_index(self.settings, self._embedder, force=force)
+            self.reload()
         return report
 
     def reload(self) -> None:
         """Switch to the live index on disk (after a build elsewhere)."""
-        from bronwijzer.search.retrieve import Retriever
-        with self._lock:
-            self.index = load_index(self.settings.index)
-            self.retriever = Retriever(self.index, self.embedder, self.settings)
+        index = load_index(self.settings.index)
+        self._live = _Live(index, Retriever(index, self._embedder, self.settings))
 
-    def answer_dicts(self, questions: list[str]) -> list[dict]:
-        """``ask_many`` in the ``ask --json`` form (what batch files hold)."""
-        from bronwijzer.present.dicts import answer_to_dict
-        return [answer_to_dict(a, self.index.references) for a in self.ask_many(questions)]
+    def with_settings(self, **changes) -> "Engine":
+        """An engine over the same model and index with some settings changed."""
+        settings = replace(self.settings, **changes)
+        return Engine(settings, self._embedder, self._live.index)
+
+    # --- what the index holds ---------------------------------------------------------
+
+    def references(self) -> tuple[Reference, ...]:
+        """Every footnote reference of the corpus's articles, in order."""
+        return self._live.index.references
+
+    def passages(self) -> tuple[Passage, ...]:
+        """Every passage of the live index, in corpus order."""
+        return self._live.index.passages
+
+    def status(self) -> IndexStatus:
+        """The model, passages, documents, problems and build time of the live index."""
+        m = self._live.index.manifest
+        return IndexStatus(model=str(m.get("model", "?")), passages=int(m.get("passages", 0)),
+                           documents=tuple(m.get("documents") or ()),
+                           problems=tuple(m.get("problems") or ()), built=str(m.get("built", "?")))
+
+    # --- questions --------------------------------------------------------------------
 
     def check_question(self, question: object) -> str:
-        """The question, stripped; ``QuestionError`` when it cannot be asked."""
+        """The question with white space folded; ``QuestionError`` when it cannot be asked."""
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("the question is empty")
         # lone surrogates (undecodable bytes from the command line) break the tokenizer
@@ -96,9 +174,14 @@ class Engine:
             raise QuestionError("the question has no words")
         return text
 
-    def search(self, question: str, k: int | None = None) -> list[Hit]:
+    def embed_questions(self, questions: list[str]) -> np.ndarray:
+        """Query vectors of checked questions, one row each."""
+        return self._live.retriever.embed_queries([self.check_question(q) for q in questions])
+
+    def search(self, question: str, k: int | None = None,
+               vector: np.ndarray | None = None) -> list[Hit]:
         """Ranked passages for a question (no answer composed)."""
-        return self.retriever.search(self.check_question(question), k)
+        return self._live.retriever.search(self.check_question(question), k, vector=vector)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         """Answer one question. See ``ask_many``."""
@@ -113,21 +196,45 @@ class Engine:
         Raises:
             QuestionError: for an empty or over-long question.
         """
+        live = self._live
         texts = [self.check_question(q) for q in questions]
-        vectors = self.retriever.embed_queries(texts) if texts else []
+        vectors = live.retriever.embed_queries(texts) if texts else []
         answers = []
         for text, vector in zip(texts, vectors):
-            hits = self.retriever.search(text, k or self.settings.k, vector=vector)
-            answers.append(self._answer(text, vector, hits))
+            hits = live.retriever.search(text, k or self.settings.k, vector=vector)
+            answers.append(self._answer(live, text, vector, hits))
         return answers
 
-    def _answer(self, text: str, vector, hits: list[Hit]) -> Answer:
+    def answer_dicts(self, questions: list[str]) -> list[dict]:
+        """``ask_many`` in the ``ask --json`` form (what batch files hold)."""
+        from bronwijzer.present.dicts import answer_to_dict
+        refs = self.references()
+        return [answer_to_dict(a, refs) for a in self.ask_many(questions)]
+
+    def _answer(self, live: _Live, text: str, vector, hits: list[Hit]) -> Answer:
         from bronwijzer.cite.lookup import answer_citation_question
         lang = detect_lang(text)
-        special = answer_citation_question(self, text, vector, hits, lang)
+        special = answer_citation_question(live, text, vector, hits, lang)
         if special is not None and special.kind != "cite-claim":
             return special
-        plain = compose(text, vector, hits, self.index, self.settings, lang)
+        plain = compose(text, vector, hits, live.index, self.settings, lang)
         if special is None or plain.abstained:  # a claim the text does not make has no footnote
             return plain
         return replace(special, confidence=plain.confidence)
+
+    # --- citation lookup --------------------------------------------------------------
+
+    def cite_footnote(self, n: int) -> dict:
+        """Footnote ``n``: its references, where it is cited, the source's own passages."""
+        from bronwijzer.cite.lookup import cite_footnote
+        return cite_footnote(self._live, n)
+
+    def cite_source(self, text: str) -> dict:
+        """The references matching an author, organisation, title word or year."""
+        from bronwijzer.cite.lookup import cite_source
+        return cite_source(self._live, text)
+
+    def cite_claim(self, text: str, k: int = 5) -> dict:
+        """The footnoted sentences that make a claim, with their sources."""
+        from bronwijzer.cite.lookup import cite_claim
+        return cite_claim(self._live, text, k=k)

@@ -1,4 +1,7 @@
-"""Citation lookup on a loaded engine: footnotes, sources, claims.
+"""Citation lookup: footnotes, sources, claims.
+
+Every function takes ``live``, the engine's loaded index and retriever (``.index``,
+``.retriever``); callers go through the ``Engine`` methods of the same names.
 
 ``cite_footnote``, ``cite_source`` and ``cite_claim`` return JSON-ready dicts
 (documented in the README); ``answer_citation_question`` turns a question
@@ -20,57 +23,55 @@ from bronwijzer.present.dicts import label, reference_dict
 from bronwijzer.records import Answer, Hit, Source
 
 
-def _article_passages(engine):
-    return [p for p in engine.index.passages if p.source_of is None]
+def _article_passages(live):
+    return [p for p in live.index.passages if p.source_of is None]
 
 
-def _citing(engine, n: int) -> list[dict]:
+def _citing(live, n: int) -> list[dict]:
     return [{"sentence": c.sentence, "doc": c.doc, "location": c.location,
-             "passage_id": c.passage_id} for c in citing_sentences(_article_passages(engine), n)]
+             "passage_id": c.passage_id} for c in citing_sentences(_article_passages(live), n)]
 
 
-def _source_passages(engine, ref, query: str, k: int = 3) -> list[dict]:
+def _source_passages(live, ref, query: str, k: int = 3) -> list[dict]:
     """Passages of a cited source's own document that best match ``query``."""
     key = (ref.footnote, ref.position)
-    if not any(p.source_of == key for p in engine.index.passages):
+    if not any(p.source_of == key for p in live.index.passages):
         return []
-    hits = engine.retriever.search(query, k, where=lambda p: p.source_of == key)
-    return [{"label": label(h.passage, engine.index.references), "doc": h.passage.doc,
+    hits = live.retriever.search(query, k, where=lambda p: p.source_of == key)
+    return [{"label": label(h.passage, live.index.references), "doc": h.passage.doc,
              "location": h.passage.location, "text": h.passage.text, "score": round(h.score, 6)}
             for h in hits]
 
 
-def cite_footnote(engine, n: int) -> dict:
+def cite_footnote(live, n: int) -> dict:
     """Footnote ``n``: its references, the sentences that carry it, the source's passages.
 
     Raises:
         CiteError: when the article has no footnote ``n``.
     """
-    refs = footnote_refs(n, engine.index.references)
-    citing = _citing(engine, n)
+    refs = footnote_refs(n, live.index.references)
+    citing = _citing(live, n)
     query = " ".join(c["sentence"] for c in citing) or refs[0].title
     return {"kind": "footnote", "footnote": n, "citing": citing,
-            "references": [{**reference_dict(r), "authors": list(r.authors), "year": r.year,
-                            "title": r.title, "publisher": r.publisher,
-                            "source_passages": _source_passages(engine, r, query)} for r in refs]}
+            "references": [{**reference_dict(r, full=True),
+                            "source_passages": _source_passages(live, r, query)} for r in refs]}
 
 
-def cite_source(engine, text: str) -> dict:
+def cite_source(live, text: str) -> dict:
     """References matching an author, organisation, title word or year, with where they are used.
 
     Raises:
         CiteError: when no reference matches.
     """
-    matches = find_references(text, engine.index.references)
+    matches = find_references(text, live.index.references)
     if not matches:
         raise CiteError(f"no cited source matches {text!r}")
     return {"kind": "source", "query": text, "matches": [
-        {**reference_dict(r), "authors": list(r.authors), "year": r.year, "title": r.title,
-         "publisher": r.publisher, "score": round(score, 4), "citing": _citing(engine, r.footnote)}
+        {**reference_dict(r, full=True), "score": round(score, 4), "citing": _citing(live, r.footnote)}
         for r, score in matches]}
 
 
-def cite_claim(engine, text: str, k: int = 5) -> dict:
+def cite_claim(live, text: str, k: int = 5) -> dict:
     """The footnoted sentences of the article that make a claim, best first.
 
     Every sentence that carries a footnote marker is scored by the cosine of its
@@ -79,24 +80,24 @@ def cite_claim(engine, text: str, k: int = 5) -> dict:
     Raises:
         CiteError: when the article has no footnoted sentences.
     """
-    vector = engine.retriever.embed_queries([text])[0]
-    candidates = marked_sentences(engine.index)
+    vector = live.retriever.embed_queries([text])[0]
+    candidates = marked_sentences(live.index)
     if not candidates:
         raise CiteError("the corpus has no footnoted sentences")
-    passage_scores = {h.passage.id: h.score for h in engine.retriever.search(
-        text, len(engine.index.passages), vector=vector, where=lambda p: bool(p.footnotes))}
+    passage_scores = {h.passage.id: h.score for h in live.retriever.search(
+        text, len(live.index.passages), vector=vector, where=lambda p: bool(p.footnotes))}
     top = max(passage_scores.values(), default=1.0) or 1.0
-    scored = sorted(((float(engine.index.sentence_vectors[row] @ vector)
+    scored = sorted(((float(live.index.sentence_vectors[row] @ vector)
                       + CLAIM_PASSAGE_WEIGHT * passage_scores.get(p.id, 0.0) / top, p, s, e, notes)
                      for row, p, s, e, notes in candidates), key=lambda c: -c[0])
     matches = []
     for score, passage, start, end, notes in scored[:k]:
-        refs = [r for r in engine.index.references if r.footnote in notes]
+        refs = [r for r in live.index.references if r.footnote in notes]
         matches.append({"sentence": passage.text[start:end], "doc": passage.doc,
                         "location": passage.location, "footnotes": notes,
                         "score": round(score, 6), "passage": passage.text,
                         "references": [{**reference_dict(r), "source_passages":
-                                        _source_passages(engine, r, text)} for r in refs]})
+                                        _source_passages(live, r, text)} for r in refs]})
     return {"kind": "claim", "claim": text, "matches": matches}
 
 
@@ -118,7 +119,7 @@ def marked_sentences(index) -> list[tuple[int, object, int, int, list[int]]]:
     return result
 
 
-def answer_citation_question(engine, question: str, vector, hits: list[Hit],
+def answer_citation_question(live, question: str, vector, hits: list[Hit],
                              lang: str) -> Answer | None:
     """An answer for a question about the citations themselves, or None for others."""
     found = detect_citation_question(question)
@@ -126,23 +127,23 @@ def answer_citation_question(engine, question: str, vector, hits: list[Hit],
         return None
     try:
         if found["kind"] == "footnote":
-            notes, head = _footnote_frame(engine, found["footnote"], lang)
+            notes, head = _footnote_frame(live, found["footnote"], lang)
         elif found["kind"] == "source":
-            notes, head = _source_frame(engine, found["query"], lang)
+            notes, head = _source_frame(live, found["query"], lang)
         else:
-            notes, head = _claim_frame(engine, found["query"], lang)
+            notes, head = _claim_frame(live, found["query"], lang)
     except CiteError:
         return None
-    return _cited_answer(engine, question, lang, notes, head, hits, found["kind"])
+    return _cited_answer(live, question, lang, notes, head, hits, found["kind"])
 
 
-def _footnote_frame(engine, n: int, lang: str) -> tuple[list[int], str]:
-    refs = footnote_refs(n, engine.index.references)
+def _footnote_frame(live, n: int, lang: str) -> tuple[list[int], str]:
+    refs = footnote_refs(n, live.index.references)
     return [n], phrase("cite-footnote", lang, n=n, refs="; ".join(r.raw for r in refs))
 
 
-def _source_frame(engine, query: str, lang: str) -> tuple[list[int], str]:
-    matches = find_references(query, engine.index.references)
+def _source_frame(live, query: str, lang: str) -> tuple[list[int], str]:
+    matches = find_references(query, live.index.references)
     if not matches:
         raise CiteError(query)
     best = [r for r, s in matches if s >= matches[0][1] * 0.9][:3]
@@ -151,20 +152,20 @@ def _source_frame(engine, query: str, lang: str) -> tuple[list[int], str]:
                                                 notes=", ".join(map(str, notes)))
 
 
-def _claim_frame(engine, claim: str, lang: str) -> tuple[list[int], str]:
-    result = cite_claim(engine, claim, k=1)
+def _claim_frame(live, claim: str, lang: str) -> tuple[list[int], str]:
+    result = cite_claim(live, claim, k=1)
     notes = result["matches"][0]["footnotes"]
-    refs = [r.raw for r in engine.index.references if r.footnote in notes]
+    refs = [r.raw for r in live.index.references if r.footnote in notes]
     return notes, phrase("cite-claim", lang, notes=", ".join(map(str, notes)),
                                                refs="; ".join(refs))
 
 
-def _cited_answer(engine, question, lang, notes, head, hits, kind) -> Answer:
+def _cited_answer(live, question, lang, notes, head, hits, kind) -> Answer:
     """Quote the citing sentences of ``notes``; their passages rank first."""
-    by_id = {p.id: p for p in engine.index.passages}
+    by_id = {p.id: p for p in live.index.passages}
     sources, quotes, top = [], [], []
     for n in notes:
-        for c in citing_sentences(_article_passages(engine), n)[:2]:
+        for c in citing_sentences(_article_passages(live), n)[:2]:
             passage = by_id[c.passage_id]
             if passage.id not in {s.hit.passage.id for s in sources}:
                 start = passage.text.find(c.sentence)
@@ -172,7 +173,7 @@ def _cited_answer(engine, question, lang, notes, head, hits, kind) -> Answer:
                 top.append(hit)
                 sources.append(Source(len(sources) + 1, hit, c.sentence, max(start, 0),
                                       max(start, 0) + len(c.sentence),
-                                      refs_of(passage, engine.index.references)))
+                                      refs_of(passage, live.index.references)))
             number = next(s.number for s in sources if s.hit.passage.id == passage.id)
             quotes.append(f"«{footnote_superscripts(c.sentence)}» [{number}]")
     ranked = top + [h for h in hits if h.passage.id not in {t.passage.id for t in top}]
@@ -181,23 +182,3 @@ def _cited_answer(engine, question, lang, notes, head, hits, kind) -> Answer:
     return Answer(question=question, lang=lang, text=text, abstained=False, confidence=1.0,
                   sources=tuple(sources), citations=citations_of(sources),
                   hits=tuple(ranked[:max(len(hits), len(top))]), kind=f"cite-{kind}")
-
-
-def to_text(result: dict) -> str:
-    """A readable rendering of a lookup result."""
-    lines = []
-    if result["kind"] == "footnote":
-        lines.append(f"Footnote {result['footnote']}:")
-        lines += [f"  {r['reference']}" + (f" <{r['url']}>" if r["url"] else "")
-                  for r in result["references"]]
-        lines += [f"  cited at {c['doc']} {c['location']}: «{c['sentence']}»" for c in result["citing"]]
-    elif result["kind"] == "source":
-        for m in result["matches"]:
-            lines.append(f"[{m['footnote']}.{m['position']}] {m['reference']}")
-            lines += [f"    {c['doc']} {c['location']}: «{c['sentence']}»" for c in m["citing"]]
-    else:
-        for m in result["matches"]:
-            lines.append(f"{m['doc']} {m['location']} [{', '.join(map(str, m['footnotes']))}]: "
-                         f"«{m['sentence']}»")
-            lines += [f"    {r['reference']}" for r in m["references"]]
-    return "\n".join(lines)

@@ -226,20 +226,6 @@ def _looks_like_publisher(text: str) -> bool:
     return all(w.lower() in PARTICLES or re.match(rf"[{_UP}\d]", w) for w in words)
 
 
-def reference_to_dict(ref: Reference) -> dict:
-    """A JSON-friendly dict of a reference.
-
-    Args:
-        ref: the reference.
-
-    Returns:
-        dict with keys footnote, position, authors (list), year, title,
-        publisher, raw and url.
-    """
-    return {"footnote": ref.footnote, "position": ref.position,
-            "authors": list(ref.authors), "year": ref.year, "title": ref.title,
-            "publisher": ref.publisher, "raw": ref.raw, "url": ref.url}
-
 
 def attach_urls(refs: Sequence[Reference], sources_json_path: str | Path) -> tuple[Reference, ...]:
     """Fill ``Reference.url`` from a ``sources.json`` list.

@@ -35,7 +35,23 @@ def chunk_settings(settings: Settings) -> dict:
     return {"max_chars": settings.chunk_max_chars, "min_chars": settings.chunk_min_chars}
 
 
-def stale_reason(settings: Settings, model: str, fingerprint: str | None = None) -> str | None:
+@dataclass(frozen=True)
+class Staleness:
+    """Why an index must be rebuilt: ``kind`` for code, ``detail`` for people.
+
+    Kinds: ``missing`` (no index), ``format`` (older index version), ``model`` (built
+    with another model), ``weights`` (same model name, other weights), ``chunking``
+    (chunk settings changed), ``corpus`` (files added, changed or removed).
+    """
+
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def staleness(settings: Settings, model: str, fingerprint: str | None = None) -> Staleness | None:
     """Why the index must be rebuilt, or None when it is up to date.
 
     Args:
@@ -45,23 +61,25 @@ def stale_reason(settings: Settings, model: str, fingerprint: str | None = None)
             name make the index stale too).
 
     Returns:
-        A short reason ("no index", "corpus changed: ...", ...) or None.
+        A ``Staleness`` record, or None.
     """
     manifest = read_manifest(settings.index)
     if manifest is None:
-        return "no index"
+        return Staleness("missing", "no index")
     if manifest.get("version") != INDEX_VERSION:
-        return f"index format {manifest.get('version')} is older than {INDEX_VERSION}"
+        return Staleness("format", f"index format {manifest.get('version')} is older than "
+                                   f"{INDEX_VERSION}")
     if manifest.get("model") != model:
-        return f"index was built with model {manifest.get('model')!r}, not {model!r}"
+        return Staleness("model", f"index was built with model {manifest.get('model')!r}, "
+                                  f"not {model!r}")
     if fingerprint is not None and manifest.get("fingerprint") != fingerprint:
-        return (f"index was built with another version of model {model!r} "
-                f"(fingerprint {manifest.get('fingerprint')}, not {fingerprint})")
+        return Staleness("weights", f"index was built with another version of model {model!r} "
+                                    f"(fingerprint {manifest.get('fingerprint')}, not {fingerprint})")
     if manifest.get("chunk") != chunk_settings(settings):
-        return "chunk settings changed"
+        return Staleness("chunking", "chunk settings changed")
     old, new = manifest.get("files", {}), file_hashes(settings.corpus)
     changed = sorted(n for n in old.keys() | new.keys() if old.get(n) != new.get(n))
-    return f"corpus changed: {', '.join(changed[:5])}" if changed else None
+    return Staleness("corpus", f"corpus changed: {', '.join(changed[:5])}") if changed else None
 
 
 def build_index(settings: Settings, embedder, force: bool = False) -> BuildReport:
@@ -76,7 +94,7 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
         A ``BuildReport``.
     """
     began = time.perf_counter()
-    if not force and stale_reason(settings, embedder.name, embedder.fingerprint) is None:
+    if not force and staleness(settings, embedder.name, embedder.fingerprint) is None:
         manifest = read_manifest(settings.index) or {}
         return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0), 0, 0,
                            tuple(Problem(**p) for p in manifest.get("problems", [])),

@@ -30,9 +30,22 @@ def hit_to_dict(hit: Hit, references: tuple[Reference, ...]) -> dict:
     }
 
 
-def reference_dict(ref: Reference) -> dict:
-    return {"footnote": ref.footnote, "position": ref.position, "reference": ref.raw,
+def reference_dict(ref: Reference, full: bool = False) -> dict:
+    """A reference as JSON: footnote, position, reference (its text), short, url.
+
+    Args:
+        ref: the reference.
+        full: also its parts: authors, year, title, publisher.
+
+    Returns:
+        The dict (the one form every command and the UI use).
+    """
+    data = {"footnote": ref.footnote, "position": ref.position, "reference": ref.raw,
             "short": ref.short, "url": ref.url}
+    if full:
+        data.update(authors=list(ref.authors), year=ref.year, title=ref.title,
+                    publisher=ref.publisher)
+    return data
 
 
 def answer_to_dict(answer: Answer, references: tuple[Reference, ...]) -> dict:

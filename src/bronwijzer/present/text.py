@@ -37,3 +37,23 @@ def hits_to_text(hits: list[Hit], references: tuple[Reference, ...]) -> str:
         for ref in refs_of(hit.passage, references):
             lines.append(f"   [{ref.footnote}] {ref.raw}")
     return "\n".join(lines)
+
+
+def lookup_to_text(result: dict) -> str:
+    """A readable rendering of a lookup result."""
+    lines = []
+    if result["kind"] == "footnote":
+        lines.append(f"Footnote {result['footnote']}:")
+        lines += [f"  {r['reference']}" + (f" <{r['url']}>" if r["url"] else "")
+                  for r in result["references"]]
+        lines += [f"  cited at {c['doc']} {c['location']}: «{c['sentence']}»" for c in result["citing"]]
+    elif result["kind"] == "source":
+        for m in result["matches"]:
+            lines.append(f"[{m['footnote']}.{m['position']}] {m['reference']}")
+            lines += [f"    {c['doc']} {c['location']}: «{c['sentence']}»" for c in m["citing"]]
+    else:
+        for m in result["matches"]:
+            lines.append(f"{m['doc']} {m['location']} [{', '.join(map(str, m['footnotes']))}]: "
+                         f"«{m['sentence']}»")
+            lines += [f"    {r['reference']}" for r in m["references"]]
+    return "\n".join(lines)

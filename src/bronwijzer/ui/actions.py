@@ -121,21 +121,19 @@ class Actions:
             return render_ok(text), gr.Timer(active=True)
         if h.engine is None:
             return render_error(f"The assistant could not start: {h.error}"), gr.Timer(active=False)
-        m = h.engine.index.manifest
-        text = (f"✓ Ready — {count(len(m.get('documents') or []), 'document')}, "
-                f"{count(m.get('passages', 0), 'passage')}, model {m.get('model', '?')} (loaded in {h.seconds:.1f} s)")
+        st = h.engine.status()
+        text = (f"✓ Ready — {count(len(st.documents), 'document')}, "
+                f"{count(st.passages, 'passage')}, model {st.model} (loaded in {h.seconds:.1f} s)")
         return render_ok(text), gr.Timer(active=False)
 
     def chat(self, question: str, history: list | None):
         """Answer one question; returns the cleared box, the history and the answer dict."""
-        from bronwijzer.present.dicts import answer_to_dict
         history = list(history or [])
         if not (question or "").strip():
             return "", history, None
         data = None
         try:
-            with self.holder.reading() as engine:
-                data = answer_to_dict(engine.ask(question), engine.index.references)
+            data = self.holder.get().answer_dicts([question])[0]
             reply = render_answer(data)
         except QuestionError as error:
             reply = render_error(f"Cannot ask this: {error}")
@@ -144,23 +142,20 @@ class Actions:
         return "", history, data
 
     def lookup_footnote(self, footnote) -> str:
-        from bronwijzer.cite.lookup import cite_footnote
         try:
             n = int(footnote)
-            with self.holder.reading() as engine:
-                return render_lookup(cite_footnote(engine, n))
+            return render_lookup(self.holder.get().cite_footnote(n))
         except (BronwijzerError, TypeError, ValueError) as error:
             return render_error(str(error) or "Choose a footnote number.")
 
     def lookup_text(self, text: str, mode: str) -> str:
-        from bronwijzer.cite.lookup import cite_claim, cite_source
         if not (text or "").strip():
             return render_error("Type a source name (author, organisation, title word, year) "
                                 "or a claim from the article.")
-        cite = cite_claim if str(mode).lower().startswith("claim") else cite_source
+        engine = self.holder.get()
+        cite = engine.cite_claim if str(mode).lower().startswith("claim") else engine.cite_source
         try:
-            with self.holder.reading() as engine:
-                return render_lookup(cite(engine, text.strip()))
+            return render_lookup(cite(text.strip()))
         except CiteError as error:
             return render_error(str(error))
 
@@ -192,20 +187,18 @@ class Actions:
         progress(0, desc=f"0 / {total} questions")
 
         def answer_fn(questions: list[str]) -> list[dict]:
-            with self.holder.reading() as engine:
-                result = engine.answer_dicts(questions)
+            result = self.holder.get().answer_dicts(questions)
             done[0] += len(questions)
             progress(min(done[0] / total, 1.0), desc=f"{done[0]} / {total} questions")
             return result
         return answer_fn
 
     def corpus(self) -> str:
-        with self.holder.reading() as engine:
-            return render_corpus(engine.index.manifest, engine.index.references)
+        engine = self.holder.get()
+        return render_corpus(engine.status(), engine.references())
 
     def upload(self, files) -> tuple[str, str, None]:
         """Store uploaded files in corpus/sources/, rebuild incrementally, report."""
-        from bronwijzer.index.build import build_index
         engine = self.holder.get()
         files = [f for f in (files if isinstance(files, list) else [files]) if f]
         if not files:
@@ -224,9 +217,7 @@ class Actions:
                 notes.append(render_ok(f"{dest.name} is already in the corpus."))
         if added:
             began = time.perf_counter()
-            report = build_index(engine.settings, engine.embedder)  # slow part, questions go on
-            with self.holder.writing() as live:
-                live.reload()  # the new build is live on disk: switch to it
+            report = engine.rebuild()  # slow part: questions go on against the old index
             notes.insert(0, self._rebuilt(added, report, time.perf_counter() - began))
         return "".join(notes), self.corpus(), None
 

@@ -13,7 +13,6 @@ import os
 import threading
 import time
 import warnings
-from contextlib import contextmanager
 
 EXAMPLES = (
     "What does the text propose for bedrijventerreinen?",
@@ -34,13 +33,12 @@ SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica",
 
 
 class EngineHolder:
-    """The engine, loaded once on a background thread; a read/write lock around index switches."""
+    """The engine, loaded once on a background thread (the engine switches indexes itself)."""
 
     def __init__(self, factory) -> None:
         self._factory, self.engine, self.error = factory, None, None
         self.began, self.seconds = time.perf_counter(), None
         self._ready = threading.Event()
-        self._cond, self._readers, self._writing = threading.Condition(), 0, False
         threading.Thread(target=self._load, name="bronwijzer-load", daemon=True).start()
 
     def _load(self) -> None:
@@ -65,29 +63,6 @@ class EngineHolder:
             raise gr.Error(f"The assistant could not start: {self.error}")
         return self.engine
 
-    @contextmanager
-    def reading(self):
-        with self._cond:
-            self._cond.wait_for(lambda: not self._writing)
-            self._readers += 1
-        try:
-            yield self.get()
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def writing(self):
-        with self._cond:
-            self._cond.wait_for(lambda: not self._writing and not self._readers)
-            self._writing = True
-        try:
-            yield self.get()
-        finally:
-            with self._cond:
-                self._writing = False
-                self._cond.notify_all()
 
 
 def _blocks():

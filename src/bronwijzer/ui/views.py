@@ -80,12 +80,17 @@ def _cell(inner: str, header: bool = False) -> str:
     return tag("th" if header else "td", "cell", inner)
 
 
-def corpus_rows(manifest: dict, references) -> list[dict]:
-    """One row per document or failed file: name, status, passages, linked reference, note."""
-    problems = {p["name"]: p for p in manifest.get("problems") or []}
+def corpus_rows(status, references) -> list[dict]:
+    """One row per document or failed file: name, status, passages, linked reference, note.
+
+    Args:
+        status: the engine's ``IndexStatus``.
+        references: the corpus's references.
+    """
+    problems = {p["name"]: p for p in status.problems}
     by_key = {(r.footnote, r.position): r for r in references}
     rows = []
-    for doc in manifest.get("documents") or []:
+    for doc in status.documents:
         ref = by_key.get(tuple(doc["source_of"])) if doc.get("source_of") else None
         warning = problems.get(doc["name"])
         rows.append({"name": doc["name"], "status": "indexed", "passages": doc.get("passages", 0),
@@ -96,9 +101,9 @@ def corpus_rows(manifest: dict, references) -> list[dict]:
     return rows
 
 
-def render_corpus(manifest: dict, references) -> str:
-    """The documents table of the corpus tab."""
-    rows = corpus_rows(manifest, references)
+def render_corpus(status, references) -> str:
+    """The documents table of the corpus tab (``status``: the engine's ``IndexStatus``)."""
+    rows = corpus_rows(status, references)
     head = "".join(_cell(h, True) for h in ("Document", "Status", "Passages", "Cited source",
                                              "Note"))
     body = []
@@ -110,8 +115,8 @@ def render_corpus(manifest: dict, references) -> str:
                                                                 "font-weight:600;",
                                                                 esc(r["status"])))
                     + _cell(esc(r["passages"])) + _cell(cited) + _cell(esc(r["note"])) + "</tr>")
-    info = (f"{count(len(manifest.get('documents') or []), 'document')}, "
-            f"{count(manifest.get('passages', 0), 'passage')} · model {manifest.get('model', '?')} · built {manifest.get('built', '?')}")
+    info = (f"{count(len(status.documents), 'document')}, {count(status.passages, 'passage')}"
+            f" · model {status.model} · built {status.built}")
     table = tag("table", "table", f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>",
                  **{"class": "bw-corpus"})
     return tag("div", "muted", esc(info)) + table
