@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -368,3 +369,17 @@ def test_output_may_not_be_the_input(tmp_path):
     src = write_jsonl(tmp_path / "q.jsonl", [{"question": "Vraag?"}])
     with pytest.raises(BatchInputError, match="overwrite the input"):
         run_batch(src, src, FakeAnswerer(), progress=False)
+
+
+def test_formulas_in_questions_stay_text_in_csv(tmp_path):
+    source = tmp_path / "q.jsonl"
+    source.write_text(json.dumps({"id": "=1+1", "question": '=HYPERLINK("http://x","klik")'})
+                      + "\n" + json.dumps({"id": "2", "question": "-2 + 3?"}) + "\n",
+                      encoding="utf-8")
+    out = tmp_path / "a.csv"
+    run_batch(source, out, FakeAnswerer(), progress=False)
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))[1:]
+    assert rows[0][1] == "\'=HYPERLINK(\"http://x\",\"klik\")" and rows[1][1] == "\'-2 + 3?"
+    assert rows[0][0] == "\'=1+1"
+    # resuming reads the quoted id back as the id it was
+    assert run_batch(source, out, FakeAnswerer(), resume=True, progress=False).skipped == 2

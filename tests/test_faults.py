@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,14 @@ class UpgradedEmbedder(OtherEmbedder):
 @pytest.fixture
 def settings(article_home):
     return load_settings()
+
+
+def _assert_answers(engine: Engine) -> None:
+    """The engine answers from its index: a real answer (the fake model's confidence is
+    low, so nothing is declined here), every quote standing in its passage."""
+    answer = engine.with_settings(abstain_below=0.0).ask(QUESTION)
+    assert not answer.abstained and answer.sources
+    assert all(s.quote and s.quote in s.hit.passage.text for s in answer.sources)
 
 
 @pytest.fixture
@@ -129,8 +138,7 @@ def test_build_killed_midway_keeps_the_previous_index(built, tmp_path, phase, mo
     assert [p.id for p in index.passages] == ids and len(index.vectors) == len(ids)
     if phase == "writing":
         assert len(_builds(settings.index)) == 2          # the half-written build is left over
-    engine = Engine.open(settings, embedder=HashEmbedder(), build=False)
-    assert engine.ask(QUESTION).text
+    _assert_answers(Engine.open(settings, embedder=HashEmbedder(), build=False))
     # the next build takes the lock, succeeds and clears the leftovers
     report = build_index(settings, HashEmbedder())
     assert not report.skipped and report.documents == 2
@@ -279,14 +287,17 @@ def test_index_of_another_model_is_detected_and_rebuilt(built):
     expected = other.embed_batch([p.text for p in engine.passages()])
     assert np.allclose(load_index(settings.index).vectors, expected)
     assert [p.id for p in engine.passages()] == ids
-    assert engine.ask(QUESTION).text
+    _assert_answers(engine)
     # and the fake model in turn finds that index stale
     with pytest.raises(IndexStateError, match="built with model 'other-64'"):
         Engine.open(settings, embedder=HashEmbedder(), build=False)
 
 
-def test_same_model_name_with_other_weights_is_detected_and_rebuilt(built, monkeypatch, capsys):
+def test_same_model_name_with_other_weights_is_detected_and_rebuilt(built, monkeypatch, capsys,
+                                                                     tmp_path):
     settings, ids = built
+    # what a build from scratch embeds, counted in a folder of its own
+    fresh = build_index(replace(settings, index_dir=tmp_path / "fresh"), UpgradedEmbedder())
     upgraded = UpgradedEmbedder()
     assert staleness(settings, upgraded.name, upgraded.fingerprint).kind == "weights"
     with pytest.raises((IndexStateError, ModelMismatchError), match="fingerprint|another version"):
@@ -295,21 +306,25 @@ def test_same_model_name_with_other_weights_is_detected_and_rebuilt(built, monke
     assert cli.main(["build"]) == 0
     out = capsys.readouterr().out
     index = load_index(settings.index)
-    texts = {p.text for p in index.passages} | {p.text[s:e] for p, spans in
-                                                 zip(index.passages, index.sentence_spans)
-                                                 for s, e in spans}
-    assert out.startswith(f"indexed 1 documents, {len(ids)} passages ({len(texts)} texts embedded")
+    assert out.startswith(f"indexed 1 documents, {fresh.passages} passages "
+                          f"({fresh.embedded} texts embedded, {fresh.reused} reused)")
+    assert fresh.passages == len(ids)
     assert index.manifest["fingerprint"] == upgraded.fingerprint
     assert np.allclose(index.vectors, upgraded.embed_batch([p.text for p in index.passages]))
+    monkeypatch.setenv("BRONWIJZER_ABSTAIN_BELOW", "0")
     assert cli.main(["ask", "--json", QUESTION]) == 0
-    assert json.loads(capsys.readouterr().out)["answer"]
+    data = json.loads(capsys.readouterr().out)
+    assert not data["abstained"] and data["sources"]
+    assert all(s["quote"] in s["text"] for s in data["sources"])
 
 
 def test_ask_with_another_model_rebuilds_on_the_way(built, monkeypatch, capsys):
     settings, ids = built
     _use_model(monkeypatch, OtherEmbedder)
-    assert cli.main(["ask", QUESTION]) == 0
-    assert capsys.readouterr().out.strip()
+    monkeypatch.setenv("BRONWIJZER_ABSTAIN_BELOW", "0")
+    assert cli.main(["ask", "--json", QUESTION]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert not data["abstained"] and data["sources"]
     assert load_index(settings.index).manifest["model"] == OtherEmbedder.name
 
 
@@ -330,15 +345,21 @@ def test_concurrent_builds_wait_for_each_other(built, tmp_path, monkeypatch):
             time.sleep(0.05)
         import threading
         result = {}
-        worker = threading.Thread(target=lambda: result.update(
-            report=build_index(settings, HashEmbedder())), daemon=True)
+
+        def second_build():
+            result["report"] = build_index(settings, HashEmbedder())
+            result["done"] = time.monotonic()
+
+        worker = threading.Thread(target=second_build, daemon=True)
         worker.start()
         worker.join(1.0)
-        assert worker.is_alive(), "the second build did not wait for the first"
+        killed = time.monotonic()
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
         worker.join(60)
         assert not worker.is_alive() and not result["report"].skipped
+        # it finished only after the first build (holding the lock) was gone
+        assert result["done"] > killed, "the second build did not wait for the first"
     finally:
         if child.poll() is None:
             child.kill()

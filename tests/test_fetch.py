@@ -29,7 +29,7 @@ ROUTES = {
     "/download?id=7": (200, "application/octet-stream", PDF, 0),
     "/blob": (200, "application/octet-stream", b"PK\x03\x04 zip", 0),
     "/groot.pdf": (200, "application/pdf", PDF + b"0" * 5000, 0),
-    "/traag.pdf": (200, "application/pdf", PDF, 1.0),
+    "/traag.pdf": (200, "application/pdf", PDF, 3.0),
 }
 
 
@@ -126,7 +126,8 @@ def test_oversize_and_timeout(tmp_path, server):
                                          max_bytes=1000))
     assert results[5].status == "failed" and results[5].detail.startswith("too large")
     assert results[6].status == "failed" and "timed out" in results[6].detail
-    assert time.monotonic() - started < 1.0
+    # gave up long before the slow server answered (3 s), however busy the machine
+    assert time.monotonic() - started < 2.5
     assert list((tmp_path / "sources").iterdir()) == []
 
 

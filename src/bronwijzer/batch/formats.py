@@ -54,9 +54,22 @@ def _text(path: Path) -> str:
 
 
 def norm_id(value) -> str | None:
+    """An id as text (``3.0`` -> ``"3"``), with the quote ``inert`` put before it removed."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return (str(value).strip() or None) if value is not None else None
+    text = str(value).strip() if value is not None else ""
+    if text[:1] == "'" and text[1:2] in _FORMULA_START:
+        text = text[1:]
+    return text or None
+
+
+# A cell starting with one of these is a formula to a spreadsheet ("CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """A text cell a spreadsheet shows as text: a quote before a formula's first character."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
 
 
 def _json_item(n: int, line: str) -> tuple:
@@ -217,7 +230,7 @@ class OutputFile:
             atomic_write(self.path, self._save_xlsx)
         else:
             text = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n"
-                           if self.kind == ".jsonl" else _csv_line(_flat(r)) for r in records)
+                           if self.kind == ".jsonl" else _csv_line(map(inert, _flat(r))) for r in records)
             if self._start is not None:
                 data = (self._start + text).encode("utf-8")
                 atomic_write(self.path, data)
