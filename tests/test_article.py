@@ -8,11 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bronwijzer.corpus.article import (
-    attach_urls,
-    parse_article,
-    split_sentences,
-)
+from bronwijzer.corpus.article import attach_urls, parse_article
+from bronwijzer.text import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "corpus" / "ruimte-voor-economie-en-werk.txt"
@@ -194,7 +191,7 @@ def test_synthetic_footnotes():
 def test_reference_dict(parsed):
     from bronwijzer.present.dicts import reference_dict
     d = reference_dict(parsed[2][0], full=True)
-    assert set(d) == {"footnote", "position", "authors", "year", "title", "publisher", "reference",
+    assert set(d) == {"doc", "footnote", "position", "authors", "year", "title", "publisher", "reference",
                       "short", "url"}
     assert d["authors"] == ["Gaastra, S."] and d["url"] is None
     json.dumps(d)

@@ -104,7 +104,8 @@ def test_failed_build_leaves_previous_index_whole(settings, fake_embedder, monke
     build_index(settings, fake_embedder)
     assert len(load_index(settings.index).passages) == len(before) + 1
     leftovers = [p for p in settings.index.iterdir() if p.name.startswith("b-")]
-    assert len(leftovers) == 1
+    assert len(leftovers) == 2      # the live build and the one before it (for readers)
+    assert all((p / "manifest.json").is_file() for p in leftovers)
 
 
 def test_large_corpora_get_an_hnsw_index_that_agrees_with_exact_search(article_home, fake_embedder):

@@ -114,7 +114,8 @@ def test_pdf_blocks_index_clean_text(report, pdfs):
 
 
 def test_pdf_pages_and_labels(report):
-    assert {(b.page, b.page_label) for b in report.blocks} == {(1, "11"), (2, "12"), (3, "13")}
+    assert {(b.page, b.page_label) for b in report.blocks} == {
+        (1, "11"), (2, "12"), (2, "12–13"), (3, "13")}   # a paragraph across a page break
     assert _block_with(report, "Noord-Holland").page == 1
     assert _block_with(report, "Tweede alinea").page_label == "12"
     assert _block_with(report, "Vierde alinea").page == 3

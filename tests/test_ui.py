@@ -210,6 +210,9 @@ def test_chat_lookup_and_errors(actions):
     assert "bw-error" in history[-1]["content"]
     assert "Rli" in actions.lookup_footnote(18)
     assert "does not exist" in actions.lookup_footnote(99)
+    assert actions.footnote_documents() == ["ruimte-voor-economie-en-werk.txt"]   # the picker
+    assert "Rli" in actions.lookup_footnote(18, "ruimte-voor-economie-en-werk.txt")
+    assert "bw-error" in actions.lookup_footnote(18, "nota.pdf")
     assert "bw-error" in actions.lookup_text("qqqzzz", "source")
     assert "bw-claim" in actions.lookup_text("bedrijventerreinen verduurzamen", "claim")
     assert "Ready" in actions.status()[0]

@@ -55,14 +55,20 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_refs(args, settings: Settings) -> int:
+    from bronwijzer.cite.references import footnote_docs, resolve_doc
     from bronwijzer.present.dicts import reference_dict
     refs = Engine.corpus_references(settings)
+    if args.doc is not None:
+        doc = resolve_doc(refs, args.doc)
+        refs = tuple(r for r in refs if r.doc == doc)
     if args.json:
         print_json([reference_dict(r, full=True) for r in refs])
         return 0
+    several = len(footnote_docs(refs)) > 1
     for r in refs:
         year = r.year if r.year is not None else "z.j."
-        print(f"[{r.footnote}.{r.position}] {'; '.join(r.authors)} ({year}) {r.title}"
+        print((f"{r.doc} " if several else "")
+              + f"[{r.footnote}.{r.position}] {'; '.join(r.authors)} ({year}) {r.title}"
               + (f" — {r.publisher}" if r.publisher else "") + (f" <{r.url}>" if r.url else ""))
     return 0
 
@@ -73,7 +79,7 @@ def cmd_cite(args, settings: Settings) -> int:
         raise CiteError("give a footnote number, --source TEXT or --claim TEXT")
     engine = Engine.open(settings)
     if args.footnote is not None:
-        result = engine.cite_footnote(args.footnote)
+        result = engine.cite_footnote(args.footnote, args.doc)
     elif args.source:
         result = engine.cite_source(args.source)
     else:

@@ -224,10 +224,11 @@ class Engine:
 
     # --- citation lookup --------------------------------------------------------------
 
-    def cite_footnote(self, n: int) -> dict:
-        """Footnote ``n``: its references, where it is cited, the source's own passages."""
+    def cite_footnote(self, n: int, doc: str | None = None) -> dict:
+        """Footnote ``n`` of a document (``doc`` is needed only when several documents
+        have footnotes): its references, where it is cited, the source's own passages."""
         from bronwijzer.cite.lookup import cite_footnote
-        return cite_footnote(self._live, n)
+        return cite_footnote(self._live, n, doc)
 
     def cite_source(self, text: str) -> dict:
         """The references matching an author, organisation, title word or year."""

@@ -18,6 +18,8 @@ class Reference:
     ``footnote`` is the footnote number, ``position`` the 1-based place of this
     reference within the footnote (footnotes may hold several, separated by ";").
     ``year`` is None for "z.j." (no date); ``publisher`` None when absent.
+    ``doc`` names the document whose footnote this is: every document has its
+    own numbering, so footnote 12 of one document is not footnote 12 of another.
     """
 
     footnote: int
@@ -28,6 +30,7 @@ class Reference:
     publisher: str | None
     raw: str
     url: str | None = None
+    doc: str = ""
 
     @property
     def short(self) -> str:
@@ -113,6 +116,7 @@ class Citation:
     position: int
     reference: str
     url: str | None = None
+    doc: str = ""
 
 
 @dataclass(frozen=True)

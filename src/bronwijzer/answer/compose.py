@@ -173,10 +173,11 @@ def footnote_superscripts(text: str) -> str:
 
 
 def refs_of(passage, references: tuple[Reference, ...]) -> tuple[Reference, ...]:
-    """The references a passage carries (its footnotes), or the one it is a source of."""
+    """The references a passage carries (its document's footnotes), or the one it is a source of."""
     if passage.source_of:
         return tuple(r for r in references if (r.footnote, r.position) == tuple(passage.source_of))
-    return tuple(r for n in passage.footnotes for r in references if r.footnote == n)
+    return tuple(r for n in passage.footnotes for r in references
+                 if r.footnote == n and r.doc == passage.doc)
 
 
 def citations_of(sources: list[Source]) -> tuple[Citation, ...]:
@@ -184,7 +185,7 @@ def citations_of(sources: list[Source]) -> tuple[Citation, ...]:
     seen, result = set(), []
     for source in sources:
         for ref in source.references:
-            if (ref.footnote, ref.position) not in seen:
-                seen.add((ref.footnote, ref.position))
-                result.append(Citation(ref.footnote, ref.position, ref.raw, ref.url))
+            if (ref.doc, ref.footnote, ref.position) not in seen:
+                seen.add((ref.doc, ref.footnote, ref.position))
+                result.append(Citation(ref.footnote, ref.position, ref.raw, ref.url, ref.doc))
     return tuple(result)

@@ -16,6 +16,7 @@ from bronwijzer.cite.references import (
     citing_sentences,
     find_references,
     footnote_refs,
+    resolve_doc,
 )
 from bronwijzer.errors import CiteError
 from bronwijzer.phrases import phrase
@@ -27,9 +28,10 @@ def _article_passages(live):
     return [p for p in live.index.passages if p.source_of is None]
 
 
-def _citing(live, n: int) -> list[dict]:
+def _citing(live, n: int, doc: str | None) -> list[dict]:
     return [{"sentence": c.sentence, "doc": c.doc, "location": c.location,
-             "passage_id": c.passage_id} for c in citing_sentences(_article_passages(live), n)]
+             "passage_id": c.passage_id}
+            for c in citing_sentences(_article_passages(live), n, doc)]
 
 
 def _source_passages(live, ref, query: str, k: int = 3) -> list[dict]:
@@ -43,16 +45,24 @@ def _source_passages(live, ref, query: str, k: int = 3) -> list[dict]:
             for h in hits]
 
 
-def cite_footnote(live, n: int) -> dict:
-    """Footnote ``n``: its references, the sentences that carry it, the source's passages.
+def cite_footnote(live, n: int, doc: str | None = None) -> dict:
+    """Footnote ``n`` of a document: its references, the sentences that carry it, the
+    source's passages.
+
+    Args:
+        live: the engine's live index and retriever.
+        n: the footnote number.
+        doc: the document (name, file name or stem); needed only when several
+            documents have footnotes.
 
     Raises:
-        CiteError: when the article has no footnote ``n``.
+        CiteError: when the document has no footnote ``n``, or the document is unclear.
     """
-    refs = footnote_refs(n, live.index.references)
-    citing = _citing(live, n)
+    doc = resolve_doc(live.index.references, doc)
+    refs = footnote_refs(n, live.index.references, doc)
+    citing = _citing(live, n, doc)
     query = " ".join(c["sentence"] for c in citing) or refs[0].title
-    return {"kind": "footnote", "footnote": n, "citing": citing,
+    return {"kind": "footnote", "doc": doc, "footnote": n, "citing": citing,
             "references": [{**reference_dict(r, full=True),
                             "source_passages": _source_passages(live, r, query)} for r in refs]}
 
@@ -67,7 +77,8 @@ def cite_source(live, text: str) -> dict:
     if not matches:
         raise CiteError(f"no cited source matches {text!r}")
     return {"kind": "source", "query": text, "matches": [
-        {**reference_dict(r, full=True), "score": round(score, 4), "citing": _citing(live, r.footnote)}
+        {**reference_dict(r, full=True), "score": round(score, 4),
+         "citing": _citing(live, r.footnote, r.doc)}
         for r, score in matches]}
 
 
@@ -92,7 +103,7 @@ def cite_claim(live, text: str, k: int = 5) -> dict:
                      for row, p, s, e, notes in candidates), key=lambda c: -c[0])
     matches = []
     for score, passage, start, end, notes in scored[:k]:
-        refs = [r for r in live.index.references if r.footnote in notes]
+        refs = [r for r in live.index.references if r.footnote in notes and r.doc == passage.doc]
         matches.append({"sentence": passage.text[start:end], "doc": passage.doc,
                         "location": passage.location, "footnotes": notes,
                         "score": round(score, 6), "passage": passage.text,
@@ -113,7 +124,7 @@ def marked_sentences(index) -> list[tuple[int, object, int, int, list[int]]]:
         if passage.source_of or not passage.footnotes:
             continue
         for i, (start, end) in enumerate(spans):
-            notes = list(footnotes_in(passage.text[start:end]))
+            notes = [n for n in footnotes_in(passage.text[start:end]) if n in passage.footnotes]
             if notes:
                 result.append((int(offsets[number]) + i, passage, start, end, notes))
     return result
@@ -127,7 +138,7 @@ def answer_citation_question(live, question: str, vector, hits: list[Hit],
         return None
     try:
         if found["kind"] == "footnote":
-            notes, head = _footnote_frame(live, found["footnote"], lang)
+            notes, head = _footnote_frame(live, found["footnote"], lang, hits)
         elif found["kind"] == "source":
             notes, head = _source_frame(live, found["query"], lang)
         else:
@@ -137,9 +148,13 @@ def answer_citation_question(live, question: str, vector, hits: list[Hit],
     return _cited_answer(live, question, lang, notes, head, hits, found["kind"])
 
 
-def _footnote_frame(live, n: int, lang: str) -> tuple[list[int], str]:
+def _footnote_frame(live, n: int, lang: str, hits: list[Hit]) -> tuple[list, str]:
+    """The footnote of the document that ranks first among those having footnote ``n``."""
     refs = footnote_refs(n, live.index.references)
-    return [n], phrase("cite-footnote", lang, n=n, refs="; ".join(r.raw for r in refs))
+    docs = [h.passage.doc for h in hits] + [r.doc for r in refs]
+    doc = next(d for d in docs if any(r.doc == d for r in refs))
+    refs = [r for r in refs if r.doc == doc]
+    return [(doc, n)], phrase("cite-footnote", lang, n=n, refs="; ".join(r.raw for r in refs))
 
 
 def _source_frame(live, query: str, lang: str) -> tuple[list[int], str]:
@@ -147,16 +162,16 @@ def _source_frame(live, query: str, lang: str) -> tuple[list[int], str]:
     if not matches:
         raise CiteError(query)
     best = [r for r, s in matches if s >= matches[0][1] * 0.9][:3]
-    notes = list(dict.fromkeys(r.footnote for r in best))
+    notes = list(dict.fromkeys((r.doc, r.footnote) for r in best))
     return notes, phrase("cite-source", lang, ref=best[0].raw,
-                                                notes=", ".join(map(str, notes)))
+                         notes=", ".join(str(n) for _, n in notes))
 
 
-def _claim_frame(live, claim: str, lang: str) -> tuple[list[int], str]:
+def _claim_frame(live, claim: str, lang: str) -> tuple[list, str]:
     result = cite_claim(live, claim, k=1)
-    notes = result["matches"][0]["footnotes"]
-    refs = [r.raw for r in live.index.references if r.footnote in notes]
-    return notes, phrase("cite-claim", lang, notes=", ".join(map(str, notes)),
+    notes, doc = result["matches"][0]["footnotes"], result["matches"][0]["doc"]
+    refs = [r.raw for r in live.index.references if r.footnote in notes and r.doc == doc]
+    return [(doc, n) for n in notes], phrase("cite-claim", lang, notes=", ".join(map(str, notes)),
                                                refs="; ".join(refs))
 
 
@@ -164,8 +179,8 @@ def _cited_answer(live, question, lang, notes, head, hits, kind) -> Answer:
     """Quote the citing sentences of ``notes``; their passages rank first."""
     by_id = {p.id: p for p in live.index.passages}
     sources, quotes, top = [], [], []
-    for n in notes:
-        for c in citing_sentences(_article_passages(live), n)[:2]:
+    for doc, n in notes:
+        for c in citing_sentences(_article_passages(live), n, doc)[:2]:
             passage = by_id[c.passage_id]
             if passage.id not in {s.hit.passage.id for s in sources}:
                 start = passage.text.find(c.sentence)

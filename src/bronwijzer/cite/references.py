@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Sequence
 
-from bronwijzer.corpus.article import split_sentences
 from bronwijzer.errors import CiteError
 from bronwijzer.records import Passage, Reference
-from bronwijzer.text import fold
+from bronwijzer.text import fold, split_sentences
 
 
 @dataclass(frozen=True)
@@ -27,13 +26,15 @@ class CitingSentence:
     passage_id: str
 
 
-def citing_sentences(passages: Sequence[Passage], footnote: int) -> list[CitingSentence]:
-    """The article sentences that contain the marker ``[footnote]``.
+def citing_sentences(passages: Sequence[Passage], footnote: int,
+                     doc: str | None = None) -> list[CitingSentence]:
+    """The sentences that carry the marker ``[footnote]`` of a document's own footnote.
 
     Args:
         passages: passages to search; passages of cited sources (``source_of``
-            set) are skipped.
+            set) and of documents without that footnote are skipped.
         footnote: the footnote number.
+        doc: the document whose footnote it is (None: any document).
 
     Returns:
         one entry per distinct sentence, in passage order.
@@ -42,7 +43,8 @@ def citing_sentences(passages: Sequence[Passage], footnote: int) -> list[CitingS
     out: list[CitingSentence] = []
     seen: set[tuple[str, str]] = set()
     for passage in passages:
-        if passage.source_of is not None or not marker.search(passage.text):
+        if passage.source_of is not None or footnote not in passage.footnotes \
+                or (doc is not None and passage.doc != doc):
             continue
         for start, end in split_sentences(passage.text):
             sentence = passage.text[start:end]
@@ -53,20 +55,58 @@ def citing_sentences(passages: Sequence[Passage], footnote: int) -> list[CitingS
     return out
 
 
-def footnote_refs(n: int, refs: Sequence[Reference]) -> list[Reference]:
-    """The references of footnote ``n``, by position.
+def footnote_docs(refs: Sequence[Reference]) -> list[str]:
+    """The names of the documents that have footnotes, sorted."""
+    return sorted({r.doc for r in refs})
+
+
+def resolve_doc(refs: Sequence[Reference], doc: str | None) -> str:
+    """The document a footnote number refers to: ``doc`` (its name, file name or stem),
+    or the only document with footnotes.
+
+    Args:
+        refs: all references (each knows its document).
+        doc: the name the user gave, or None.
+
+    Returns:
+        The document's full name.
+
+    Raises:
+        CiteError: no document has footnotes; several have and none was chosen; or
+            ``doc`` names none of them. The message lists the documents to choose from.
+    """
+    names = footnote_docs(refs)
+    if not names:
+        raise CiteError("no document in the corpus has footnotes")
+    if doc is None:
+        if len(names) == 1:
+            return names[0]
+        raise CiteError("several documents have footnotes; choose one (--doc NAME): "
+                        + ", ".join(names))
+    matches = [n for n in names if n == doc] or [
+        n for n in names if n.rsplit("/", 1)[-1] == doc or n.rsplit("/", 1)[-1].rsplit(".", 1)[0] == doc]
+    if len(matches) != 1:
+        raise CiteError(f"no single document with footnotes is called {doc!r}; choose from: "
+                        + ", ".join(names))
+    return matches[0]
+
+
+def footnote_refs(n: int, refs: Sequence[Reference], doc: str | None = None) -> list[Reference]:
+    """The references of footnote ``n`` of a document, by position.
 
     Args:
         n: footnote number.
-        refs: all references of the article.
+        refs: all references.
+        doc: the document whose footnote it is (None: every document's footnote ``n``).
 
     Returns:
         the references of that footnote.
 
     Raises:
-        CiteError: when the article has no footnote ``n``.
+        CiteError: when the document has no footnote ``n``.
     """
-    found = sorted((r for r in refs if r.footnote == n), key=lambda r: r.position)
+    refs = [r for r in refs if doc is None or r.doc == doc]
+    found = sorted((r for r in refs if r.footnote == n), key=lambda r: (r.doc, r.position))
     if not found:
         numbers = sorted({r.footnote for r in refs})
         have = f"footnotes {numbers[0]}–{numbers[-1]}" if numbers else "no footnotes"

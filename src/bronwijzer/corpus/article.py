@@ -23,6 +23,7 @@ from typing import Sequence
 from bronwijzer.records import Block, Reference
 
 _UP = "A-ZÀ-ÖØ-Þ"
+URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"]+")
 YEAR_RE = re.compile(r"\((\d{4})[a-z]?\)|\((z\.\s?j\.)\)")
 PARTICLES = frozenset(
     "van von der den de het voor en of and for the du la le di da ten ter te & ’t 't".split())
@@ -62,7 +63,7 @@ def parse_article(raw: str) -> tuple[str, tuple[Block, ...], tuple[Reference, ..
     notes = _find_footnotes(raw)
     clean, markers = _build_clean(raw, notes)
     blocks = _blocks(clean, markers)
-    refs = tuple(_parse_reference(raw[a:b], note.number, i)
+    refs = tuple(parse_reference(raw[a:b], note.number, i)
                  for note in notes for i, (a, b) in enumerate(note.refs, 1))
     return clean, blocks, refs
 
@@ -81,7 +82,7 @@ def _next_footnote(raw: str, pos: int, n: int) -> _Footnote | None:
     """The first standalone token ``n`` after ``pos`` preceded by a reference chain."""
     for m in re.finditer(rf"(?<!\S){n}(?!\S)", raw[pos:]):
         num_start, num_end = pos + m.start(), pos + m.end()
-        refs = _ref_chain(raw, pos, num_start)
+        refs = reference_chain(raw, pos, num_start)
         if refs:
             start = refs[0][0]
             while start > pos and raw[start - 1].isspace():
@@ -93,8 +94,18 @@ def _next_footnote(raw: str, pos: int, n: int) -> _Footnote | None:
     return None
 
 
-def _ref_chain(raw: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    """Spans of the ``;``-separated references ending just before ``hi`` (or [])."""
+def reference_chain(raw: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Spans of the ``;``-separated ``Authors (year) Title.`` references ending just before
+    ``hi`` (used for inline footnotes and for the notes of every other format).
+
+    Args:
+        raw: the text.
+        lo: where the search may start.
+        hi: where the chain must end.
+
+    Returns:
+        ``(start, end)`` of each reference, in order; [] when none ends at ``hi``.
+    """
     spans: list[tuple[int, int]] = []
     end = hi
     while True:
@@ -183,15 +194,34 @@ def _blocks(clean: str, markers: Sequence[tuple[int, int]]) -> tuple[Block, ...]
     return tuple(blocks)
 
 
-def _parse_reference(text: str, footnote: int, position: int) -> Reference:
-    """Split one reference ``Authors (year) Title. Publisher.`` into its parts."""
+def parse_reference(text: str, footnote: int, position: int, doc: str = "") -> Reference:
+    """Split one reference ``Authors (year) Title. Publisher. URL`` into its parts.
+
+    Args:
+        text: the reference text (white space is normalised).
+        footnote: the footnote number it belongs to.
+        position: its 1-based place within the footnote.
+        doc: the name of the document whose footnote it is.
+
+    Returns:
+        The ``Reference``; without a ``(year)`` the authors are empty, the year is
+        None and the whole text (URL removed) is the title. A URL in the text is kept
+        in ``url``.
+    """
     text = " ".join(text.split())
-    year_m = YEAR_RE.search(text)  # present: _ref_chain only yields such spans
+    url_m = URL_RE.search(text)
+    url = url_m.group().rstrip(".,;)") if url_m else None
+    bare = " ".join(URL_RE.sub(" ", text).split()) if url else text
+    year_m = YEAR_RE.search(bare)
+    if year_m is None:
+        return Reference(footnote=footnote, position=position, authors=(), year=None,
+                         title=bare.rstrip(" .") or text, publisher=None, raw=text, url=url,
+                         doc=doc)
     year = int(year_m.group(1)) if year_m.group(1) else None
-    authors = _split_authors(text[:year_m.start()].strip())
-    title, publisher = _split_title(text[year_m.end():].strip())
+    authors = _split_authors(bare[:year_m.start()].strip())
+    title, publisher = _split_title(bare[year_m.end():].strip())
     return Reference(footnote=footnote, position=position, authors=authors,
-                     year=year, title=title, publisher=publisher, raw=text)
+                     year=year, title=title, publisher=publisher, raw=text, url=url, doc=doc)
 
 
 def _split_authors(text: str) -> tuple[str, ...]:
@@ -245,54 +275,3 @@ def attach_urls(refs: Sequence[Reference], sources_json_path: str | Path) -> tup
             for e in json.loads(path.read_text(encoding="utf-8"))}
     return tuple(replace(r, url=urls[(r.footnote, r.position)])
                  if urls.get((r.footnote, r.position)) else r for r in refs)
-
-
-_ABBREVIATIONS = frozenset(
-    "z.j. o.a. bijv. bv. e.g. i.e. etc. nr. no. blz. p. pp. ca. dr. mr. ir. prof. drs. "
-    "m.b.t. t.o.v. e.d. d.w.z. resp. incl. excl. vs. jr. sr. st. mrs. ms. mw. dhr. fig. "
-    "art. red. ed. eds. vol. cf. al. zgn. i.p.v. m.n. a.s. n.a.v.".split())
-_BOUNDARY_RE = re.compile(r"[.?!…]+[’”'\")\]]*(?=\s+[\[(‘“\"'" + _UP + r"\d])")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a passage text.
-
-    Splits after ``.``/``?``/``!`` (with closing quotes) followed by a capital,
-    digit or opening quote, and at line breaks; not after initials (``M.``),
-    abbreviations (``z.j.``, ``o.a.``, ...) or inside decimals. A footnote marker
-    before the full stop (``keuzes [3].``) stays with its sentence.
-
-    Args:
-        text: the passage text.
-
-    Returns:
-        ``(start, end)`` offsets of each sentence, whitespace trimmed, in order.
-    """
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        for m in _BOUNDARY_RE.finditer(text, line.start(), line.end()):
-            if _is_abbreviation(text, line.start(), m.start()):
-                continue
-            spans.append((start, m.end()))
-            start = m.end()
-        spans.append((start, line.end()))
-    return [s for s in (_trim(text, a, b) for a, b in spans) if s[0] < s[1]]
-
-
-def _is_abbreviation(text: str, lo: int, dot: int) -> bool:
-    """Whether the punctuation at ``dot`` ends an initial or a known abbreviation."""
-    if text[dot] != ".":
-        return False
-    word = text[lo:dot + 1].split()[-1] if text[lo:dot + 1].split() else ""
-    word = word.lstrip("([‘“\"'")
-    return bool(re.fullmatch(rf"[{_UP}]\.", word)) or word.lower() in _ABBREVIATIONS
-
-
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    """Shrink a span to exclude surrounding whitespace."""
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b

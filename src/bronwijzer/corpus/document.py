@@ -6,6 +6,7 @@ Used by :mod:`bronwijzer.pdf` and :mod:`bronwijzer.sources` (which re-exports
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bronwijzer.errors import IngestError
@@ -42,3 +43,21 @@ def first_line(text: str) -> str:
     """A fallback title: the first line, cut at a word before 200 characters."""
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= 200 else line[:200].rsplit(" ", 1)[0] + "…"
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the paragraphs of a plain text, stripped of surrounding white space.
+
+    Paragraphs are separated by blank lines; a text without blank lines has one
+    paragraph per line.
+    """
+    separator = re.compile(r"\n\s*\n" if re.search(r"\n\s*\n", text) else r"\n")
+    spans, position = [], 0
+    for match in [*separator.finditer(text), None]:
+        end = match.start() if match else len(text)
+        piece = text[position:end]
+        if piece.strip():
+            start = position + len(piece) - len(piece.lstrip())
+            spans.append((start, position + len(piece.rstrip())))
+        position = match.end() if match else len(text)
+    return spans

@@ -15,12 +15,13 @@ from bronwijzer.corpus.document import (
 from bronwijzer.records import Document
 
 
-def read_html(path: Path, name: str) -> Document:
+def read_html(path: Path, name: str, data: bytes | None = None) -> Document:
     """Read the main text of a web page (boilerplate dropped by trafilatura).
 
     Args:
         path: the HTML file.
         name: the document name, i.e. the path relative to the corpus folder (posix).
+        data: the page's bytes when already read (or rewritten); else the file is read.
 
     Returns:
         A ``Document`` with one block per paragraph of the main text (``page`` None).
@@ -30,7 +31,7 @@ def read_html(path: Path, name: str) -> Document:
     """
     import trafilatura  # heavy import, only needed for HTML
 
-    data = read_bytes(path, name)
+    data = data if data is not None else read_bytes(path, name)
     try:
         result = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False,
                                              include_tables=True)

@@ -9,19 +9,23 @@ the rest of the corpus still comes through.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
-import re
-from dataclasses import dataclass
+import logging
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bronwijzer.corpus.document import paragraph_spans
 from bronwijzer.errors import IngestError
 from bronwijzer.files import sha256_file
 from bronwijzer.records import Block, Document, Reference
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx", ".odt"}
 SOURCES_DIR = "sources"
 SOURCES_JSON = "sources.json"
 
@@ -51,10 +55,28 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(corpus_dir).as_posix())
 
 
+def unsupported_files(corpus_dir: Path) -> list[Path]:
+    """Files under the corpus folder of a type Bronwijzer cannot read (reported by name).
+
+    Args:
+        corpus_dir: the corpus folder.
+
+    Returns:
+        Sorted paths, hidden files, ``sources.json`` and ``*.ref.json`` sidecars excluded.
+    """
+    if not corpus_dir.is_dir():
+        return []
+    files = [p for p in corpus_dir.rglob("*") if p.is_file() and not p.name.startswith(".")
+             and p.suffix.lower() not in SUPPORTED and not p.name.endswith(".ref.json")
+             and p != corpus_dir / SOURCES_JSON
+             and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)]
+    return sorted(files, key=lambda p: p.relative_to(corpus_dir).as_posix())
+
+
 def file_hashes(corpus_dir: Path) -> dict[str, str]:
     """sha256 of every corpus file (and of ``sources.json``), by relative name."""
     hashes = {}
-    for path in corpus_files(corpus_dir) + [corpus_dir / SOURCES_JSON]:
+    for path in corpus_files(corpus_dir) + unsupported_files(corpus_dir) + [corpus_dir / SOURCES_JSON]:
         try:
             hashes[path.relative_to(corpus_dir).as_posix()] = sha256_file(path)
         except OSError:
@@ -76,14 +98,19 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[Problem]]:
     documents, problems = [], []
     for path in corpus_files(corpus_dir):
         name = path.relative_to(corpus_dir).as_posix()
-        try:
-            doc, warning = _read_one(path, name, corpus_dir, records)
-        except Exception as error:  # noqa: BLE001 - every failure is reported by name
-            problems.append(Problem(name, _reason(error)))
-            continue
-        if warning:
-            problems.append(Problem(name, warning, indexed=True))
-        documents.append(doc)
+        with captured_warnings() as heard:
+            try:
+                doc, warning = _read_one(path, name, corpus_dir, records)
+            except Exception as error:  # noqa: BLE001 - every failure is reported by name
+                doc, warning = None, _reason(error)
+        notes = [w for w in [warning, *heard] if w]
+        if doc is None or notes:
+            problems.append(Problem(name, "; ".join(dict.fromkeys(notes)), indexed=doc is not None))
+        if doc is not None:
+            documents.append(doc)
+    for path in unsupported_files(corpus_dir):
+        problems.append(Problem(path.relative_to(corpus_dir).as_posix(),
+                                f"unsupported type ({path.suffix.lower() or 'no extension'})"))
     references = [r for d in documents for r in d.references]
     documents = [_link(d, references, records, corpus_dir) for d in documents]
     return documents, problems
@@ -97,6 +124,33 @@ def _reason(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
+@contextmanager
+def captured_warnings():
+    """Collect Python warnings and the ``pypdf`` logger's messages instead of printing them.
+
+    Yields:
+        The list the messages are appended to (filled while the block runs).
+    """
+    heard: list[str] = []
+
+    class _Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            heard.append(record.getMessage().strip())
+
+    logger, handler = logging.getLogger("pypdf"), _Keep(logging.WARNING)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield heard
+            heard.extend(str(w.message).strip() for w in caught)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def _read_one(path: Path, name: str, corpus_dir: Path, records: list[dict]):
     suffix = path.suffix.lower()
     is_source = name.startswith(SOURCES_DIR + "/")
@@ -104,25 +158,43 @@ def _read_one(path: Path, name: str, corpus_dir: Path, records: list[dict]):
         from bronwijzer.corpus.pdf import read_pdf
         return read_pdf(path, name), None
     if suffix in HTML_SUFFIXES:
-        from bronwijzer.corpus.html import read_html
-        return read_html(path, name), None
+        from bronwijzer.corpus.markup import read_html_with_notes
+        return read_html_with_notes(path, name), None
+    if suffix in {".docx", ".odt"}:
+        from bronwijzer.corpus.office import read_docx, read_odt
+        return (read_docx if suffix == ".docx" else read_odt)(path, name), None
     data = path.read_bytes()
     text, warning = decode_text(data)
     digest = hashlib.sha256(data).hexdigest()
+    from bronwijzer.corpus.markup import markdown_document, markdown_notes
+    if suffix == ".md" and markdown_notes(text):
+        return markdown_document(name, text, digest), warning
     if is_source:
         return text_document(name, text, digest), warning
     return article_document(name, text, digest, corpus_dir / SOURCES_JSON), warning
 
 
 def decode_text(data: bytes) -> tuple[str, str | None]:
-    """Decode a text file's bytes, refusing binaries and empty files.
+    """Decode a text file's bytes: UTF-8 (with or without BOM), UTF-16/32 with BOM, or a
+    legacy code page detected by charset-normalizer (cp1252 for Latin text, as Windows saves
+    Dutch). Binaries and empty files are refused.
+
+    Args:
+        data: the file's bytes.
 
     Returns:
-        The text (without a BOM) and a warning when bytes had to be replaced.
+        The text (without a BOM) and a warning naming the encoding when it was not UTF-8.
 
     Raises:
         IngestError: for an empty file or one that looks binary.
     """
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            text = data.decode(codec, errors="replace")
+            if not text.strip():
+                raise IngestError("empty file")
+            return text, None
     if not data.strip():
         raise IngestError("empty file")
     sample = data[:8192]
@@ -131,15 +203,36 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
-        return data.decode("utf-8", errors="replace"), \
-            f"invalid UTF-8 at byte {error.start}; undecodable bytes replaced"
+        return _decode_legacy(data, error.start)
+
+
+_NON_LATIN = ("cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp866", "cp855", "koi8",
+              "iso8859_5", "iso8859_6", "iso8859_7", "iso8859_8", "mac_cyrillic", "mac_greek",
+              "big5", "gb", "euc", "shift_jis", "cp932", "cp949", "cp950", "tis", "cp874")
+
+
+def _decode_legacy(data: bytes, bad: int) -> tuple[str, str | None]:
+    """Text in a single-byte code page: cp1252 (how Windows saves Dutch) unless
+    charset-normalizer recognises a non-Latin script, or cp1252 cannot decode the bytes."""
+    from charset_normalizer import from_bytes
+    best = from_bytes(data).best()
+    encoding = best.encoding if best is not None else None
+    if not (encoding or "").startswith(_NON_LATIN):
+        try:
+            return data.decode("cp1252"), None
+        except UnicodeDecodeError:
+            pass
+    if encoding:
+        return data.decode(encoding, errors="replace"), None
+    return data.decode("utf-8", errors="replace"), \
+        f"invalid UTF-8 at byte {bad}; undecodable bytes replaced"
 
 
 def article_document(name: str, raw: str, digest: str, sources_json: Path) -> Document:
     """An article: inline references parsed, markers ``[n]`` in the clean text."""
     from bronwijzer.corpus.article import attach_urls, parse_article
     clean, blocks, refs = parse_article(raw)
-    refs = attach_urls(refs, sources_json)
+    refs = tuple(replace(r, doc=name) for r in attach_urls(refs, sources_json))
     title = blocks[0].text if blocks else name
     return Document(name=name, title=title[:200], text=clean, blocks=blocks,
                     sha256=digest, references=tuple(refs))
@@ -158,24 +251,6 @@ def text_document(name: str, raw: str, digest: str) -> Document:
                     blocks=tuple(blocks), sha256=digest)
 
 
-def paragraph_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of the paragraphs of a plain text, stripped of surrounding white space.
-
-    Paragraphs are separated by blank lines; a text without blank lines has one
-    paragraph per line.
-    """
-    separator = re.compile(r"\n\s*\n" if re.search(r"\n\s*\n", text) else r"\n")
-    spans, position = [], 0
-    for match in [*separator.finditer(text), None]:
-        end = match.start() if match else len(text)
-        piece = text[position:end]
-        if piece.strip():
-            start = position + len(piece) - len(piece.lstrip())
-            spans.append((start, position + len(piece.rstrip())))
-        position = match.end() if match else len(text)
-    return spans
-
-
 def _read_records(path: Path) -> list[dict]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -187,8 +262,6 @@ def _read_records(path: Path) -> list[dict]:
 def _link(doc: Document, refs: list[Reference], records: list[dict], corpus_dir: Path) -> Document:
     if not doc.name.startswith(SOURCES_DIR + "/") or doc.source_of is not None:
         return doc
-    from dataclasses import replace
-
     from bronwijzer.corpus.link import link_source
     sidecar = corpus_dir / (doc.name + ".ref.json")
     linked = link_source(doc, refs, records, sidecar if sidecar.exists() else None)

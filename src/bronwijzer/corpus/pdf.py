@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import math
 import re
 from collections import Counter
 from functools import reduce
@@ -26,6 +25,12 @@ from bronwijzer.corpus.document import (
     ingest_failure,
     read_bytes,
 )
+from bronwijzer.corpus.pdf_pages import (
+    filled_pages,
+    full_last_line,
+    running_lines,
+    vocabulary,
+)
 from bronwijzer.errors import IngestError
 from bronwijzer.records import Document
 
@@ -33,7 +38,6 @@ log = logging.getLogger(__name__)
 
 NO_TEXT = "no extractable text (scanned/image-only PDF?)"
 _MAX_PARA = 1500  # start a new paragraph at a sentence end after this many characters
-_BAND = 3  # lines at the top/bottom of a page searched for running heads/feet
 _ACRONYMS = {"mkb", "zzp", "ict", "ai", "ov", "ggd", "btw", "eu", "ez", "vro", "bbp", "wrr", "rli",
              "ser", "cpb", "pbl", "nts", "cao", "ptt", "nv", "bv", "tv", "wifi", "it"}
 _SENTENCE_END = re.compile(r"[.!?:][\"'’”)\]]*$")
@@ -53,21 +57,39 @@ def read_pdf(path: Path, name: str) -> Document:
     Raises:
         IngestError: empty, corrupt, encrypted or image-only PDFs.
     """
+    from bronwijzer.corpus.footnotes import notes_document
+    from bronwijzer.corpus.pdf_notes import footnoted_pages
     data = read_bytes(path, name)
     reader, pages = _open_pdf(data, name)
-    pages = _strip_running([_page_lines(page) for page in pages])
     labels = _page_labels(reader, len(pages))
-    lengths = sorted(len(line) for page in pages for line in page if line)
+    found = footnoted_pages(pages)
+    lines, notes, filled = found or ([_page_lines(page) for page in pages], {}, None)
+    if not any(any(page) for page in lines):
+        from bronwijzer.corpus.ocr import ocr_pages
+        lines = ocr_pages(data, name, NO_TEXT)
+    bottom = max(max((i for i, ln in enumerate(page) if ln), default=0) for page in lines)
+    lines = _strip_running(lines)
+    lengths = sorted(len(line) for page in lines for line in page if line)
     width = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0    # a full line
-    vocab = {w.lower() for page in pages for ln in page for w in re.findall(r"\w+(?:-\w+)*", ln)}
-    paras = [(text, number, labels[number - 1])
-             for number, page in enumerate(pages, 1) for text in _paragraphs(page, width, vocab)]
+    vocab = vocabulary(lines + list(notes.values()))
+    filled = filled or filled_pages(lines, bottom)
+    paras = []
+    for number, page in enumerate(lines, 1):
+        texts = _paragraphs(page, width, vocab)
+        full = full_last_line(page, width) and filled[number - 1]
+        paras += [(t, number, labels[number - 1], i == len(texts) - 1 and full)
+                  for i, t in enumerate(texts)]
     if not paras:
         raise ingest_failure(name, NO_TEXT)
-    text, blocks = assemble_blocks(_mend_page_breaks(paras, vocab))
-    title = _pdf_title(reader) or first_line(blocks[0].text)
-    return Document(name=name, title=title, text=text, blocks=blocks,
-                     sha256=hashlib.sha256(data).hexdigest())
+    paras = _mend_page_breaks(paras, vocab)
+    title = _pdf_title(reader)
+    digest = hashlib.sha256(data).hexdigest()
+    if notes:
+        return notes_document(name, paras, {n: reduce(lambda a, b: _join(a, b, vocab), t)
+                                            for n, t in notes.items()}, digest, title)
+    text, blocks = assemble_blocks(paras)
+    return Document(name=name, title=title or first_line(blocks[0].text), text=text,
+                    blocks=blocks, sha256=digest)
 
 
 def _open_pdf(data: bytes, name: str) -> tuple[PdfReader, list]:
@@ -111,39 +133,10 @@ def _page_lines(page) -> list[str]:
     return [re.sub(r"[ \t]+", " ", ln).strip() for ln in raw.splitlines()]
 
 
-def _key(line: str) -> str:
-    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.lower())).strip()
-
-
-def _band(lines: list[str]) -> list[int]:
-    idx = [i for i, ln in enumerate(lines) if ln]
-    return sorted(set(idx[:_BAND] + idx[-_BAND:]))
-
-
-def _edge_number(line: str) -> int | None:
-    """The number a line ends with ("Pagina 12", "Hoofdstuk 2 Inleiding 13", "- 7 -")."""
-    m = re.search(r"(?<![\d.,])(\d{1,3})\W{0,3}$", line)
-    return int(m.group(1)) if m else None
-
-
 def _strip_running(pages: list[list[str]]) -> list[list[str]]:
-    """Drop running heads/feet: lines at the top/bottom of pages that recur on many pages
-    (digits masked), or that carry the printed page number (physical page + a common offset).
-    """
-    n = len(pages)
-    if n < 2:
-        return pages
-    need = n if n <= 3 else max(3, math.ceil(0.4 * n))
-    counts = Counter(k for lines in pages for k in {_key(lines[i]) for i in _band(lines)})
-    offsets = Counter(x - number for number, lines in enumerate(pages, 1)
-                      for x in {_edge_number(lines[i]) for i in _band(lines)} - {None})
-    offset, hits = offsets.most_common(1)[0] if offsets else (None, 0)
-    out = []
-    for number, lines in enumerate(pages, 1):
-        drop = {i for i in _band(lines) if counts[_key(lines[i])] >= need
-                or (hits >= need and _edge_number(lines[i]) == number + offset)}
-        out.append([ln for i, ln in enumerate(lines) if i not in drop])
-    return out
+    """The pages without their running heads and feet (see :func:`running_lines`)."""
+    return [[ln for i, ln in enumerate(lines) if i not in drop]
+            for lines, drop in zip(pages, running_lines(pages))]
 
 
 def _page_labels(reader: PdfReader, n: int) -> list[str | None]:
@@ -200,7 +193,7 @@ def _join(left: str, right: str, vocab: set[str]) -> str:
     """Join two lines, undoing line-break hyphenation but keeping real hyphens."""
     if left.endswith("\u00ad"):
         return left[:-1] + right
-    m = re.search(r"(\w+)-$", left)
+    m = re.search(r"(\w+(?:-\w+)*)-$", left)
     if not m:
         return f"{left} {right}"
     if re.match(r"(en|of|tot)\b", right):          # "bedrijfs- en woonruimte"
@@ -218,6 +211,9 @@ def _real_hyphen(head: str, tail: str, vocab: set[str]) -> bool:
         return True
     if f"{head}{tail}".lower() in vocab:
         return False
+    if f"{head}-".lower() in vocab:                 # "woon-" of "woon-werkbalans" elsewhere
+        return True
+    head = head.rsplit("-", 1)[-1]
     if len(head) == 1 or any(c.isdigit() for c in head) or sum(c.isupper() for c in head) >= 2:
         return True                                 # "e-mail", "CO2-heffing", "MKB-bedrijf"
     same_vowel = bool(tail) and head[-1].lower() == tail[0].lower() and tail[0].lower() in "aeou"
@@ -225,16 +221,36 @@ def _real_hyphen(head: str, tail: str, vocab: set[str]) -> bool:
 
 
 def _mend_page_breaks(paras: list[tuple], vocab: set[str]) -> list[tuple]:
-    """Move the tail of a word hyphenated across a page break back to the earlier page."""
-    out = list(paras)
-    for i in range(1, len(out)):
-        (left, page, label), (right, next_page, next_label) = out[i - 1], out[i]
-        word, _, rest = right.partition(" ")
-        if page != next_page and re.search(r"\w-$", left) and word[:1].islower():
-            joined = _join(left, word, vocab)
-            if joined != f"{left} {word}":
-                out[i - 1], out[i] = (joined, page, label), (rest, next_page, next_label)
-    return [p for p in out if p[0]]
+    """Join a paragraph that runs across a page break into one (labelled "3–4"): the
+    earlier page's last paragraph does not end a sentence, or fills its last line (a
+    paragraph rarely ends on a full line) and the next page does not start with a
+    heading or a bullet. Hyphens at the break are mended as at line ends.
+
+    Args:
+        paras: ``(text, page, label, last line full)`` per paragraph, in reading order.
+        vocab: the document's words (for telling real hyphens from line-break ones).
+
+    Returns:
+        ``(text, page, label)`` per paragraph.
+    """
+    out: list[list] = []
+    for text, page, label, full in paras:
+        if out and out[-1][1] != page and out[-1][4] == page - 1 and _runs_on(out[-1], text):
+            out[-1][0] = _join(out[-1][0], text, vocab)
+            out[-1][2] = f"{out[-1][2] or out[-1][1]}–{label or page}"
+            out[-1][4], out[-1][3] = page, full
+            continue
+        out.append([text, page, label, full, page])
+    return [(t, p, lab) for t, p, lab, _, _ in out]
+
+
+def _runs_on(left: list, right: str) -> bool:
+    text, full = left[0], left[3]
+    if re.match(r"[•▪●■◦*–-]\s|\d+[.)]\s", right):
+        return False
+    if not _SENTENCE_END.search(text):
+        return bool(re.search(r"[\w,;–-]$", text)) and (right[:1].islower() or full)
+    return full and (right[:1].islower() or len(right) >= 80)   # a heading is short
 
 
 def _pdf_title(reader: PdfReader) -> str | None:

@@ -122,7 +122,8 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
 
 def lexical_text(passage, references) -> str:
     """The text BM25 sees for a passage: its words and its footnotes' references."""
-    refs = [r.raw for r in references if r.footnote in passage.footnotes and passage.source_of is None]
+    refs = [r.raw for r in references if r.footnote in passage.footnotes
+            and r.doc == passage.doc and passage.source_of is None]
     return " ".join([passage.text, *refs])
 
 
@@ -132,7 +133,7 @@ def _lexical(passages, references):
 
 
 def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    from bronwijzer.corpus.article import split_sentences
+    from bronwijzer.text import split_sentences
     spans = [(s, e) for s, e in split_sentences(text) if text[s:e].strip()]
     return tuple(spans) or ((0, len(text)),)
 

@@ -37,7 +37,7 @@ def chunk_document(doc: Document, max_chars: int = 1100, min_chars: int = 200) -
             passages.append(Passage(
                 id=pid, doc=doc.name, text=text, paragraph=group[0].number,
                 start=start, end=end, page=group[0].page, page_label=group[0].page_label,
-                footnotes=footnotes_in(text), source_of=doc.source_of))
+                footnotes=_own_footnotes(text, doc), source_of=doc.source_of))
     return passages
 
 
@@ -49,6 +49,13 @@ def passage_id(doc: str, text: str) -> str:
 def footnotes_in(text: str) -> tuple[int, ...]:
     """The footnote numbers of the ``[n]`` markers in a text, in order, once each."""
     return tuple(dict.fromkeys(int(m) for m in MARKER.findall(text)))
+
+
+def _own_footnotes(text: str, doc: Document) -> tuple[int, ...]:
+    """The markers of the document's own footnotes: bracketed numbers in a document
+    without footnotes (or without that footnote) are plain text."""
+    numbers = {r.footnote for r in doc.references}
+    return tuple(n for n in footnotes_in(text) if n in numbers)
 
 
 def _groups(blocks: tuple[Block, ...], min_chars: int, max_chars: int) -> list[list[Block]]:
@@ -78,7 +85,7 @@ def _pieces(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, 
     """Split ``text[start:end]`` at sentence ends into spans of at most ``max_chars``."""
     if end - start <= max_chars:
         return [(start, end)]
-    from bronwijzer.corpus.article import split_sentences
+    from bronwijzer.text import split_sentences
     spans = [(start + s, start + e) for s, e in split_sentences(text[start:end])]
     pieces: list[tuple[int, int]] = []
     for s, e in spans:

@@ -11,7 +11,9 @@ Layout of ``index/``::
     b-<id>/bm25/            the BM25 index (bm25s: .npy + JSON)
 
 Nothing is pickled. A build killed midway leaves ``CURRENT`` pointing at the
-previous build, which stays whole; leftovers are cleared by the next build.
+previous build, which stays whole; leftovers are cleared by the next build. The
+build before the live one is kept, so that a reader that read ``CURRENT`` just
+before it moved still finds whole files; older builds are deleted.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from bronwijzer.errors import IndexStateError
 from bronwijzer.files import atomic_write
 from bronwijzer.records import Passage, Reference
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
+KEEP_BUILDS = 2  # the live build and the one before it, for readers still loading it
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,13 +142,24 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
 
 
 def load_index(root: Path) -> Index:
-    """Load the live build under ``root``.
+    """Load the live build under ``root``; when ``CURRENT`` moved while it was being read
+    (a build finished meanwhile), the new build is loaded instead (once).
 
     Raises:
         IndexStateError: when there is no complete build, or it cannot be read.
     """
-    from bronwijzer.index.lexical import Lexical
     folder = current_folder(root)
+    try:
+        return _load_build(root, folder)
+    except IndexStateError:
+        moved = current_folder(root)
+        if moved is None or moved == folder:
+            raise
+        return _load_build(root, moved)
+
+
+def _load_build(root: Path, folder: Path | None) -> Index:
+    from bronwijzer.index.lexical import Lexical
     if folder is None:
         raise IndexStateError(f"no index in {root}; run `bronwijzer build` first")
     try:
@@ -155,10 +169,10 @@ def load_index(root: Path) -> Index:
         vectors = np.load(folder / "vectors.npy", allow_pickle=False)
         sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
         lexical = Lexical.load(folder / "bm25") if rows else None
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        dense = _dense(folder, manifest, vectors)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexStateError(f"the index in {folder} is unreadable ({error}); "
                           "run `bronwijzer build --force`") from None
-    dense = _dense(folder, manifest, vectors)
     return Index(folder=folder, manifest=manifest, passages=tuple(p for p, _ in rows),
                  sentence_spans=tuple(s for _, s in rows), vectors=vectors,
                  sentence_vectors=sentence_vectors, references=refs,
@@ -209,6 +223,15 @@ def _switch(root: Path, name: str) -> None:
 
 
 def _clear_old(root: Path, keep: str) -> None:
-    for path in root.iterdir():
-        if path.name != keep and (path.name.startswith("b-") or path.name.startswith(".CURRENT.")):
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+    """Delete builds older than the previous one (``KEEP_BUILDS`` stay, the live one
+    included) and stray ``CURRENT`` temp files: a reader that read ``CURRENT`` just
+    before it moved can still load the build it named (and retries once after that)."""
+    builds = sorted((p for p in root.iterdir() if p.is_dir() and p.name.startswith("b-")
+                     and p.name != keep),
+                    key=lambda p: ((p / "manifest.json").is_file(), p.stat().st_mtime), reverse=True)
+    whole = [p for p in builds if (p / "manifest.json").is_file()][:KEEP_BUILDS - 1]
+    for path in builds:
+        if path not in whole:   # older builds, and leftovers of killed builds
+            shutil.rmtree(path, ignore_errors=True)
+    for path in root.glob(".CURRENT.*"):
+        path.unlink(missing_ok=True)

@@ -31,7 +31,7 @@ def hit_to_dict(hit: Hit, references: tuple[Reference, ...]) -> dict:
 
 
 def reference_dict(ref: Reference, full: bool = False) -> dict:
-    """A reference as JSON: footnote, position, reference (its text), short, url.
+    """A reference as JSON: doc, footnote, position, reference (its text), short, url.
 
     Args:
         ref: the reference.
@@ -40,7 +40,7 @@ def reference_dict(ref: Reference, full: bool = False) -> dict:
     Returns:
         The dict (the one form every command and the UI use).
     """
-    data = {"footnote": ref.footnote, "position": ref.position, "reference": ref.raw,
+    data = {"doc": ref.doc, "footnote": ref.footnote, "position": ref.position, "reference": ref.raw,
             "short": ref.short, "url": ref.url}
     if full:
         data.update(authors=list(ref.authors), year=ref.year, title=ref.title,
@@ -62,7 +62,7 @@ def answer_to_dict(answer: Answer, references: tuple[Reference, ...]) -> dict:
         "question": answer.question, "lang": answer.lang, "kind": answer.kind,
         "answer": answer.text, "abstained": answer.abstained,
         "confidence": round(answer.confidence, 4), "sources": sources,
-        "citations": [{"footnote": c.footnote, "position": c.position,
+        "citations": [{"doc": c.doc, "footnote": c.footnote, "position": c.position,
                        "reference": c.reference, "url": c.url} for c in answer.citations],
         "passages": [hit_to_dict(h, references) for h in answer.hits],
         **answer.extra,

@@ -43,7 +43,7 @@ def lookup_to_text(result: dict) -> str:
     """A readable rendering of a lookup result."""
     lines = []
     if result["kind"] == "footnote":
-        lines.append(f"Footnote {result['footnote']}:")
+        lines.append(f"Footnote {result['footnote']} of {result.get('doc', '?')}:")
         lines += [f"  {r['reference']}" + (f" <{r['url']}>" if r["url"] else "")
                   for r in result["references"]]
         lines += [f"  cited at {c['doc']} {c['location']}: «{c['sentence']}»" for c in result["citing"]]

@@ -141,10 +141,15 @@ class Actions:
                     {"role": "assistant", "content": reply}]
         return "", history, data
 
-    def lookup_footnote(self, footnote) -> str:
+    def footnote_documents(self) -> list[str]:
+        """The documents that have footnotes (for the lookup's document picker)."""
+        from bronwijzer.cite.references import footnote_docs
+        return footnote_docs(self.holder.get().references())
+
+    def lookup_footnote(self, footnote, doc: str | None = None) -> str:
         try:
             n = int(footnote)
-            return render_lookup(self.holder.get().cite_footnote(n))
+            return render_lookup(self.holder.get().cite_footnote(n, doc or None))
         except (BronwijzerError, TypeError, ValueError) as error:
             return render_error(str(error) or "Choose a footnote number.")
 

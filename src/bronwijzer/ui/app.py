@@ -107,8 +107,10 @@ def _lookup_tab(gr, actions) -> None:
     with gr.Row():
         footnote = gr.Dropdown(choices=list(range(1, 21)), value=None, label="Footnote (1–20)",
                                scale=1, min_width=160, elem_id="bw-footnote")
+        doc = gr.Dropdown(choices=[], value=None, label="Document (when several have footnotes)",
+                          scale=2, min_width=200, elem_id="bw-footnote-doc")
         show = gr.Button("Show footnote", scale=1, min_width=160, elem_id="bw-show-footnote")
-        gr.HTML("", scale=4)
+        gr.HTML("", scale=2)
     with gr.Row():
         text = gr.Textbox(label="Source name or claim", scale=4, elem_id="bw-lookup-text",
                           placeholder="e.g. Rli · WRR 2023 · Koelemaij — or a sentence")
@@ -117,8 +119,10 @@ def _lookup_tab(gr, actions) -> None:
         find = gr.Button("Look up", variant="primary", scale=1, min_width=120,
                          elem_id="bw-lookup")
     result = gr.HTML(elem_id="bw-lookup-result")
-    footnote.input(actions.lookup_footnote, [footnote], [result], api_name="footnote")
-    show.click(actions.lookup_footnote, [footnote], [result], api_visibility="private")
+    doc.focus(lambda: gr.Dropdown(choices=actions.footnote_documents()), None, doc,
+              api_visibility="private")
+    footnote.input(actions.lookup_footnote, [footnote, doc], [result], api_name="footnote")
+    show.click(actions.lookup_footnote, [footnote, doc], [result], api_visibility="private")
     text.submit(actions.lookup_text, [text, mode], [result], api_name="lookup")
     find.click(actions.lookup_text, [text, mode], [result], api_visibility="private")
 

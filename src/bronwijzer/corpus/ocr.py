@@ -1,0 +1,64 @@
+"""OCR for image-only (scanned) PDFs, with Debian's Tesseract when it is installed.
+
+Pages are rasterised with pypdfium2 and read by ``pytesseract`` in Dutch (plus
+English when installed). Without Tesseract or its Dutch data the file is reported
+with the command that installs them.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from bronwijzer.corpus.document import ingest_failure
+
+INSTALL = "apt-get install -y tesseract-ocr tesseract-ocr-nld"
+_DPI = 300
+
+
+def ocr_available() -> str | None:
+    """Why OCR cannot run here (None when it can): Tesseract or its Dutch data missing."""
+    if shutil.which("tesseract") is None:
+        return "Tesseract is not installed"
+    try:
+        import pytesseract
+        if "nld" not in pytesseract.get_languages(config=""):
+            return "Tesseract's Dutch data (tesseract-ocr-nld) is not installed"
+        import pypdfium2  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - missing module or a broken tesseract
+        return f"OCR is unavailable ({exc})"
+    return None
+
+
+def ocr_pages(data: bytes, name: str, no_text: str) -> list[list[str]]:
+    """The text lines of every page of an image-only PDF, read by OCR.
+
+    Args:
+        data: the PDF's bytes.
+        name: the document name (for the error).
+        no_text: the reason to give when OCR finds no text either.
+
+    Returns:
+        One list of lines per page ("" for blank lines, as for text PDFs).
+
+    Raises:
+        IngestError: when OCR is not available (the message says how to install it)
+            or finds no text.
+    """
+    missing = ocr_available()
+    if missing:
+        raise ingest_failure(name, f"{no_text}; {missing}: install it with `{INSTALL}` to read scans")
+    import pypdfium2
+    import pytesseract
+    langs = "nld+eng" if "eng" in pytesseract.get_languages(config="") else "nld"
+    pages = []
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        for page in pdf:
+            image = page.render(scale=_DPI / 72).to_pil()
+            text = pytesseract.image_to_string(image, lang=langs)
+            pages.append([" ".join(line.split()) for line in text.splitlines()])
+    finally:
+        pdf.close()
+    if not any(line for page in pages for line in page):
+        raise ingest_failure(name, no_text)
+    return pages
