@@ -124,6 +124,28 @@ def test_pdf_note_continued_on_the_next_page(tmp_path):
     assert "Lessen van pioniers" not in doc.text and "werkgelegenheid" not in doc.text
 
 
+def test_two_column_pdf_is_read_column_by_column(tmp_path):
+    """Columns side by side: the plain reader's stream order (their footnotes are lost)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+    path = tmp_path / "kolommen.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica", 10)
+    for column, word in ((60, "Linkerkolom"), (320, "Rechterkolom")):
+        for k in range(1, 13):
+            c.drawString(column, 760 - 14 * k, f"{word} regel {k} over werk en wonen.")
+    c.setFont("Helvetica", 6)
+    c.drawString(226, 764 - 14, "1")
+    c.setFont("Helvetica", 8)
+    c.drawString(60, 80, "1 Rli (2023) Samen werken. Raad voor de Leefomgeving en Infrastructuur.")
+    c.showPage()
+    c.save()
+    doc = read_pdf(path, "kolommen.pdf")
+    assert doc.text.index("Linkerkolom regel 12") < doc.text.index("Rechterkolom regel 1 ")
+    assert "regel 1 over werk en wonen. Linkerkolom regel 2 over" in doc.text   # not interleaved
+    assert doc.references == ()
+
+
 @pytest.mark.skipif(ocr_available() is not None, reason="tesseract-ocr-nld not installed")
 def test_scanned_pdf_is_read_by_ocr(tmp_path):
     path = tmp_path / "scan.pdf"

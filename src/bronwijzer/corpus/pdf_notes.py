@@ -232,6 +232,15 @@ def gap_lines(lines: list[Line], body: float, known: set[int]) -> list[str]:
     return out
 
 
+def _multi_column(glyph: list[list[Line]], body: float) -> bool:
+    """Whether many body lines have a gutter-wide gap inside (columns side by side): such
+    pages are read in stream order by the plain reader instead (their notes are lost)."""
+    lines = [ln for page in glyph for ln in page if ln.size > _SMALL * body]
+    wide = sum(any(b[0] - (a[0] + a[4]) > 2 * body for a, b in zip(ln.pieces, ln.pieces[1:]))
+               for ln in lines)
+    return bool(lines) and wide >= 0.3 * len(lines)
+
+
 def footnoted_pages(pages) -> tuple[list[list[str]], dict[int, list[str]], list[bool]] | None:
     """The pages' body lines (markers as `` [n]``) and the notes, when the PDF has footnotes.
 
@@ -245,7 +254,7 @@ def footnoted_pages(pages) -> tuple[list[list[str]], dict[int, list[str]], list[
     """
     from bronwijzer.corpus.pdf_pages import running_lines
     glyph, body = read_glyph_pages(pages)
-    if not body:
+    if not body or _multi_column(glyph, body):
         return None
     texts = [[line_text(ln, body)[0] for ln in lines] for lines in glyph]
     glyph = [[ln for i, ln in enumerate(lines) if i not in drop]    # heads and feet out first
