@@ -299,6 +299,13 @@ def test_two_documents_keep_their_numberings_apart(two_articles, capsys):
     assert cli.main(["refs", "--doc", PDF_NAME, "--json"]) == 0
     refs = json.loads(capsys.readouterr().out)
     assert len(refs) == 24 and {r["doc"] for r in refs} == {PDF_NAME}
+    assert cli.main(["ask", "Naar welke publicatie verwijst voetnoot 19?", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["kind"] == "cite-footnote" and answer["citations"]
+    docs = {c["doc"] for c in answer["citations"]}
+    assert len(docs) == 1 and docs <= {ARTICLE.name, PDF_NAME}   # one document's footnote 19
+    assert all(r["doc"] in docs for s in answer["sources"] for r in s["references"])
+    assert all(s["doc"] in docs for s in answer["sources"])
 
 
 # ----------------------------------------------------------------------------- answers (real model)
