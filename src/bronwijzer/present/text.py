@@ -22,9 +22,10 @@ def answer_to_text(answer: Answer, references: tuple[Reference, ...]) -> str:
             lines.append(f"  [{s.number}] {label(s.hit.passage, references)}: «{s.quote}»")
     if answer.citations:
         lines += ["", f"{phrase('references', answer.lang)}:"]
+        several = len({c.doc for c in answer.citations}) > 1   # numbering is per document
         for c in answer.citations:
             url = f" <{c.url}>" if c.url else ""
-            lines.append(f"  {c.footnote}. {c.reference}{url}")
+            lines.append(f"  {c.doc + ' ' if several else ''}{c.footnote}. {c.reference}{url}")
     lines.append(f"\n({phrase('confidence', answer.lang)} {answer.confidence:.2f})")
     return "\n".join(lines)
 
