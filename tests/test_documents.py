@@ -91,6 +91,7 @@ def test_front_matter_roman_labels(tmp_path):
     doc = read_pdf(path, "verkenning.pdf")
     labels = [b.page_label for b in doc.blocks]
     assert labels[0] == "i" and "ii" in labels and "iii" in labels
+    assert not [b.text for b in doc.blocks if b.text in {"ii", "iii", "1", "2"}]   # printed labels
     body = next(b for b in doc.blocks if b.text.startswith("Deze verkenning"))
     assert body.page_label == "1" and body.footnotes == (1,)
     assert "woningen bijbouwen [1]. De gemeenten" in body.text

@@ -62,13 +62,13 @@ def read_pdf(path: Path, name: str) -> Document:
     data = read_bytes(path, name)
     reader, pages = _open_pdf(data, name)
     labels = _page_labels(reader, len(pages))
-    found = footnoted_pages(pages)
+    found = footnoted_pages(pages, labels)
     lines, notes, filled = found or ([_page_lines(page) for page in pages], {}, None)
     if not any(any(page) for page in lines):
         from bronwijzer.corpus.ocr import ocr_pages
         lines = ocr_pages(data, name, NO_TEXT)
     bottom = max(max((i for i, ln in enumerate(page) if ln), default=0) for page in lines)
-    lines = _strip_running(lines)
+    lines = _strip_running(lines, labels)
     lengths = sorted(len(line) for page in lines for line in page if line)
     width = lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0    # a full line
     vocab = vocabulary(lines + list(notes.values()))
@@ -133,10 +133,10 @@ def _page_lines(page) -> list[str]:
     return [re.sub(r"[ \t]+", " ", ln).strip() for ln in raw.splitlines()]
 
 
-def _strip_running(pages: list[list[str]]) -> list[list[str]]:
+def _strip_running(pages: list[list[str]], labels: list[str | None] | None = None) -> list[list[str]]:
     """The pages without their running heads and feet (see :func:`running_lines`)."""
     return [[ln for i, ln in enumerate(lines) if i not in drop]
-            for lines, drop in zip(pages, running_lines(pages))]
+            for lines, drop in zip(pages, running_lines(pages, labels))]
 
 
 def _page_labels(reader: PdfReader, n: int) -> list[str | None]:

@@ -241,11 +241,13 @@ def _multi_column(glyph: list[list[Line]], body: float) -> bool:
     return bool(lines) and wide >= 0.3 * len(lines)
 
 
-def footnoted_pages(pages) -> tuple[list[list[str]], dict[int, list[str]], list[bool]] | None:
+def footnoted_pages(pages, labels: list[str | None] | None = None
+                    ) -> tuple[list[list[str]], dict[int, list[str]], list[bool]] | None:
     """The pages' body lines (markers as `` [n]``) and the notes, when the PDF has footnotes.
 
     Args:
         pages: pypdf page objects.
+        labels: the printed page labels, when known (a line that is one is a page number).
 
     Returns:
         ``(lines per page, note lines by number, page filled down to its notes)``, or
@@ -258,7 +260,7 @@ def footnoted_pages(pages) -> tuple[list[list[str]], dict[int, list[str]], list[
         return None
     texts = [[line_text(ln, body)[0] for ln in lines] for lines in glyph]
     glyph = [[ln for i, ln in enumerate(lines) if i not in drop]    # heads and feet out first
-             for lines, drop in zip(glyph, running_lines(texts))]
+             for lines, drop in zip(glyph, running_lines(texts, labels))]
     split = [split_page(lines, body) for lines in glyph]
     notes = _carry_over(split)
     markers = {int(p[3]) for lines, _ in split for ln in lines for p in ln.pieces

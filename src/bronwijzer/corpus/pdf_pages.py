@@ -71,24 +71,29 @@ def _edge_number(line: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def running_lines(pages: list[list[str]]) -> list[set[int]]:
+def running_lines(pages: list[list[str]], labels: list[str | None] | None = None) -> list[set[int]]:
     """Running heads/feet: lines at the top/bottom of pages that recur on many pages
-    (digits masked), or that carry the printed page number (physical page + a common offset).
+    (digits masked), that carry the printed page number (physical page + a common
+    offset), or that are the page's own printed label ("iv" on front matter).
 
     Args:
         pages: every page's lines ("" for gaps).
+        labels: the printed label of each page (``/PageLabels``), when known.
 
     Returns:
         The indices of the running lines, per page.
     """
     n = len(pages)
+    labels = labels or [None] * n
+    own = [{i for i in _band(lines) if label and lines[i].strip(" -–").lower() == label.lower()}
+           for lines, label in zip(pages, labels)]
     if n < 2:
-        return [set() for _ in pages]
+        return own
     need = n if n <= 3 else max(3, math.ceil(0.4 * n))
     counts = Counter(k for lines in pages for k in {_key(lines[i]) for i in _band(lines)})
     offsets = Counter(x - number for number, lines in enumerate(pages, 1)
                       for x in {_edge_number(lines[i]) for i in _band(lines)} - {None})
     offset, hits = offsets.most_common(1)[0] if offsets else (None, 0)
-    return [{i for i in _band(lines) if counts[_key(lines[i])] >= need
-             or (hits >= need and _edge_number(lines[i]) == number + offset)}
-            for number, lines in enumerate(pages, 1)]
+    return [mine | {i for i in _band(lines) if counts[_key(lines[i])] >= need
+                    or (hits >= need and _edge_number(lines[i]) == number + offset)}
+            for number, (lines, mine) in enumerate(zip(pages, own), 1)]
