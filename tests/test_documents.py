@@ -125,6 +125,39 @@ def test_pdf_note_continued_on_the_next_page(tmp_path):
     assert "Lessen van pioniers" not in doc.text and "werkgelegenheid" not in doc.text
 
 
+def test_pdf_markers_set_by_text_rise_in_one_text_object(tmp_path):
+    """Word-like output: text, a smaller digit raised by ``Ts`` and the rest of the line in
+    one text object (pypdf reports neither the advance nor the rise there)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+    path = tmp_path / "rise.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for k in range(1, 4):
+        t = c.beginText(70, 760 - 70 * k)
+        t.setFont("Helvetica", 10.5)
+        t.textOut("Een rijksgrondfaciliteit zou kansrijk zijn om te verkennen")
+        t.setFont("Helvetica", 6.5)
+        t.setRise(3.5)
+        t.textOut(str(k))
+        t.setRise(0)
+        t.setFont("Helvetica", 10.5)
+        t.textOut(f". Dit stelt gemeenten in staat om actief grondbeleid te voeren, deel {k}.")
+        c.drawText(t)
+    for k in range(1, 4):
+        c.setFont("Helvetica", 6.5)
+        c.drawString(70, 133 - 10 * k, str(k))
+        c.setFont("Helvetica", 8)
+        c.drawString(82, 130 - 10 * k, f"Stadszaken (2024) Rijksgrondfaciliteit, deel {k}.")
+    c.showPage()
+    c.save()
+    doc = read_pdf(path, "rise.pdf")
+    for k in range(1, 4):
+        assert f"om te verkennen [{k}]. Dit stelt gemeenten in staat" in doc.text
+    assert [(r.footnote, r.authors, r.year) for r in doc.references] == [
+        (k, ("Stadszaken",), 2024) for k in range(1, 4)]
+    assert "Stadszaken" not in doc.text
+
+
 def test_two_column_pdf_is_read_column_by_column(tmp_path):
     """Columns side by side: the plain reader's stream order (their footnotes are lost)."""
     from reportlab.lib.pagesizes import A4

@@ -52,23 +52,31 @@ def _width_of(font_dict, cache: dict):
 
 
 def _pieces(page) -> list[tuple]:
-    """The page's text pieces ``(x, y, size, text, width, space before, space after)``."""
-    out, fonts = [], {}
+    """The page's text pieces ``(x, y, size, text, width, spaces before, space after,
+    rise unknown)``.
+
+    pypdf reports the text matrix of the text object, not advanced by the text shown
+    before in it, and no text rise: a piece shown in the same text object as the one
+    before is placed after it, and its rise counts as unknown.
+    """
+    out, fonts, last = [], {}, {"key": None, "end": 0.0}
 
     def visit(text, cm, tm, font_dict, font_size):
         text = (text or "").replace("\n", "")
-        if not text.strip():
-            if text and out:   # a space of its own: the piece before ends a word
-                out[-1] = (*out[-1][:6], True)
-            return
+        key = (*tm, *cm)
         scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
         size = float(font_size) * scale
         width = _width_of(font_dict, fonts) if font_dict is not None else (lambda t: 0.5 * len(t))
-        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        same = key == last["key"]
+        x = last["end"] if same else tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        core = text.strip()
-        out.append((x, y, size, core, width(text.rstrip()) * size,
-                    len(text) - len(text.lstrip()), text[-1:].isspace()))
+        last["key"], last["end"] = key, x + width(text) * size
+        if not text.strip():
+            if text and out:   # a space of its own: the piece before ends a word
+                out[-1] = (*out[-1][:6], True, out[-1][7])
+            return
+        out.append((x, y, size, text.strip(), width(text.rstrip()) * size,
+                    len(text) - len(text.lstrip()), text[-1:].isspace(), same))
 
     try:
         page.extract_text(visitor_text=visit)
@@ -122,7 +130,9 @@ def _is_marker_piece(piece, body: float) -> bool:
 
 
 def _raised(piece, line: Line, body: float) -> bool:
-    return piece[1] - line.y >= _RAISE * body
+    """Raised above the line's baseline (or set in the same text object as the text
+    before it, where pypdf cannot tell the rise)."""
+    return piece[1] - line.y >= _RAISE * body or (piece[7] and piece[0] > line.pieces[0][0])
 
 
 def line_text(line: Line, body: float, known: set[int] | None = None) -> tuple[str, int | None]:
