@@ -28,6 +28,8 @@ HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx", ".odt"}
 SOURCES_DIR = "sources"
 SOURCES_JSON = "sources.json"
+LIBRARY_LOGGERS = ("pypdf", "trafilatura", "htmldate", "courlan", "charset_normalizer", "docx",
+                   "pytesseract", "PIL")
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,8 @@ def _reason(error: Exception) -> str:
 
 @contextmanager
 def captured_warnings():
-    """Collect Python warnings and the ``pypdf`` logger's messages instead of printing them.
+    """Collect Python warnings and the reading libraries' log warnings (pypdf, trafilatura,
+    python-docx, ...) instead of letting them print beside the report.
 
     Yields:
         The list the messages are appended to (filled while the block runs).
@@ -137,18 +140,21 @@ def captured_warnings():
         def emit(self, record: logging.LogRecord) -> None:
             heard.append(record.getMessage().strip())
 
-    logger, handler = logging.getLogger("pypdf"), _Keep(logging.WARNING)
-    propagate = logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
+    handler = _Keep(logging.WARNING)
+    loggers = [logging.getLogger(name) for name in LIBRARY_LOGGERS]
+    saved = [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.propagate = False
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             yield heard
             heard.extend(str(w.message).strip() for w in caught)
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
+        for logger, propagate in zip(loggers, saved):
+            logger.removeHandler(handler)
+            logger.propagate = propagate
 
 
 def _read_one(path: Path, name: str, corpus_dir: Path, records: list[dict]):
