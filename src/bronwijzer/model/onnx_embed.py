@@ -1,0 +1,147 @@
+"""An embedder over onnxruntime: the query path without torch or sentence-transformers.
+
+:class:`OnnxEmbedder` runs a model folder's ``onnx/model.onnx`` (written by
+``bronwijzer model build``) with the folder's ``tokenizer.json`` (read by
+:mod:`bronwijzer.model.unigram`, or ``tokenizers`` for other kinds), onnxruntime and numpy, and computes what the folder's sentence-transformers
+pipeline computes: the prompt of the kind (``query: ``/``passage: ``) prepended,
+truncation at the folder's ``max_seq_length`` (512), mean pooling over the
+attention mask, L2 normalisation. Its vectors equal the torch path's (cosine
+>= 0.9999, tested), so both carry the same fingerprint and serve the same index.
+
+sentence-transformers' own ONNX backend (``backend="onnx"``) is not used: its
+``optimum[onnxruntime]`` extra downgrades transformers (5.x to 4.57), tokenizers and
+sentence-transformers, and it would import torch all the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from bronwijzer.errors import ModelError
+from bronwijzer.model.onnx_export import ONNX_FILE
+
+_MEAN = "sentence_transformers.models.Pooling"
+
+
+def _json(path: Path) -> dict | list:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def onnx_ready(folder: Path) -> bool:
+    """Whether :class:`OnnxEmbedder` can run this folder like sentence-transformers does.
+
+    Args:
+        folder: a sentence-transformers model folder.
+
+    Returns:
+        True when it has ``onnx/model.onnx`` and ``tokenizer.json``, and its modules
+        are a transformer, mean pooling and (optionally) normalisation.
+    """
+    folder = Path(folder)
+    modules = _json(folder / "modules.json")
+    kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules if isinstance(m, dict)]
+    if kinds not in (["Transformer", "Pooling", "Normalize"], ["Transformer", "Pooling"]):
+        return False
+    pooling = _json(folder / modules[1].get("path", "") / "config.json")
+    modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v is True]
+    return (modes == ["pooling_mode_mean_tokens"] and pooling.get("include_prompt", True)
+            and (folder / ONNX_FILE).is_file() and (folder / "tokenizer.json").is_file())
+
+
+def _encoder(path: Path, max_len: int):
+    """A text -> ids function for a ``tokenizer.json`` (truncated, specials added) and
+    the padding id: the lean Unigram reader when it applies, else ``tokenizers``."""
+    try:
+        from bronwijzer.model.unigram import UnigramTokenizer
+        lean = UnigramTokenizer(path, max_length=max_len)
+        return lean.encode, lean.specials.get("<pad>", 0)
+    except (ValueError, KeyError, TypeError):
+        from tokenizers import Tokenizer
+        tokenizer = Tokenizer.from_file(str(path))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=max_len)
+        return (lambda text: tokenizer.encode(text).ids), tokenizer.token_to_id("<pad>") or 0
+
+
+class OnnxEmbedder:
+    """An ``Embedder`` over a model folder's ONNX export, on onnxruntime's CPU provider."""
+
+    def __init__(self, folder: Path, name: str, fingerprint: str, batch_size: int = 32,
+                 threads: int | None = None) -> None:
+        """Open the ONNX session and the tokenizer.
+
+        Args:
+            folder: a model folder for which :func:`onnx_ready` holds.
+            name: the model name as configured.
+            fingerprint: the model's identity (the same as on the torch path).
+            batch_size: texts per run (padded to the longest of the batch).
+            threads: onnxruntime intra-op threads (default: the CPU count).
+        """
+        import onnxruntime as ort
+
+        self.folder, self.name, self.fingerprint = Path(folder), name, fingerprint
+        self.batch_size = max(1, batch_size)
+        st_config = _json(self.folder / "config_sentence_transformers.json")
+        self.prompts = st_config.get("prompts") or {}
+        max_len = int(_json(self.folder / "sentence_bert_config.json").get("max_seq_length", 512))
+        self.normalize = any("Normalize" in m.get("type", "")
+                             for m in _json(self.folder / "modules.json"))
+        self.encode, self._pad = _encoder(self.folder / "tokenizer.json", max_len)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # errors only: nothing on the user's terminal
+        try:
+            self.session = ort.InferenceSession(str(self.folder / ONNX_FILE), options,
+                                                providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own kinds for a damaged file
+            raise ModelError(f"cannot load {self.folder / ONNX_FILE}: {exc}; rebuild it "
+                             "with `bronwijzer model build --force`") from exc
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.dim = int(self.session.get_outputs()[0].shape[-1])
+
+    def embed_batch(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
+        """Embed texts with the folder's prompt for ``kind``.
+
+        Args:
+            texts: the texts.
+            kind: ``"query"`` or ``"passage"``.
+
+        Returns:
+            A float32 array ``(len(texts), dim)`` (rows L2-normalised when the folder
+            normalises).
+        """
+        if kind not in ("query", "passage"):
+            raise ValueError(f"kind must be one of ('query', 'passage'), not {kind!r}")
+        prompt = self.prompts.get(kind) or ""
+        encodings = [self.encode(prompt + t) for t in texts]
+        out = np.zeros((len(encodings), self.dim), dtype=np.float32)
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            out[rows] = self._run([encodings[i] for i in rows])
+        if self.normalize and len(out):
+            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+    def _run(self, id_lists: list[list[int]]) -> np.ndarray:
+        """Mean-pooled hidden states of one padded batch."""
+        width = max(len(ids) for ids in id_lists)
+        ids = np.full((len(id_lists), width), self._pad, dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, seq in enumerate(id_lists):
+            ids[row, :len(seq)] = seq
+            mask[row, :len(seq)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask,
+                 "token_type_ids": np.zeros_like(ids)}
+        hidden = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]
+        weights = mask[:, :, None].astype(np.float32)
+        return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
