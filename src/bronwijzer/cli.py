@@ -61,8 +61,25 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def quiet_libraries() -> None:
+    """Keep library chatter (pypdf's font warnings, progress bars, advice) off the
+    terminal: the command prints what was asked and bronwijzer's own messages."""
+    import logging
+    import os
+    import warnings
+
+    for name in ("pypdf", "transformers", "sentence_transformers", "huggingface_hub",
+                 "httpx", "faiss", "bm25s"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module=r"(pypdf|transformers|torch|bm25s)\b")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    quiet_libraries()
     settings = load_settings(model=getattr(args, "model", None),
                              corpus_dir=getattr(args, "corpus", None),
                              index_dir=getattr(args, "index", None))

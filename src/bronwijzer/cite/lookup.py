@@ -82,16 +82,27 @@ def cite_source(live, text: str) -> dict:
         for r, score in matches]}
 
 
-def cite_claim(live, text: str, k: int = 5) -> dict:
+def cite_claim(live, text: str, k: int = 5, vector=None) -> dict:
     """The footnoted sentences of the article that make a claim, best first.
 
     Every sentence that carries a footnote marker is scored by the cosine of its
     own vector to the claim, plus a small share of its passage's hybrid score.
 
+    Args:
+        live: the engine's live index and retriever.
+        text: the claim.
+        k: how many sentences.
+        vector: the query vector when the caller has one (a question is encoded
+            once); else the claim is embedded here.
+
+    Returns:
+        ``{"kind": "claim", "claim": text, "matches": [...]}``.
+
     Raises:
         CiteError: when the article has no footnoted sentences.
     """
-    vector = live.retriever.embed_queries([text])[0]
+    if vector is None:  # a question's own vector is passed in: it is encoded once
+        vector = live.retriever.embed_queries([text])[0]
     candidates = marked_sentences(live.index)
     if not candidates:
         raise CiteError("the corpus has no footnoted sentences")
@@ -142,7 +153,7 @@ def answer_citation_question(live, question: str, vector, hits: list[Hit],
         elif found["kind"] == "source":
             notes, head = _source_frame(live, found["query"], lang)
         else:
-            notes, head = _claim_frame(live, found["query"], lang)
+            notes, head = _claim_frame(live, found["query"], lang, vector)
     except CiteError:
         return None
     return _cited_answer(live, question, lang, notes, head, hits, found["kind"])
@@ -167,8 +178,8 @@ def _source_frame(live, query: str, lang: str) -> tuple[list[int], str]:
                          notes=", ".join(str(n) for _, n in notes))
 
 
-def _claim_frame(live, claim: str, lang: str) -> tuple[list, str]:
-    result = cite_claim(live, claim, k=1)
+def _claim_frame(live, claim: str, lang: str, vector=None) -> tuple[list, str]:
+    result = cite_claim(live, claim, k=1, vector=vector)
     notes, doc = result["matches"][0]["footnotes"], result["matches"][0]["doc"]
     refs = [r.raw for r in live.index.references if r.footnote in notes and r.doc == doc]
     return [(doc, n) for n in notes], phrase("cite-claim", lang, notes=", ".join(map(str, notes)),

@@ -24,12 +24,32 @@ def _stemmer():
 
 
 
+_TOKENS: dict[str, list[str]] = {}  # answering tokenizes the same sentences again and again
+_TOKENS_MAX = 50_000
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
-    """Folded, stop-word-free, Dutch-stemmed tokens of each text."""
+    """Folded, stop-word-free, Dutch-stemmed tokens of each text.
+
+    Short lists (questions, sentences while answering) are cached per text: bm25s
+    sets up a progress bar per call, which costs more than the tokens themselves.
+
+    Args:
+        texts: the texts.
+
+    Returns:
+        One token list per text.
+    """
     import bm25s
-    return bm25s.tokenize([fold(t) for t in texts], stopwords=_stopwords(),
-                          stemmer=_stemmer().stemWords, return_ids=False,
-                          show_progress=False)
+    todo = [t for t in dict.fromkeys(texts) if t not in _TOKENS]
+    done = dict(zip(todo, bm25s.tokenize(
+        [fold(t) for t in todo], stopwords=_stopwords(), stemmer=_stemmer().stemWords,
+        return_ids=False, show_progress=False))) if todo else {}
+    if len(todo) <= 1000:
+        if len(_TOKENS) + len(todo) > _TOKENS_MAX:
+            _TOKENS.clear()
+        _TOKENS.update(done)
+    return [list(done[t] if t in done else _TOKENS[t]) for t in texts]
 
 
 class Lexical:
