@@ -8,10 +8,14 @@ question a line). The readers yield raw items ``(n, id, question, extra, error)`
 
 Output by extension: ``.jsonl`` (answer dict + ``id`` + the input's other fields), ``.csv``
 (UTF-8 with BOM, comma) or ``.xlsx``, with ``COLUMNS``. Written as it goes: after each batch
-jsonl/csv are appended, flushed and fsynced; xlsx is rewritten (temp file + ``os.replace``).
+jsonl/csv are appended, flushed and fsynced. An ``.xlsx`` cannot be appended to, so its rows
+go to a sidecar ``<name>.xlsx.partial.jsonl`` as they come (appended, fsynced) and the
+workbook is written once, when the run ends or is interrupted (temp file + ``os.replace``),
+then the sidecar is removed (:mod:`bronwijzer.batch.xlsx`): linear time for any length.
 Without ``resume`` an existing output is replaced only when the first batch is done (written
-beside it and swapped in). With ``resume`` the ids in the output (error records included)
-are skipped; a record cut short by a hard kill is dropped and answered again.
+beside it and swapped in; an ``.xlsx`` when the run ends). With ``resume`` the ids in the
+output (error records included) and in a sidecar left by a hard kill are skipped; a record
+cut short is dropped and answered again.
 """
 
 from __future__ import annotations
@@ -25,15 +29,14 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from bronwijzer.errors import BatchInputError
+from bronwijzer.batch.xlsx import COLUMNS, rows_text, save_xlsx, sidecar, sidecar_rows
 from bronwijzer.files import atomic_write
 
 log = logging.getLogger(__name__)
 
 INPUT_FORMATS = (".jsonl", ".csv", ".xlsx", ".txt")
 OUTPUT_FORMATS = (".jsonl", ".csv", ".xlsx")
-COLUMNS = ("id", "question", "answer", "abstained", "confidence", "sources", "footnotes", "error")
 _ONE_COLUMN = "\x1f"  # delimiter for a one-column CSV, so commas in questions never split
-_CELL_LIMIT = 32767  # characters in an Excel cell
 
 
 def checked_suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
@@ -210,10 +213,14 @@ class OutputFile:
 
     def __init__(self, path: Path, resume: bool):
         self.path, self.kind, self.done, self._handle = path, path.suffix.lower(), set(), None
-        self.rows: list[list] = []  # .xlsx: all rows, as the workbook is rewritten each batch
+        self.rows: list[list] = []  # .xlsx: all rows, written to the workbook at close()
+        self._pending = False  # .xlsx: the workbook is to be (re)written at close()
+        self._fresh = False  # .xlsx: not resuming: the sidecar says the old workbook is void
         # .jsonl/.csv: what the first batch is written after, beside the old file; None: append
         self._start: str | None = "\ufeff" + _csv_line(COLUMNS) if self.kind == ".csv" else ""
-        if resume and path.exists():
+        if self.kind == ".xlsx":
+            self._open_xlsx(resume)
+        elif resume and path.exists():
             if self.kind == ".jsonl":
                 self.done, kept, intact = _earlier_jsonl(path)
             else:
@@ -223,11 +230,33 @@ class OutputFile:
                 log.warning("%s: rewriting the earlier output (damaged or other layout)", path.name)
             self._start = None if intact else self._start + kept
 
+    def _open_xlsx(self, resume: bool) -> None:
+        """Earlier rows (workbook, then a sidecar left by a hard kill) when resuming."""
+        side = sidecar(self.path)
+        if not resume:
+            side.unlink(missing_ok=True)
+            self._fresh = True  # a hard kill must not mix the old workbook into a resume
+            return
+        fresh, extra = sidecar_rows(side)
+        earlier = _earlier_table(self.path)[1] if self.path.exists() and not fresh else []
+        for row in earlier + extra:
+            if norm_id(row[0]) not in self.done:
+                self.done.add(norm_id(row[0]))
+                self.rows.append(row)
+        self._pending = side.exists()
+        if self._pending:  # rewritten whole: a line cut short must not swallow the next
+            atomic_write(side, rows_text(extra, fresh).encode("utf-8"))
+
     def write(self, records: list[dict]) -> None:
         """Append a batch (flushed, fsynced) or swap in the whole file with it."""
         if self.kind == ".xlsx":
-            self.rows.extend(_flat(r) for r in records)
-            atomic_write(self.path, self._save_xlsx)
+            rows = [_flat(r) for r in records]
+            self.rows.extend(rows)
+            self._pending = True
+            if rows:
+                first = self._handle is None and self._fresh
+                self._handle = self._handle or open(sidecar(self.path), "a", encoding="utf-8")
+                self._sync(rows_text(rows, first))
         else:
             text = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n"
                            if self.kind == ".jsonl" else _csv_line(map(inert, _flat(r))) for r in records)
@@ -237,27 +266,20 @@ class OutputFile:
                 self._start = None
             elif text:
                 self._handle = self._handle or open(self.path, "a", encoding="utf-8", newline="")
-                self._handle.write(text)
-                self._handle.flush()
-                os.fsync(self._handle.fileno())
+                self._sync(text)
         self.done.update(r["id"] for r in records)
 
-    def _save_xlsx(self, path: Path) -> None:
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("answers")
-        for letter, width in zip("ABCDEFGH", (14, 50, 70, 10, 11, 80, 12, 40)):
-            sheet.column_dimensions[letter].width = width
-        for values in [list(COLUMNS), *self.rows]:
-            cells = [WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", v)[:_CELL_LIMIT]
-                                   if isinstance(v, str) else v) for v in values]
-            for cell in cells:
-                cell.data_type = "s" if cell.data_type == "f" else cell.data_type  # "=…" is text
-            sheet.append(cells)
-        book.save(path)
+    def _sync(self, text: str) -> None:
+        self._handle.write(text)
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
 
     def close(self) -> None:
+        """Close the file; an ``.xlsx`` is written now, once, and its sidecar removed."""
         if self._handle is not None:
             self._handle.close()
+            self._handle = None
+        if self.kind == ".xlsx" and self._pending:
+            atomic_write(self.path, lambda tmp: save_xlsx(tmp, [list(COLUMNS), *self.rows]))
+            sidecar(self.path).unlink(missing_ok=True)
+            self._pending = False
