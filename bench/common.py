@@ -66,6 +66,8 @@ def env_for(home: Path, **extra) -> dict:
                 "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                 "GRADIO_ANALYTICS_ENABLED": "False", "TOKENIZERS_PARALLELISM": "false",
                 "PYTHONUNBUFFERED": "1"})
+    path = [str(ROOT / "src"), *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in path)  # this tree's code
     env.update(extra)
     return env
 
@@ -85,7 +87,7 @@ def run_child(args, env: dict, cwd: Path, timeout: float = 1800) -> dict:
         deadline, peak = began + timeout, 0
         while True:
             peak = max(peak, vm_kib("VmHWM", child.pid) or 0)
-            pid, status, _ = os.wait4(child.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() > deadline:
@@ -96,6 +98,7 @@ def run_child(args, env: dict, cwd: Path, timeout: float = 1800) -> dict:
         out.seek(0)
         err.seek(0)
         return {"seconds": seconds, "code": child.returncode, "peak_rss_mib": mib(peak),
+                "cpu_s": usage.ru_utime + usage.ru_stime,
                 "stdout": out.read().decode("utf-8", "replace"),
                 "stderr": err.read().decode("utf-8", "replace")}
 

@@ -122,3 +122,26 @@ def build_memory(home: Path) -> dict:
         raise RuntimeError(f"bronwijzer build failed: {run['stderr'][-2000:]}")
     return {"seconds": round(run["seconds"], 3), "peak_rss_mib": run["peak_rss_mib"],
             "output": run["stdout"].strip()}
+
+
+def xlsx_batch(engine, n: int) -> dict:
+    """``n`` questions through the batch runner into an ``.xlsx`` (written once at the end)."""
+    import json
+    import os
+    import tempfile
+
+    from bronwijzer.batch.runner import run_batch
+    n = int(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / "q.jsonl", Path(tmp) / "a.xlsx"
+        src.write_text("".join(json.dumps({"id": f"q{i}", "question": q}, ensure_ascii=False)
+                               + "\n" for i, q in enumerate(batch_questions(n))), encoding="utf-8")
+        began = time.perf_counter()
+        summary = run_batch(src, out, engine.answer_dicts, batch_size=32, progress=False)
+        seconds = time.perf_counter() - began
+        size = out.stat().st_size
+    done = summary.answered + summary.declined
+    return {"questions": done, "failed": summary.failed, "seconds": round(seconds, 2),
+            "questions_per_s": round(done / seconds, 1),
+            "ms_per_question": round(seconds / max(done, 1) * 1000, 2),
+            "xlsx_bytes": size, "load_avg": os.getloadavg()[0]}

@@ -120,6 +120,9 @@ def cold_ask(home: Path, repeat: int = 3) -> dict:
     import_only = run_child([PY, "-c", "import bronwijzer.commands"], env_for(home), home)
     torch_import = run_child([PY, "-c", "import sentence_transformers"], env_for(home), home)
     return {"median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times],
+            "median_cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 3),
+            "stderr_empty": all(not r["stderr"] for r in runs),
+            "load_avg": os.getloadavg()[0],
             "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
             "import_cli_s": round(import_only["seconds"], 3),
             "import_sentence_transformers_s": round(torch_import["seconds"], 3)}
