@@ -62,16 +62,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def quiet_libraries() -> None:
-    """Keep library chatter (pypdf's font warnings, progress bars, advice) off the
-    terminal: the command prints what was asked and bronwijzer's own messages."""
+    """Keep the model libraries' chatter (progress bars, advice, deprecation warnings) off
+    the terminal. Reading libraries (pypdf, ...) are heard by the corpus loader, which
+    reports their warnings per file."""
     import logging
     import os
     import warnings
 
-    for name in ("pypdf", "transformers", "sentence_transformers", "huggingface_hub",
-                 "httpx", "faiss", "bm25s"):
+    for name in ("transformers", "sentence_transformers", "huggingface_hub", "httpx"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", module=r"(pypdf|transformers|torch|bm25s)\b")
+    warnings.filterwarnings("ignore", module=r"(transformers|sentence_transformers|torch)\b")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
