@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BW     := $(VENV)/bin/bronwijzer
 STAMP  := $(VENV)/.installed
 
-.PHONY: install model index run test eval bench clean
+.PHONY: install model index run test eval calibrate bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,14 @@ run: index
 test: install
 	$(PY) -m pytest -q
 
-## eval: answer eval/dev.jsonl in batch and print the figures
+## calibrate: fit the answerability model on eval/tuning.jsonl (cross-validated)
+calibrate: index
+	$(BW) calibrate eval/tuning.jsonl
+
+## eval: cross-validated figures on eval/tuning.jsonl, then the held-out eval/dev.jsonl
 eval: index
+	$(BW) crossval eval/tuning.jsonl --output eval/answers-tuning.jsonl
+	$(BW) eval eval/tuning.jsonl eval/answers-tuning.jsonl --json eval/report-tuning.json
 	$(BW) batch eval/dev.jsonl --output eval/answers.jsonl --quiet
 	$(BW) eval eval/dev.jsonl eval/answers.jsonl --json eval/report.json
 

@@ -49,6 +49,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("questions", type=Path)
     p.add_argument("answers", type=Path)
     p.add_argument("--json", type=Path, help="write the full report here")
+    p = sub.add_parser("calibrate", parents=[common],
+                       help="fit the answerability model on the tuning questions")
+    p.add_argument("questions", type=Path, nargs="?", default=Path("eval/tuning.jsonl"))
+    p.add_argument("--output", "-o", type=Path, help="model JSON (default: the packaged one)")
+    p = sub.add_parser("crossval", parents=[common],
+                       help="answer the tuning questions, each fold with a model fitted on the others")
+    p.add_argument("questions", type=Path, nargs="?", default=Path("eval/tuning.jsonl"))
+    p.add_argument("--output", "-o", type=Path, required=True, help="answers .jsonl")
     p = sub.add_parser("model", parents=[common], help="the default embedding model")
     p.add_argument("action", choices=["build"])
     p.add_argument("--force", action="store_true")

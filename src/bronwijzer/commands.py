@@ -107,6 +107,30 @@ def cmd_eval(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_calibrate(args, settings: Settings) -> int:
+    from bronwijzer.answer.answerability import MODEL_FILE
+    from bronwijzer.calibrate import calibrate
+    model = calibrate(Engine.open(settings), args.questions, args.output or MODEL_FILE)
+    cv = model["cv"]
+    print(f"features {', '.join(model['features'])}; C {model['C']}; threshold "
+          f"{model['threshold']:.3f}; cross-validated: {cv['declined']:.0%} of unanswerable "
+          f"declined, {cv['answered']:.0%} of answerable answered -> {args.output or MODEL_FILE}")
+    return 0
+
+
+def cmd_crossval(args, settings: Settings) -> int:
+    from bronwijzer.calibrate import crossval_answers
+    from bronwijzer.evaluate import read_jsonl
+    answers = crossval_answers(Engine.open(settings), read_jsonl(args.questions))
+    with open(args.output, "w", encoding="utf-8") as handle:
+        for answer in answers:
+            handle.write(json.dumps(answer, ensure_ascii=False) + "\n")
+    declined = sum(a["abstained"] for a in answers)
+    print(f"{len(answers) - declined} answered, {declined} declined (cross-validated) "
+          f"-> {args.output}")
+    return 0
+
+
 def cmd_model(args, settings: Settings) -> int:
     from bronwijzer.model.convert import ensure_default_model
     folder = ensure_default_model(settings.cache, force=args.force)

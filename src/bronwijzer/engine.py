@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from bronwijzer.answer.answerability import model_for
 from bronwijzer.answer.compose import compose, detect_lang
 from bronwijzer.errors import IndexStateError, QuestionError
 from bronwijzer.index.build import BuildReport, build_index, read_manifest, staleness
@@ -63,6 +64,7 @@ class Engine:
         self._embedder = embedder
         self._live = _Live(index, Retriever(index, embedder, settings))
         self._rebuilding = threading.Lock()
+        self._answerability = model_for(embedder)
 
     # --- opening and building ---------------------------------------------------------
 
@@ -211,13 +213,36 @@ class Engine:
         refs = self.references()
         return [answer_to_dict(a, refs) for a in self.ask_many(questions)]
 
+    def evidence(self, questions: list[str]) -> list[dict | None]:
+        """The answerability features of each question (what ``calibrate`` fits on)."""
+        from bronwijzer.answer.compose import evidence_for
+        live = self._live
+        texts = [self.check_question(q) for q in questions]
+        vectors = live.retriever.embed_queries(texts) if texts else []
+        return [evidence_for(t, v, live.retriever.search(t, self.settings.k, vector=v),
+                             live.index, self.settings) for t, v in zip(texts, vectors)]
+
+    def embedding_model(self) -> dict:
+        """The embedding model's ``name`` and ``fingerprint``."""
+        return {"name": self._embedder.name, "fingerprint": self._embedder.fingerprint}
+
+    def use_answerability(self, model):
+        """Answer with another answerability ``Model`` (None: the plain rule).
+
+        Returns:
+            The model used until now (to restore it).
+        """
+        previous, self._answerability = self._answerability, model
+        return previous
+
     def _answer(self, live: _Live, text: str, vector, hits: list[Hit]) -> Answer:
         from bronwijzer.cite.lookup import answer_citation_question
         lang = detect_lang(text)
         special = answer_citation_question(live, text, vector, hits, lang)
         if special is not None and special.kind != "cite-claim":
             return special
-        plain = compose(text, vector, hits, live.index, self.settings, lang)
+        plain = compose(text, vector, hits, live.index, self.settings, lang,
+                        self._answerability)
         if special is None or plain.abstained:  # a claim the text does not make has no footnote
             return plain
         return replace(special, confidence=plain.confidence)

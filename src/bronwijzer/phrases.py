@@ -20,6 +20,19 @@ PHRASES: dict[str, dict[str, str]] = {
     "cite-claim": {"nl": "De bewering wordt onderbouwd met voetnoot {notes}: {refs}",
                    "en": "The claim is backed by footnote {notes}: {refs}"},
     "cited-at": {"nl": "Dit staat bij:", "en": "It is cited at:"},
+    # why an answer is declined (answer/answerability.py)
+    "reason-kind": {"nl": "de vraag vraagt {kind}; de gevonden zinnen geven dat niet",
+                    "en": "asks for {kind}; the matching sentences give none"},
+    "reason-names": {"nl": "de tekst noemt {names} nergens", "en": "the text never mentions {names}"},
+    "reason-weak": {"nl": "de best passende zin is maar zwak verwant ({cosine:.2f})",
+                    "en": "the best matching sentence is only weakly related ({cosine:.2f})"},
+    "reason-terms": {"nl": "weinig woorden van de vraag staan in de gevonden zinnen ({share:.0%})",
+                     "en": "few of the question's words are in the matching sentences ({share:.0%})"},
+    "kind-money": {"nl": "een geldbedrag", "en": "an amount of money"},
+    "kind-area": {"nl": "een oppervlakte", "en": "an area"},
+    "kind-percent": {"nl": "een percentage", "en": "a percentage"},
+    "kind-year": {"nl": "een jaartal", "en": "a year"},
+    "kind-number": {"nl": "een aantal", "en": "a number"},
 }
 
 

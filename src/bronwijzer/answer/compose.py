@@ -14,7 +14,9 @@ import re
 
 import numpy as np
 
-from bronwijzer.answer.confidence import assess, corpus_vocabulary
+from bronwijzer.answer.answerability import judge
+from bronwijzer.answer.confidence import corpus_vocabulary, missing_names
+from bronwijzer.answer.evidence import gather, missing_kinds
 from bronwijzer.answer.qtype import asks_proposal, is_prescriptive
 from bronwijzer.index.lexical import tokenize
 from bronwijzer.index.store import Index
@@ -47,7 +49,7 @@ def detect_lang(text: str) -> str:
 
 
 def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
-            settings: Settings, lang: str | None = None) -> Answer:
+            settings: Settings, lang: str | None = None, model=None) -> Answer:
     """Compose the answer for one question from its hits.
 
     Args:
@@ -57,19 +59,40 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
         index: the loaded index (sentence spans and vectors).
         settings: ``max_sentences`` and ``abstain_below``.
         lang: the language for frame text (detected when None).
+        model: the fitted answerability ``Model`` (None: the plain rule).
 
     Returns:
-        An ``Answer``; declined (``abstained``) when the confidence is too low.
+        An ``Answer``; declined (``abstained``) when the confidence is too low,
+        with ``extra["reason"]`` saying why.
     """
     lang = lang or detect_lang(question)
     scored = score_sentences(question, vector, hits, index)
     chosen = choose_sentences(scored, index, settings.max_sentences) if scored else []
-    confidence = assess(question, scored[0][0], [h.passage.text[s:e] for _, h, s, e in chosen],
-                        vocabulary(index)) if scored else 0.0
+    evidence = _evidence(question, vector, hits, scored, chosen, index)
+    sentences = [h.passage.text[s:e] for _, h, s, e in chosen]
+    confidence, reason = judge(evidence, model, lang, {
+        "kinds": missing_kinds(question, sentences),
+        "names": missing_names(question, vocabulary(index))})
     if confidence < settings.abstain_below:
         return Answer(question=question, lang=lang, text=phrase("abstain", lang),
-                      abstained=True, confidence=confidence, hits=tuple(hits))
+                      abstained=True, confidence=confidence, hits=tuple(hits),
+                      extra={"reason": reason})
     return _assemble(question, lang, confidence, chosen, hits, index.references)
+
+
+def evidence_for(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
+                 settings: Settings) -> dict[str, float] | None:
+    """The answerability features of a question's hits (None when nothing was found)."""
+    scored = score_sentences(question, vector, hits, index)
+    chosen = choose_sentences(scored, index, settings.max_sentences) if scored else []
+    return _evidence(question, vector, hits, scored, chosen, index)
+
+
+def _evidence(question, vector, hits, scored, chosen, index) -> dict[str, float] | None:
+    if not scored:
+        return None
+    q_terms = set(tokenize([question])[0]) - FRAME_TERMS
+    return gather(question, vector, hits, scored, chosen, index, q_terms, vocabulary(index))
 
 
 def choose_sentences(scored, index: Index, limit: int):

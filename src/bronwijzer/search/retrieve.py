@@ -53,7 +53,9 @@ class Retriever:
         lexical = self.index.lexical.scores(query) if self.index.lexical else np.zeros(len(cosines))
         if keep is not None:
             lexical = np.where(keep, lexical, 0.0)
-        fused = fuse(cosines, lexical, self._weighted(query))
+        sentences = self._sentence_cosines(vector, np.isfinite(cosines) | (lexical > 0)) \
+            if self.settings.sentence_weight else None
+        fused = fuse(cosines, lexical, self._weighted(query), sentences)
         order = np.argsort(-fused, kind="stable")
         order = order[np.isfinite(fused[order])][:k]
         exact = self.index.vectors[order] @ vector if len(order) else np.zeros(0)
@@ -68,6 +70,17 @@ class Retriever:
             return self.settings
         coverage = self.index.lexical.coverage(query)
         return replace(self.settings, bm25_weight=self.settings.bm25_weight * coverage)
+
+    def _sentence_cosines(self, vector: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Each candidate passage's best sentence cosine to the query (-inf elsewhere):
+        a paraphrase often matches one sentence better than the whole passage."""
+        best = np.full(len(self.index.passages), -np.inf, dtype=np.float32)
+        offsets = self.index.sentence_offsets
+        for row in np.flatnonzero(candidates):
+            start, end = offsets[row], offsets[row + 1]
+            if end > start:
+                best[row] = float((self.index.sentence_vectors[start:end] @ vector).max())
+        return best
 
     def _cosines(self, vector: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
         """Cosines of the dense candidates to the query (-inf elsewhere).
@@ -99,10 +112,12 @@ def ranks(scores: np.ndarray, ignore_zero: bool = False) -> np.ndarray:
     return result
 
 
-def fuse(cosines: np.ndarray, lexical: np.ndarray, settings: Settings) -> np.ndarray:
+def fuse(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
+         sentences: np.ndarray | None = None) -> np.ndarray:
     """Fuse dense and BM25 scores (BM25 zeros are ignored).
 
-    ``rrf``: weighted reciprocal-rank fusion. ``convex``: a weighted sum of the
+    ``rrf``: weighted reciprocal-rank fusion, with the passages' best sentence
+    cosines (``sentences``, when given) as a third ranking. ``convex``: a weighted sum of the
     scores scaled to [0, 1] over the candidates. ``dense`` / ``bm25``: one alone.
     Passages missing from both rankings get ``-inf``.
     """
@@ -120,6 +135,8 @@ def fuse(cosines: np.ndarray, lexical: np.ndarray, settings: Settings) -> np.nda
     else:
         total = settings.dense_weight / (settings.rrf_k + dense_rank) \
             + settings.bm25_weight / (settings.rrf_k + bm25_rank)
+        if sentences is not None:
+            total = total + settings.sentence_weight / (settings.rrf_k + ranks(sentences))
     missing = ~np.isfinite(dense_rank) & ~np.isfinite(bm25_rank)
     return np.where(missing, -np.inf, total)
 

@@ -1,0 +1,136 @@
+"""Evidence: the features of one question's retrieved text that tell whether it answers.
+
+Each feature is a number a careful reader would look at before answering:
+
+- ``best_cosine``: the best sentence's cosine to the question; ``margin``: how far it
+  stands above the second best; ``peak``: how far the best passage's cosine stands
+  above the mean of the top 20 (a flat top means nothing stands out);
+- ``terms_chosen`` / ``terms_top``: the share of the question's content words
+  (folded, stemmed) found in the chosen sentences / in the best passage;
+  ``terms_corpus``: the share found anywhere in the corpus;
+- ``kind_missing``: the question asks an amount of money, an area, a percentage, a
+  year or a number and no chosen sentence gives one; ``names_missing``: names in
+  the question that the corpus lacks;
+- ``agreement``: the share of the dense top 5 that BM25's top 5 holds too;
+- ``asks_proposal`` / ``asks_amount``: the question type.
+
+Which of them the fitted model uses is written in its JSON file (``calibrate``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from bronwijzer.answer.confidence import missing_names
+from bronwijzer.answer.qtype import asks_amount, asks_proposal, has_number
+from bronwijzer.index.lexical import tokenize
+
+# kind: (words that say a question is about it, a question that asks for it whatever
+# its words, how a sentence gives it). Words count only in a question asking an amount.
+KINDS = {
+    "money": (r"\b(geld|bedrag\w*|budget\w*|euro'?s?|money|funding|kosten|costs?)\b",
+              r"\b(welk|what|which)\s+(bedrag|budget)",
+              r"euro|€|\bmiljoen|\bmiljard|\bmillion|\bbillion"),
+    "area": (r"\b(hectare\w*|oppervlakte|area|vierkante|square)\b",
+             r"\b(welke oppervlakte|what area)\b", r"hectare|\bha\b|vierkante|m2|m²|km2"),
+    "percent": (r"\b(procent\w*|percent\w*|percentage)\b", r"$^", r"procent|percent|%"),
+    "year": (r"$^", r"\b(welk jaar|which year|what year|welke datum|what date)\b|"
+             r"^(\w+\s){0,2}(wanneer|when)\b",
+             r"\b(1[89]|20)\d\d\b|\b(januari|februari|maart|april|mei|juni|juli|augustus|"
+             r"september|oktober|november|december|january|february|march|june|july|august|"
+             r"october)\b"),
+}
+TOP = 20
+# A count in digits or words ("een"/"one" is an article more often than a count).
+_COUNT = re.compile(r"\d|\b(twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|"
+                    r"honderd|duizend|miljoen|miljard|two|three|four|five|six|seven|eight|nine|"
+                    r"ten|hundred|thousand|million|billion)\b", re.I)
+
+
+def asked_kinds(question: str) -> list[str]:
+    """What the question asks for: ``money``, ``area``, ``percent``, ``year``, or
+    ``number`` (an amount of something else)."""
+    amount = asks_amount(question)
+    kinds = [k for k, (words, ask, _) in KINDS.items()
+             if (amount and re.search(words, question, re.I)) or re.search(ask, question, re.I)]
+    if amount and not kinds:
+        kinds.append("number")
+    return kinds
+
+
+def missing_kinds(question: str, sentences: list[str]) -> list[str]:
+    """The kinds the question asks for that none of ``sentences`` gives."""
+    text = " ".join(re.sub(r"\[\d+\]", " ", s) for s in sentences)
+    missing = []
+    for kind in asked_kinds(question):
+        gives = (_COUNT.search(text) if kind == "number"
+                 else re.search(KINDS[kind][2], text, re.I))
+        if not gives:
+            missing.append(kind)
+    return missing
+
+
+def gather(question: str, vector: np.ndarray, hits, scored, chosen, index,
+           q_terms: set[str], vocabulary: frozenset[str]) -> dict[str, float]:
+    """The evidence features of one question.
+
+    Args:
+        question: the question.
+        vector: its query vector.
+        hits: the retrieved passages, best first.
+        scored: every sentence of the hits as ``(score, hit, start, end)``, best first.
+        chosen: the sentences chosen for the answer, same form.
+        index: the loaded index (vectors, BM25).
+        q_terms: the question's content words (stemmed, frame words removed).
+        vocabulary: the corpus's folded words.
+
+    Returns:
+        Feature name -> value (see the module docstring).
+    """
+    sentences = [h.passage.text[s:e] for _, h, s, e in chosen]
+    cosines = _sentence_cosines(vector, hits, index)
+    dense = np.sort(index.vectors @ vector)[::-1] if len(index.vectors) else np.zeros(1)
+    top_text = hits[0].passage.text if hits else ""
+    return {
+        "best_cosine": float(cosines[0]) if len(cosines) else 0.0,
+        "margin": float(cosines[0] - cosines[1]) if len(cosines) > 1 else 0.0,
+        "best_score": float(scored[0][0]) if scored else 0.0,
+        "peak": float(dense[0] - dense[:TOP].mean()),
+        "terms_chosen": _share(q_terms, " ".join(sentences)),
+        "terms_top": _share(q_terms, top_text),
+        "terms_corpus": index.lexical.coverage(question) if index.lexical else 0.0,
+        "kind_missing": float(bool(missing_kinds(question, sentences))),
+        "names_missing": float(len(missing_names(question, vocabulary))),
+        "agreement": _agreement(hits, index, question, vector),
+        "asks_proposal": float(asks_proposal(question)),
+        "asks_amount": float(asks_amount(question)),
+        "numbers_chosen": float(any(has_number(s) for s in sentences)),
+    }
+
+
+def _sentence_cosines(vector: np.ndarray, hits, index) -> np.ndarray:
+    """The cosines of all sentences of the hits to the question, best first."""
+    parts = []
+    for hit in hits:
+        row = index.rows[hit.passage.id]
+        parts.append(index.sentence_vectors[index.sentence_offsets[row]:
+                                            index.sentence_offsets[row + 1]] @ vector)
+    return np.sort(np.concatenate(parts))[::-1] if parts else np.zeros(0)
+
+
+def _share(q_terms: set[str], text: str) -> float:
+    if not q_terms:
+        return 0.0
+    return len(q_terms & set(tokenize([text])[0])) / len(q_terms)
+
+
+def _agreement(hits, index, question: str, vector: np.ndarray, depth: int = 5) -> float:
+    """The share of the dense top ``depth`` that BM25's top ``depth`` holds too."""
+    if not index.lexical or not len(index.vectors):
+        return 0.0
+    dense = np.argsort(-(index.vectors @ vector), kind="stable")[:depth]
+    lexical = index.lexical.scores(question)
+    bm25 = [i for i in np.argsort(-lexical, kind="stable")[:depth] if lexical[i] > 0]
+    return len(set(dense.tolist()) & set(bm25)) / depth
