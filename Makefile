@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BW     := $(VENV)/bin/bronwijzer
 STAMP  := $(VENV)/.installed
 
-.PHONY: install model index run test eval calibrate bench clean
+.PHONY: install model index run test eval calibrate baseline bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ eval: index
 	$(BW) eval eval/tuning.jsonl eval/answers-tuning.jsonl --json eval/report-tuning.json
 	$(BW) batch eval/dev.jsonl --output eval/answers.jsonl --quiet
 	$(BW) eval eval/dev.jsonl eval/answers.jsonl --json eval/report.json
+
+## baseline: make eval, then keep its figures in eval/baseline.json (the e2e test holds them)
+baseline: eval
+	$(PY) eval/baseline.py
 
 ## bench: speed, memory and scale figures (bench/results.json)
 bench: index

@@ -19,7 +19,7 @@ COGNATE_SIMILARITY = 0.3
 
 # Words English capitalises that name no particular thing of a Dutch policy text.
 COMMON = frozenset("""dutch english european parliament cabinet minister ministry government
-council article footnote voetnoot kabinet rijk""".split())
+council article footnote voetnoot kabinet rijk the de het een and en of van""".split())
 
 def missing_names(question: str, vocabulary: frozenset[str]) -> list[str]:
     """Capitalised words of the question (not its first) that the corpus lacks."""
