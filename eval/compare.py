@@ -20,7 +20,9 @@ from bronwijzer.settings import load_settings
 VARIANTS = {
     "dense": {"fusion": "dense"},
     "bm25": {"fusion": "bm25"},
-    "rrf 1:1": {"fusion": "rrf", "dense_weight": 1.0, "bm25_weight": 1.0},
+    "rrf 1:1": {"fusion": "rrf", "dense_weight": 1.0, "bm25_weight": 1.0, "sentence_weight": 0.0},
+    "rrf 1:1:1 +sent": {"fusion": "rrf", "dense_weight": 1.0, "bm25_weight": 1.0,
+                        "sentence_weight": 1.0},
     "rrf 2:1": {"fusion": "rrf", "dense_weight": 2.0, "bm25_weight": 1.0},
     "rrf 1:2": {"fusion": "rrf", "dense_weight": 1.0, "bm25_weight": 2.0},
     "convex .5/.5": {"fusion": "convex", "dense_weight": 0.5, "bm25_weight": 0.5},

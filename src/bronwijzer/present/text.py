@@ -13,6 +13,8 @@ def answer_to_text(answer: Answer, references: tuple[Reference, ...]) -> str:
     """A readable answer for the terminal: the answer, its sources, its footnotes."""
     lines = [answer.text, ""]
     if answer.abstained:
+        if answer.extra.get("reason"):
+            lines[0] += f" ({answer.extra['reason']})"
         lines.append(f"{phrase('related', answer.lang)}:")
         for hit in answer.hits[:3]:
             lines.append(f"  - {label(hit.passage, references)}: {short(hit.passage.text)}")
