@@ -145,3 +145,16 @@ def test_question_types_and_the_sentences_that_answer_them():
     assert is_prescriptive("Een regionaal fonds zou uitkomst kunnen bieden [7].")
     assert not is_prescriptive("De haven moet groeien, zo staat in het plan.")
     assert has_number("Het fonds krijgt 3,5 miljoen euro.") and not has_number("Fondsen [20].")
+
+
+def test_calibrating_on_unfit_questions_says_why(tmp_path, capsys):
+    from bronwijzer.cli import main
+    only_answerable = tmp_path / "a.jsonl"
+    only_answerable.write_text("\n".join(json.dumps({"id": f"q{i}", "question": "Wat?",
+                                                     "answerable": True}) for i in range(12)))
+    broken = tmp_path / "b.jsonl"
+    broken.write_text('{"id": "q1", "question": "Wat?"}\n{not json\n')
+    for path, message in ((only_answerable, "needs at least 5 answerable and 5 unanswerable"),
+                          (broken, "b.jsonl:2: not JSON")):
+        assert main(["calibrate", str(path)]) == 1
+        assert message in capsys.readouterr().err

@@ -138,6 +138,16 @@ def _round(value):
     return float(f"{value:.{DIGITS}g}")
 
 
+def read_questions(path: Path) -> list[dict]:
+    """The labelled questions of a JSONL file (``QuestionError`` when unreadable or unfit)."""
+    try:
+        questions = read_jsonl(Path(path))
+    except ValueError as error:
+        raise QuestionError(str(error)) from None
+    check_questions(questions)
+    return questions
+
+
 def check_questions(questions: list[dict]) -> None:
     """Raise ``QuestionError`` unless the questions can be fitted on: each has an
     ``id`` and a ``question``, and both answerable and unanswerable ones are there."""
@@ -162,8 +172,7 @@ def calibrate(engine, questions_path: Path, output: Path = MODEL_FILE) -> dict:
     Returns:
         The written model dict (with ``fitted_on`` and ``cv`` figures).
     """
-    questions = read_jsonl(Path(questions_path))
-    check_questions(questions)
+    questions = read_questions(Path(questions_path))
     x = matrix(engine.evidence([q["question"] for q in questions]))
     y = np.array([int(bool(q.get("answerable", True))) for q in questions])
     model, figures = fit_model(x, y, folds_of(questions), engine.embedding_model())

@@ -109,7 +109,8 @@ def cmd_eval(args, settings: Settings) -> int:
 
 def cmd_calibrate(args, settings: Settings) -> int:
     from bronwijzer.answer.answerability import MODEL_FILE
-    from bronwijzer.calibrate import calibrate
+    from bronwijzer.calibrate import calibrate, read_questions
+    read_questions(args.questions)  # bad input is reported before the model loads
     model = calibrate(Engine.open(settings), args.questions, args.output or MODEL_FILE)
     cv = model["cv"]
     print(f"features {', '.join(model['features'])}; C {model['C']}; threshold "
@@ -119,9 +120,9 @@ def cmd_calibrate(args, settings: Settings) -> int:
 
 
 def cmd_crossval(args, settings: Settings) -> int:
-    from bronwijzer.calibrate import crossval_answers
-    from bronwijzer.evaluate import read_jsonl
-    answers = crossval_answers(Engine.open(settings), read_jsonl(args.questions))
+    from bronwijzer.calibrate import crossval_answers, read_questions
+    questions = read_questions(args.questions)
+    answers = crossval_answers(Engine.open(settings), questions)
     with open(args.output, "w", encoding="utf-8") as handle:
         for answer in answers:
             handle.write(json.dumps(answer, ensure_ascii=False) + "\n")
