@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bronwijzer.answer.answerability import MODEL_FILE, Model, model_from_dict
+from bronwijzer.answer.answerability import MODEL_FILE, model_from_dict
 from bronwijzer.errors import QuestionError
 from bronwijzer.evaluate import read_jsonl
 from bronwijzer.files import atomic_write
@@ -31,8 +31,9 @@ from bronwijzer.files import atomic_write
 FEATURES = ("best_cosine", "kind_missing", "names_missing")
 C_GRID = (0.03, 0.1, 0.3, 1.0)
 FOLDS = 5
-ANSWERED = 0.95  # share of answerable questions the threshold keeps answering (out of fold)
+ANSWERED = 0.95  # default of settings.calibrate_answered
 DIGITS = 8
+CURVE = (1.0, 0.97, 0.95, 0.92, 0.9, 0.85, 0.8, 0.7, 0.6)
 
 
 def folds_of(questions: list[dict], k: int = FOLDS) -> list[int]:
@@ -93,24 +94,25 @@ def declined_at(probs: np.ndarray, y: np.ndarray, threshold: float) -> tuple[flo
             float((pos >= threshold).mean()) if len(pos) else 0.0)
 
 
-def choose(x: np.ndarray, y: np.ndarray, folds: list[int]) -> tuple[float, float, dict]:
+def choose(x: np.ndarray, y: np.ndarray, folds: list[int],
+           answered: float = ANSWERED) -> tuple[float, float, dict]:
     """``C`` and threshold by cross-validation: the C whose out-of-fold probabilities
     decline most unanswerable questions at the threshold (log-loss breaks ties)."""
     best = None
     for c in C_GRID:
         probs = out_of_fold(x, y, folds, c)
-        threshold = pick_threshold(probs, y)
-        declined, answered = declined_at(probs, y, threshold)
+        threshold = pick_threshold(probs, y, answered)
+        declined, kept = declined_at(probs, y, threshold)
         loss = float(-np.mean(y * np.log(probs + 1e-12) + (1 - y) * np.log(1 - probs + 1e-12)))
         key = (round(declined, 6), -round(loss, 6))
         if best is None or key > best[0]:
-            best = (key, c, threshold, {"declined": declined, "answered": answered,
+            best = (key, c, threshold, {"declined": declined, "answered": kept,
                                         "log_loss": loss})
     return best[1], best[2], best[3]
 
 
 def fit_model(x: np.ndarray, y: np.ndarray, folds: list[int], embedder: dict,
-              features=FEATURES) -> tuple[dict, dict]:
+              features=FEATURES, answered: float = ANSWERED) -> tuple[dict, dict]:
     """Choose C and the threshold by cross-validation, then fit on everything.
 
     Args:
@@ -118,11 +120,13 @@ def fit_model(x: np.ndarray, y: np.ndarray, folds: list[int], embedder: dict,
         folds: the fold of each row.
         embedder: the embedding model's ``name`` and ``fingerprint``.
         features: the names of the columns of ``x``.
+        answered: the share of answerable questions the threshold keeps answering.
 
     Returns:
         ``(model dict, cross-validation figures)``.
     """
-    c, threshold, figures = choose(x, y, folds)
+    c, threshold, figures = choose(x, y, folds, answered)
+    figures["curve"] = trade_off(out_of_fold(x, y, folds, c), y)
     mean, scale, coef, intercept = _fit(x, y, c)
     return {
         "features": list(features), "mean": _round(mean), "scale": _round(scale),
@@ -175,11 +179,12 @@ def calibrate(engine, questions_path: Path, output: Path = MODEL_FILE) -> dict:
     questions = read_questions(Path(questions_path))
     x = matrix(engine.evidence([q["question"] for q in questions]))
     y = np.array([int(bool(q.get("answerable", True))) for q in questions])
-    model, figures = fit_model(x, y, folds_of(questions), engine.embedding_model())
+    model, figures = fit_model(x, y, folds_of(questions), engine.embedding_model(),
+                               answered=engine.settings.calibrate_answered)
     model["fitted_on"] = {"file": Path(questions_path).name, "n": len(questions),
                           "answerable": int(y.sum()),
                           "sha256": hashlib.sha256(Path(questions_path).read_bytes()).hexdigest()}
-    model["cv"] = {k: _round(v) for k, v in figures.items()}
+    model["cv"] = {k: v if k == "curve" else _round(v) for k, v in figures.items()}
     text = json.dumps(model, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     atomic_write(Path(output), text)
     return model
@@ -206,7 +211,8 @@ def crossval_answers(engine, questions: list[dict]) -> list[dict]:
         for f in range(FOLDS):
             train = [i for i, g in enumerate(folds) if g != f]
             inner = folds_of([questions[i] for i in train])
-            data, _ = fit_model(x[train], y[train], inner, engine.embedding_model())
+            data, _ = fit_model(x[train], y[train], inner, engine.embedding_model(),
+                                answered=engine.settings.calibrate_answered)
             engine.use_answerability(model_from_dict(data))
             held = [i for i, g in enumerate(folds) if g == f]
             for i, answer in zip(held, engine.answer_dicts([texts[i] for i in held])):
@@ -216,7 +222,13 @@ def crossval_answers(engine, questions: list[dict]) -> list[dict]:
     return answers
 
 
-def trade_off(model: Model, x: np.ndarray, y: np.ndarray, steps=(0.3, 0.4, 0.5, 0.6, 0.7)):
-    """(confidence threshold, declined, answered) rows for the trade-off curve."""
-    confidences = np.array([model.confidence(dict(zip(model.features, row))) for row in x])
-    return [(t, *declined_at(confidences, y, t)) for t in steps]
+def trade_off(probs: np.ndarray, y: np.ndarray, levels=CURVE) -> list[dict]:
+    """The answered/declined trade-off: for each share of answerable questions kept
+    answered, the threshold and the share of unanswerable ones declined."""
+    rows = []
+    for level in levels:
+        threshold = pick_threshold(probs, y, level)
+        declined, answered = declined_at(probs, y, threshold)
+        rows.append({"threshold": _round(threshold), "declined": _round(declined),
+                     "answered": _round(answered)})
+    return rows

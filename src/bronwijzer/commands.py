@@ -116,6 +116,9 @@ def cmd_calibrate(args, settings: Settings) -> int:
     print(f"features {', '.join(model['features'])}; C {model['C']}; threshold "
           f"{model['threshold']:.3f}; cross-validated: {cv['declined']:.0%} of unanswerable "
           f"declined, {cv['answered']:.0%} of answerable answered -> {args.output or MODEL_FILE}")
+    print("trade-off (out of fold): threshold, unanswerable declined, answerable answered")
+    for row in cv["curve"]:
+        print(f"  {row['threshold']:.3f}  {row['declined']:.2f}  {row['answered']:.2f}")
     return 0
 
 

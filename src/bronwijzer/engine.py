@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bronwijzer.answer.answerability import model_for
-from bronwijzer.answer.compose import compose, detect_lang
+from bronwijzer.answer.compose import compose, detect_lang, evidence_for
 from bronwijzer.errors import IndexStateError, QuestionError
 from bronwijzer.index.build import BuildReport, build_index, read_manifest, staleness
 from bronwijzer.index.store import Index, load_index
@@ -215,7 +215,6 @@ class Engine:
 
     def evidence(self, questions: list[str]) -> list[dict | None]:
         """The answerability features of each question (what ``calibrate`` fits on)."""
-        from bronwijzer.answer.compose import evidence_for
         live = self._live
         texts = [self.check_question(q) for q in questions]
         vectors = live.retriever.embed_queries(texts) if texts else []
