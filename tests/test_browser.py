@@ -121,7 +121,7 @@ def test_footnoted_source_shows_its_reference(page, first_answer):
 
 
 def test_abstention_is_visibly_different(page, first_answer):
-    declined = ask(page, "What does the article say about wachtlijsten in de zorg?", 3)
+    declined = ask(page, "What does the article say about the tram network of Groningen?", 3)
     box = declined.locator(".bw-abstain")
     assert box.is_visible() and "does not answer" in box.inner_text()
     declined.scroll_into_view_if_needed()

@@ -50,7 +50,7 @@ def test_chat_answers_with_numbered_sources(client):
 def test_chat_keeps_the_session_history_and_abstains_visibly(client):
     _, history, _ = client.predict("Naar welke publicatie verwijst voetnoot 12?", [],
                                    api_name="/chat")
-    _, history, answer = client.predict("What does the article say about wachtlijsten in de zorg?",
+    _, history, answer = client.predict("What does the article say about the tram network of Groningen?",
                                         history, api_name="/chat")
     assert len(history) == 4
     assert "Koelemaij" in history[1]["content"][0]["text"]
@@ -74,7 +74,7 @@ def test_batch_round_trip(client, tmp_path):
     questions = tmp_path / "vragen.csv"
     questions.write_text("id;question\nq1;Welke aanbevelingen doet het artikel voor het mkb?\n"
                          "q2;Naar welke publicatie verwijst voetnoot 18?\n"
-                         "q3;What does the article say about wachtlijsten in de zorg?\n",
+                         "q3;What does the article say about the tram network of Groningen?\n",
                          encoding="utf-8")
     result, summary = client.predict(handle_file(str(questions)), "csv", api_name="/batch")
     assert "3 questions" in summary
