@@ -57,6 +57,12 @@ def parser() -> argparse.ArgumentParser:
                        help="answer the tuning questions, each fold with a model fitted on the others")
     p.add_argument("questions", type=Path, nargs="?", default=Path("eval/tuning.jsonl"))
     p.add_argument("--output", "-o", type=Path, required=True, help="answers .jsonl")
+    p = sub.add_parser("calibrate-cite", parents=[common],
+                       help="refit the citation-question detector on the tuning set")
+    p.add_argument("--tuning", type=Path, default=Path("eval/tuning.jsonl"))
+    p.add_argument("--labels", type=Path, default=Path("eval/cite_labels.json"))
+    p.add_argument("--extra", type=Path, default=Path("eval/cite_extra.jsonl"))
+    p.add_argument("--output", type=Path, help="default: the packaged cite/detector.json")
     p = sub.add_parser("model", parents=[common], help="the default embedding model")
     p.add_argument("action", choices=["build"])
     p.add_argument("--force", action="store_true")

@@ -135,6 +135,17 @@ def cmd_crossval(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_calibrate_cite(args, settings: Settings) -> int:
+    from bronwijzer.cite.detect import DETECTOR_FILE
+    from bronwijzer.cite.fit import calibrate_citation_detector
+    output = args.output or DETECTOR_FILE
+    found = calibrate_citation_detector(settings, args.tuning, args.labels, args.extra, output)
+    for name in ("full", "cues_only"):
+        print(f"{name}: C={found[name]['C']} cross-validated {found[name]['cv']}")
+    print(f"-> {output}")
+    return 0
+
+
 def cmd_model(args, settings: Settings) -> int:
     from bronwijzer.model.convert import ensure_default_model
     folder = ensure_default_model(settings.cache, force=args.force)

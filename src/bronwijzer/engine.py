@@ -20,6 +20,7 @@ import numpy as np
 
 from bronwijzer.answer.answerability import model_for
 from bronwijzer.answer.compose import compose, detect_lang, evidence_for
+from bronwijzer.answer.gather import GATHER_POOL, wants_gathering
 from bronwijzer.errors import IndexStateError, QuestionError
 from bronwijzer.index.build import BuildReport, build_index, read_manifest, staleness
 from bronwijzer.index.store import Index, load_index
@@ -238,13 +239,15 @@ class Engine:
         from bronwijzer.cite.lookup import answer_citation_question
         lang = detect_lang(text)
         special = answer_citation_question(live, text, vector, hits, lang)
-        if special is not None and special.kind != "cite-claim":
+        if special is not None and (special.kind != "cite-claim" or special.abstained):
             return special
+        # a claim question is None here when the text does not make the claim; a cited
+        # claim carries the confidence of the plain answer
+        pool = live.retriever.search(text, GATHER_POOL, vector=vector) \
+            if wants_gathering(text) else None
         plain = compose(text, vector, hits, live.index, self.settings, lang,
-                        self._answerability)
-        if special is None or plain.abstained:  # a claim the text does not make has no footnote
-            return plain
-        return replace(special, confidence=plain.confidence)
+                        self._answerability, pool=pool)
+        return plain if special is None else replace(special, confidence=plain.confidence)
 
     # --- citation lookup --------------------------------------------------------------
 

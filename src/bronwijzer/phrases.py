@@ -33,6 +33,15 @@ PHRASES: dict[str, dict[str, str]] = {
     "kind-percent": {"nl": "een percentage", "en": "a percentage"},
     "kind-year": {"nl": "een jaartal", "en": "a year"},
     "kind-number": {"nl": "een aantal", "en": "a number"},
+    "cite-no-source": {"nl": "De tekst geeft hier geen bron bij.",
+                       "en": "The text gives no source for this."},
+    "cite-no-source-reason": {"nl": "de zin die dit zegt heeft geen voetnoot",
+                              "en": "the sentence that says this carries no footnote"},
+    "cite-no-footnote": {"nl": "Het artikel heeft geen voetnoot {n}; het heeft voetnoten {have}.",
+                         "en": "The article has no footnote {n}; it has footnotes {have}."},
+    "cite-set": {"nl": "Het artikel haalt {n} bron(nen) aan die passen bij “{query}”:",
+                 "en": "The article cites {n} source(s) matching “{query}”:"},
+    "footnote": {"nl": "voetnoot", "en": "footnote"},
 }
 
 

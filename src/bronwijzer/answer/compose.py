@@ -17,6 +17,8 @@ import numpy as np
 from bronwijzer.answer.answerability import judge
 from bronwijzer.answer.confidence import corpus_vocabulary, missing_names
 from bronwijzer.answer.evidence import gather, missing_kinds
+from bronwijzer.answer.gather import flat_ranks, wants_gathering
+from bronwijzer.answer.gather import gather as gather_recommendations
 from bronwijzer.answer.qtype import asks_proposal, is_prescriptive
 from bronwijzer.index.lexical import tokenize
 from bronwijzer.index.store import Index
@@ -49,7 +51,8 @@ def detect_lang(text: str) -> str:
 
 
 def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
-            settings: Settings, lang: str | None = None, model=None) -> Answer:
+            settings: Settings, lang: str | None = None, model=None,
+            pool: list[Hit] | None = None) -> Answer:
     """Compose the answer for one question from its hits.
 
     Args:
@@ -60,6 +63,7 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
         settings: ``max_sentences`` and ``abstain_below``.
         lang: the language for frame text (detected when None).
         model: the fitted answerability ``Model`` (None: the plain rule).
+        pool: more passages to gather a proposal's sentences from (``answer.gather``).
 
     Returns:
         An ``Answer``; declined (``abstained``) when the confidence is too low,
@@ -77,6 +81,9 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
         return Answer(question=question, lang=lang, text=phrase("abstain", lang),
                       abstained=True, confidence=confidence, hits=tuple(hits),
                       extra={"reason": reason})
+    if pool and wants_gathering(question):  # judged on the usual sentences, quoted gathered
+        pooled = score_sentences(question, vector, flat_ranks(pool), index)
+        chosen = gather_recommendations(pooled, index) or chosen
     return _assemble(question, lang, confidence, chosen, hits, index.references)
 
 

@@ -11,6 +11,13 @@ about the citations themselves into an ``Answer`` of the usual form.
 from __future__ import annotations
 
 from bronwijzer.answer.compose import citations_of, footnote_superscripts, refs_of
+from bronwijzer.cite.answers import (
+    claim_evidence,
+    claim_sentences,
+    no_footnote_answer,
+    no_source_answer,
+    set_answer,
+)
 from bronwijzer.cite.detect import detect_citation_question
 from bronwijzer.cite.references import (
     citing_sentences,
@@ -143,20 +150,56 @@ def marked_sentences(index) -> list[tuple[int, object, int, int, list[int]]]:
 
 def answer_citation_question(live, question: str, vector, hits: list[Hit],
                              lang: str) -> Answer | None:
-    """An answer for a question about the citations themselves, or None for others."""
-    found = detect_citation_question(question)
+    """An answer for a question about the citations themselves, or None for others.
+
+    Args:
+        live: the engine's loaded index and retriever.
+        question: the question; vector: its query vector; hits: its passages.
+        lang: the answer's language.
+
+    Returns:
+        a ``cite-*`` answer (declined for an unknown footnote or a claim whose
+        sentence has no footnote), or None when the question is not about
+        citations or its lookup finds nothing.
+    """
+    fingerprint = getattr(live.retriever.embedder, "fingerprint", None)
+    found = detect_citation_question(question, vector, fingerprint)
     if not found:
         return None
+    refs = live.index.references
+    if found["kind"] == "set":
+        return set_answer(live, question, lang, found["query"], hits)
+    if found["kind"] == "claim":
+        return _claim_answer(live, question, found["query"], hits, lang)
     try:
         if found["kind"] == "footnote":
-            notes, head = _footnote_frame(live, found["footnote"], lang, hits)
-        elif found["kind"] == "source":
-            notes, head = _source_frame(live, found["query"], lang)
+            missing = [n for n in found["footnotes"] if not any(r.footnote == n for r in refs)]
+            if missing:
+                return no_footnote_answer(question, lang, missing[0], refs, hits)
+            frames = [_footnote_frame(live, n, lang, hits) for n in found["footnotes"]]
+            notes = [note for frame_notes, _ in frames for note in frame_notes]
+            head = " ".join(h for _, h in frames)
         else:
-            notes, head = _claim_frame(live, found["query"], lang, vector)
+            notes, head = _source_frame(live, found["query"], lang)
     except CiteError:
         return None
     return _cited_answer(live, question, lang, notes, head, hits, found["kind"])
+
+
+def _claim_answer(live, question: str, claim: str, hits: list[Hit], lang: str) -> Answer | None:
+    """The footnotes of the sentence that makes the claim, or a decline when it has none."""
+    vector = live.retriever.embed_queries([claim or question])[0]
+    rows = claim_sentences(live, claim or question, vector)
+    noted, bare = claim_evidence(rows)
+    if bare is not None:
+        return no_source_answer(live, question, lang, bare, hits)
+    if noted is None:
+        return None
+    doc, numbers = noted[1].doc, noted[4]
+    refs = [r.raw for r in live.index.references if r.footnote in numbers and r.doc == doc]
+    head = phrase("cite-claim", lang, notes=", ".join(map(str, numbers)), refs="; ".join(refs))
+    return _cited_answer(live, question, lang, [(doc, n) for n in numbers], head, hits, "claim",
+                         lead=rows[0])
 
 
 def _footnote_frame(live, n: int, lang: str, hits: list[Hit]) -> tuple[list, str]:
@@ -178,33 +221,44 @@ def _source_frame(live, query: str, lang: str) -> tuple[list[int], str]:
                          notes=", ".join(str(n) for _, n in notes))
 
 
-def _claim_frame(live, claim: str, lang: str, vector=None) -> tuple[list, str]:
-    result = cite_claim(live, claim, k=1, vector=vector)
-    notes, doc = result["matches"][0]["footnotes"], result["matches"][0]["doc"]
-    refs = [r.raw for r in live.index.references if r.footnote in notes and r.doc == doc]
-    return [(doc, n) for n in notes], phrase("cite-claim", lang, notes=", ".join(map(str, notes)),
-                                               refs="; ".join(refs))
+def _source_number(sources: list[Source], passage, sentence: str, refs) -> int:
+    """The number of ``passage`` among ``sources``, adding it (quoting ``sentence``) if new."""
+    for source in sources:
+        if source.hit.passage.id == passage.id:
+            return source.number
+    start = max(passage.text.find(sentence), 0)
+    hit = Hit(passage=passage, score=1.0, rank=len(sources) + 1)
+    sources.append(Source(len(sources) + 1, hit, sentence, start, start + len(sentence),
+                          refs_of(passage, refs)))
+    return len(sources)
 
 
-def _cited_answer(live, question, lang, notes, head, hits, kind) -> Answer:
-    """Quote the citing sentences of ``notes``; their passages rank first."""
+def _cited_answer(live, question, lang, notes, head, hits, kind, lead=None) -> Answer:
+    """Quote the citing sentences of ``notes`` (``(doc, n)`` pairs); their passages rank first.
+
+    ``lead`` (a ``claim_sentences`` row): the sentence that makes a claim, quoted
+    first when it is not itself a citing sentence.
+    """
     by_id = {p.id: p for p in live.index.passages}
-    sources, quotes, top = [], [], []
-    for doc, n in notes:
-        for c in citing_sentences(_article_passages(live), n, doc)[:2]:
-            passage = by_id[c.passage_id]
-            if passage.id not in {s.hit.passage.id for s in sources}:
-                start = passage.text.find(c.sentence)
-                hit = Hit(passage=passage, score=1.0, rank=len(top) + 1)
-                top.append(hit)
-                sources.append(Source(len(sources) + 1, hit, c.sentence, max(start, 0),
-                                      max(start, 0) + len(c.sentence),
-                                      refs_of(passage, live.index.references)))
-            number = next(s.number for s in sources if s.hit.passage.id == passage.id)
-            quotes.append(f"«{footnote_superscripts(c.sentence)}» [{number}]")
+    refs = live.index.references
+    sources: list[Source] = []
+    quotes, first = [], []
+    citing = [c for doc, n in notes
+              for c in citing_sentences(_article_passages(live), n, doc)[:2]]
+    if lead is not None:
+        sentence = lead[1].text[lead[2]:lead[3]].strip()
+        if sentence not in {c.sentence for c in citing}:
+            number = _source_number(sources, lead[1], sentence, refs)
+            first.append(f"«{footnote_superscripts(sentence)}» [{number}]")
+    for c in citing:
+        number = _source_number(sources, by_id[c.passage_id], c.sentence, refs)
+        quote = f"«{footnote_superscripts(c.sentence)}» [{number}]"
+        if quote not in quotes:
+            quotes.append(quote)
+    top = [s.hit for s in sources]
     ranked = top + [h for h in hits if h.passage.id not in {t.passage.id for t in top}]
     ranked = [Hit(h.passage, h.score, r, h.dense, h.bm25) for r, h in enumerate(ranked, 1)]
-    text = " ".join([head, phrase("cited-at", lang), *quotes]) if quotes else head
+    text = " ".join([*first, head, phrase("cited-at", lang), *quotes]) if quotes else head
     return Answer(question=question, lang=lang, text=text, abstained=False, confidence=1.0,
                   sources=tuple(sources), citations=citations_of(sources),
                   hits=tuple(ranked[:max(len(hits), len(top))]), kind=f"cite-{kind}")

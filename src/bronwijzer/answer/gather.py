@@ -1,0 +1,165 @@
+"""Gathering the recommending sentences for proposal and "what does the text say" questions.
+
+A proposal is rarely one sentence: the article recommends in runs ("Daarnaast is
+het belangrijk om ... Te denken valt aan ... Dit kan worden gecombineerd met
+..."). For such questions the answer gathers the normative sentences (``qtype.
+is_prescriptive``) that score close to the best one, from up to
+``GATHER_PASSAGES`` of the top passages, in reading order. A gathered sentence
+that opens with a referring word ("Dit", "Deze", "Daarom", "This", ...) brings
+the sentence before it, a sentence that opens with one right after a gathered
+sentence continues it, and a sentence that announces what follows (ends with
+":") brings the sentences after it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from bronwijzer.answer.qtype import is_prescriptive
+
+# Chosen on the authored broad proposal questions (eval/gather_extra.jsonl; the tuning
+# set has none): mean gold recall within the scorer's 600-character answer budget.
+GATHER_MARGIN = 0.03
+GATHER_PASSAGES = 4
+GATHER_POOL = 10
+GATHER_WHOLE = True
+GATHER_SPAN = 4
+FOLLOW_MARGIN = 0.08
+ANNOUNCED_MAX = 3
+CONTINUE_MAX = 1
+CHAIN_MAX = 3
+MIN_WORDS = 6
+
+REFERRING = re.compile(
+    r"^\W*(?:dit|deze|dat|die|daarom|daardoor|daarmee|daarbij|hiermee|hierdoor|hierbij|hierin"
+    r"|zij|ze|this|these|those|that|such|therefore|thus|hence|it|they)\b", re.I)
+# A broad question: what the text proposes (for something), not who/why/when of one proposal.
+_BROAD_PROPOSAL = re.compile(
+    r"^\W*(?:and\s+|en\s+)?(?:what|which|wat|welke)\b[^?]{0,60}?\b(?:propos\w*|recommend\w*"
+    r"|suggest\w*|advis\w*|advocat\w*|aanbevel\w*|voorstel\w*|stel(?:t|len)\b[^?]*\bvoor\b"
+    r"|pleit\w*|adviseer\w*)", re.I)
+_SAYS_ABOUT = re.compile(
+    r"\b(?:what\s+(?:does|do)\s+(?:the\s+)?(?:text|article|piece|authors?|platform31)\s+"
+    r"(?:say|write|note|argue|state|think)\w*|wat\s+(?:zegt|schrijft|stelt|vindt|vinden|zeggen)"
+    r"\s+(?:het\s+artikel|de\s+tekst|de\s+auteurs?|platform31)\b)", re.I)
+
+
+def wants_gathering(question: str) -> bool:
+    """Whether a question asks what the text proposes, or what it says about something."""
+    return bool(_BROAD_PROPOSAL.search(question) or _SAYS_ABOUT.search(question))
+
+
+# Normative beyond ``qtype.is_prescriptive``: a future obligation ("zal ... moeten"),
+# a necessity ("essentieel", "vraagt om", "heeft ... nodig"), or an actor of policy
+# right before or after "moet(en)".
+_NORMATIVE = re.compile(
+    r"\b(?:zal|zullen)\b[^.;:]{0,160}\bmoeten\b|\b(?:essentieel|cruciaal|vraagt\s+om|vragen\s+om"
+    r"|must|need\s+to|needs\s+to)\b|\b(?:hebben|heeft)\b[^.;:]{0,80}\bnodig\b"
+    r"|\b(?:kabinet|overheid|overheden|rijk|ministerie|ministeries|gemeenten|provincies"
+    r"|government|cabinet)\s+(?:\w+\s+){0,2}(?:moet|moeten)\b"
+    r"|\b(?:moet|moeten)\s+(?:\w+\s+){0,2}(?:kabinet|overheid|overheden|rijk|ministeries"
+    r"|gemeenten|provincies)\b", re.I)
+
+
+def recommends(sentence: str) -> bool:
+    """A normative statement: prescriptive words, not a question, not a heading."""
+    text = sentence.strip()
+    normative = is_prescriptive(text) or bool(_NORMATIVE.search(text))
+    return normative and not text.endswith("?") and len(text.split()) >= MIN_WORDS
+
+
+def _spans(index, passage) -> list[tuple[int, int]]:
+    return list(index.sentence_spans[index.rows[passage.id]])
+
+
+def _previous(index, hit, at: int) -> tuple | None:
+    """The sentence before sentence ``at`` of a hit's passage, in the previous passage of
+    the same document when ``at`` is its first: ``(hit, start, end)``."""
+    if at > 0:
+        return (hit, *_spans(index, hit.passage)[at - 1])
+    here = hit.passage
+    before = [p for p in index.passages if p.doc == here.doc and p.start < here.start]
+    if not before:
+        return None
+    passage = max(before, key=lambda p: p.start)
+    spans = _spans(index, passage)
+    return (replace(hit, passage=passage), *spans[-1]) if spans else None
+
+
+def _neighbours(item, index) -> list[tuple]:
+    """The sentences a gathered sentence brings along (same score)."""
+    score, hit, start, end = item
+    spans = _spans(index, hit.passage)
+    at = next(i for i, span in enumerate(spans) if span[0] == start)
+    text = hit.passage.text
+    extra = []
+    if REFERRING.match(text[start:end]):
+        previous = _previous(index, hit, at)
+        extra += [previous] if previous else []
+    if text[start:end].rstrip().endswith(":"):
+        extra += [(hit, s, e) for s, e in spans[at + 1:at + 1 + ANNOUNCED_MAX]]
+    for follow in spans[at + 1:at + 1 + CONTINUE_MAX]:
+        if REFERRING.match(text[follow[0]:follow[1]]):
+            extra.append((hit, *follow))
+    return [(score, h, s, e) for h, s, e in extra]
+
+
+def _kept_passages(normative: list[tuple], index, margin: float, passages: int,
+                   span: int, follow_margin: float) -> list[str]:
+    """The contributing passages: those with a normative sentence within ``margin`` of
+    the best one (the anchor); then, the argument going on after the anchor, those
+    among the ``span`` passages after the anchor's with one within ``follow_margin``;
+    at most ``passages``, best first."""
+    anchor = normative[0]
+    kept = [s[1].passage.id for s in normative if s[0] >= anchor[0] - margin]
+    best: dict[str, float] = {}
+    for s in normative:
+        best.setdefault(s[1].passage.id, s[0])
+    here = anchor[1].passage
+    after = sorted((p for p in index.passages if p.doc == here.doc and p.start > here.start),
+                   key=lambda p: p.start)[:span]
+    kept += [p.id for p in after if best.get(p.id, -1.0) >= anchor[0] - follow_margin]
+    return list(dict.fromkeys(kept))[:passages]
+
+
+def gather(scored: list[tuple], index, margin: float = GATHER_MARGIN,
+           passages: int = GATHER_PASSAGES, whole: bool = GATHER_WHOLE,
+           span: int = GATHER_SPAN, follow_margin: float = FOLLOW_MARGIN) -> list[tuple]:
+    """The recommending sentences for a proposal question, in reading order.
+
+    Args:
+        scored: ``(score, hit, start, end)`` sentences of the pool, best first
+            (``answer.score_sentences``).
+        index: the loaded index (sentence spans).
+        margin: normative sentences within this of the best normative one are gathered.
+        passages: at most this many passages contribute.
+        whole: take every normative sentence of a contributing passage (a run of
+            recommendations belongs together), not only those within the margin.
+        span, follow_margin: see ``_kept_passages``.
+
+    Returns:
+        the gathered sentences with what they bring along, in reading order;
+        empty when no normative sentence is found.
+    """
+    normative = [s for s in scored if recommends(s[1].passage.text[s[2]:s[3]])]
+    if not normative:
+        return []
+    picked = [s for s in normative if s[0] >= normative[0][0] - margin]
+    kept = _kept_passages(normative, index, margin, passages, span, follow_margin)
+    picked = [s for s in (normative if whole else picked) if s[1].passage.id in kept]
+    chosen = {(s[1].passage.id, s[2]): s for s in picked}
+    todo = [(item, CHAIN_MAX) for item in picked]
+    while todo:
+        item, depth = todo.pop()
+        for extra in _neighbours(item, index):
+            key = (extra[1].passage.id, extra[2])
+            if key not in chosen and depth > 0:
+                chosen[key] = extra
+                todo.append((extra, depth - 1))  # an antecedent may refer back in turn
+    return sorted(chosen.values(), key=lambda s: (s[1].passage.doc, s[1].passage.start + s[2]))
+
+
+def flat_ranks(hits) -> list:
+    """The pool's hits without the rank handicap (every passage may contribute)."""
+    return [replace(h, rank=1) for h in hits]

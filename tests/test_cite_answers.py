@@ -1,0 +1,158 @@
+"""Citation questions end to end (real model, real article), on wordings in neither eval set:
+the fitted detector, claims without a footnote, unknown footnotes, questions about the
+sources as a set, and gathered proposal answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bronwijzer.answer.gather import REFERRING
+from bronwijzer.cite.detect import detect_citation_question
+from bronwijzer.phrases import phrase
+
+pytestmark = pytest.mark.e2e
+
+FRESH = [
+    ("Which publication supports the assertion that the government lacks a long-term vision?",
+     "claim"),
+    ("Met welke bron staaft de tekst dat bedrijven hun maatschappelijke impact serieuzer "
+     "moeten nemen?", "claim"),
+    ("Which study do the authors cite to back the claim that cities want to mix functions?",
+     "claim"),
+    ("Which bron backs the statement that the Netherlands must make choices?", "claim"),
+    ("Welke auteur wordt aangehaald bij de stelling dat werkruimte minder oplevert dan "
+     "woningen?", "claim"),
+    ("Op grond van welke publicatie zegt het artikel dat het traditionele mkb moet wijken?",
+     "claim"),
+    ("Wat is de bron achter voetnoot 13?", "footnote"),
+    ("Tell me about note 7.", "footnote"),
+    ("Where in the article is the WRR report quoted?", "source"),
+    ("Waar verwijst de tekst naar Stadszaken?", "source"),
+    ("Which Platform31 publications does the article cite?", "set"),
+    ("Which ESB articles are cited?", "set"),
+    ("Welke bronnen van de rijksoverheid worden genoemd?", "set"),
+    ("Which sources of financing exist for start-ups according to the article?", None),
+    ("Wat stelt het artikel voor aan het Rijk?", None),
+    ("How much does the cabinet invest in semiconductors?", None),
+    ("What does the WRR report recommend according to the article?", None),
+    ("What does the text propose for bedrijventerreinen?", None),
+]
+
+
+def test_detector_with_the_model_on_fresh_wordings(real_engine):
+    vectors = real_engine.embed_questions([q for q, _ in FRESH])
+    fingerprint = real_engine.status().model and real_engine._embedder.fingerprint  # noqa: SLF001
+    wrong = []
+    for (question, kind), vector in zip(FRESH, vectors):
+        found = detect_citation_question(question, vector, fingerprint)
+        if (found and found["kind"]) != kind:
+            wrong.append((question, kind, found))
+    assert not wrong
+
+
+def _article_sentence(real_engine, fragment: str) -> str:
+    for passage in real_engine.passages():
+        if passage.source_of is None and fragment in passage.text:
+            return passage.text
+    raise AssertionError(fragment)
+
+
+@pytest.mark.parametrize("question,lang,fragment", [
+    ("Welke auteur wordt aangehaald bij de stelling dat de ruimte op bedrijventerreinen beter "
+     "benut moet worden?", "nl", "bedrijventerreinen beter te benutten"),
+    ("Which source backs the statement that every province started a pilot tender for "
+     "future-proof business parks in 2025?", "en", "tender voor één pilotproject"),
+])
+def test_claim_without_footnote_is_declined_with_its_sentence(real_engine, question, lang,
+                                                              fragment):
+    answer = real_engine.ask(question)
+    assert answer.kind == "cite-claim" and answer.abstained
+    assert answer.text.startswith(phrase("cite-no-source", lang))
+    assert answer.extra["reason"] == phrase("cite-no-source-reason", lang)
+    assert len(answer.sources) == 1 and fragment in answer.sources[0].quote
+    assert "[1]" in answer.text and not re.search(r"\[\d{2,}\]|⁽", answer.sources[0].quote)
+    assert answer.citations == ()
+    assert answer.hits[0].passage.id == answer.sources[0].hit.passage.id
+
+
+@pytest.mark.parametrize("question,footnote", [
+    ("Which essay is cited for the point that developers earn less on work space than on "
+     "homes?", 15),
+    ("Welke bron hoort bij de bewering dat stedelijke gemeenten unaniem functiemenging "
+     "ambiëren?", 14),
+])
+def test_claim_with_footnote_is_cited(real_engine, question, footnote):
+    answer = real_engine.ask(question)
+    assert answer.kind == "cite-claim" and not answer.abstained
+    assert footnote in {c.footnote for c in answer.citations}
+    assert f"⁽{str(footnote).translate(str.maketrans('0123456789', '⁰¹²³⁴⁵⁶⁷⁸⁹'))}⁾" in answer.text
+
+
+def test_unknown_footnote_is_declined_with_the_reason(real_engine):
+    answer = real_engine.ask("Wat staat er in voetnoot 31?")
+    numbers = sorted({r.footnote for r in real_engine.references()})
+    assert answer.abstained and answer.kind == "cite-footnote"
+    assert "31" in answer.extra["reason"] and f"{numbers[0]}–{numbers[-1]}" in answer.text
+
+
+def _expected(real_engine, keep) -> set[int]:
+    return {r.footnote for r in real_engine.references() if keep(r)}
+
+
+@pytest.mark.parametrize("question,keep", [
+    ("Which publications by Platform31 itself does the article cite?",
+     lambda r: r.publisher == "Platform31"),
+    ("Which ESB articles are cited?", lambda r: r.publisher == "ESB"),
+    ("Welke bronnen van de rijksoverheid worden genoemd?",
+     lambda r: any(a.startswith(("Rijksoverheid", "Ministerie")) for a in r.authors)),
+])
+def test_sources_as_a_set_come_from_the_reference_list(real_engine, question, keep):
+    answer = real_engine.ask(question)
+    expected = _expected(real_engine, keep)
+    assert answer.kind == "cite-set" and not answer.abstained and len(expected) >= 2
+    assert {c.footnote for c in answer.citations} == expected
+    for n in expected:
+        assert re.search(rf"\((?:voetnoot|footnote) {n}\)", answer.text)
+    numbers = {int(k) for k in re.findall(r"\[(\d+)\]", answer.text)}
+    assert numbers == {s.number for s in answer.sources}
+
+
+def test_proposal_answer_gathers_the_proposals_in_reading_order(real_engine):
+    answer = real_engine.ask("what does the text propose for bedrijventerreinen?")
+    text = answer.text
+    for proposal in ("ruimte op bedrijventerreinen beter te benutten", "schuifruimte",
+                     "fiscaal stimuleren", "rijksgrondfaciliteit"):
+        assert proposal in text, proposal
+    assert "pilotproject" not in text  # a description, not a proposal
+    assert 2 <= len(answer.sources) <= 4
+    positions = [s.hit.passage.start + s.quote_start for s in answer.sources]
+    assert positions == sorted(positions)
+    assert text.index("rijksgrondfaciliteit") < text.index("Dit stelt decentrale overheden")
+
+
+def _article_sentences(real_engine) -> list[str]:
+    from bronwijzer.corpus.article import split_sentences
+    from bronwijzer.answer.compose import footnote_superscripts
+    out = []
+    for p in sorted((p for p in real_engine.passages() if p.source_of is None),
+                    key=lambda p: p.start):
+        out += [footnote_superscripts(p.text[s:e].strip()) for s, e in split_sentences(p.text)]
+    return out
+
+
+@pytest.mark.parametrize("question", [
+    "Wat stelt de tekst voor om werkruimte in woonwijken te behouden?",
+    "Welke voorstellen doet de tekst voor campussen en innovatie?",
+    "What does the text say about the economic vision of the next cabinet?",
+])
+def test_referring_sentences_bring_the_sentence_before_them(real_engine, question):
+    answer = real_engine.ask(question)
+    quoted = [q.strip() for q in re.findall(r"(.+?) \[\d+\](?:\s|$)", answer.text)]
+    article = _article_sentences(real_engine)
+    assert quoted and not answer.abstained and all(q in article for q in quoted)
+    for i, sentence in enumerate(quoted):
+        if REFERRING.match(sentence):
+            before = article[article.index(sentence) - 1]
+            assert i > 0 and quoted[i - 1] == before, sentence
