@@ -255,7 +255,9 @@ def _cited_answer(live, question, lang, notes, head, hits, kind, lead=None) -> A
         quote = f"«{footnote_superscripts(c.sentence)}» [{number}]"
         if quote not in quotes:
             quotes.append(quote)
-    top = [s.hit for s in sources]
+    # the passages that carry the footnotes rank first, then the claim's own
+    cited = {c.passage_id for c in citing}
+    top = sorted((s.hit for s in sources), key=lambda h: h.passage.id not in cited)
     ranked = top + [h for h in hits if h.passage.id not in {t.passage.id for t in top}]
     ranked = [Hit(h.passage, h.score, r, h.dense, h.bm25) for r, h in enumerate(ranked, 1)]
     text = " ".join([*first, head, phrase("cited-at", lang), *quotes]) if quotes else head
