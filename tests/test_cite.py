@@ -213,8 +213,8 @@ def test_detector_file_matches_its_training_data():
                          PROJECT / "eval" / "cite_extra.jsonl")
     digest = hashlib.sha256("\n".join(f"{r['kind']}\t{r['question']}" for r in rows).encode())
     assert detector["data"]["sha256"] == digest.hexdigest(), "refit: bronwijzer calibrate-cite"
-    dev = {json.loads(line)["question"] for line in
-           (PROJECT / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+    lines = (PROJECT / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    dev = {json.loads(line)["question"] for line in lines if line.strip()}
     assert dev and not dev & {r["question"] for r in rows}  # the held-out set never trains
     for name in ("full", "cues_only"):
         assert detector[name]["cv"]["kind_accuracy"] >= 0.9

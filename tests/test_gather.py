@@ -91,7 +91,7 @@ def test_far_and_weak_passages_stay_out():
 def test_recommends_and_wants_gathering():
     assert recommends("Een nieuw kabinet zal de samenwerking voortvarend moeten oppakken.")
     assert recommends("Een rijksgrondfaciliteit zou kansrijk zijn om te verkennen.")
-    assert not recommends("Welke regio's zijn het best toegerust om zich te specialiseren, belangrijk?")
+    assert not recommends("Welke regio's zijn het best toegerust om te specialiseren, belangrijk?")
     assert not recommends("Op veel terreinen moet het mkb plaatsmaken voor woningen.")
     assert not recommends("Met aanbevelingen.")
     assert wants_gathering("What does the report propose for city centres?")

@@ -131,7 +131,8 @@ def reference_set(query: str, refs) -> list[Reference]:
     """
     if _GOVERNMENT.search(query):
         query = _GOVERNMENT.sub(" ", query)
-        gov = [r for r in refs if _GOVERNMENT.search(" ".join(r.authors) + " " + (r.publisher or ""))]
+        gov = [r for r in refs
+               if _GOVERNMENT.search(" ".join(r.authors) + " " + (r.publisher or ""))]
         rest = [r for r, _ in find_references(query, gov)] if query.strip() else []
         return sorted(rest or gov, key=lambda r: (r.footnote, r.position))
     matches = find_references(query, refs)

@@ -68,8 +68,8 @@ CUES: dict[str, str] = {
                    r"(?:bron\w*|sources?|publicati\w*|publications?|referen\w*|rapport\w*"
                    r"|reports?|stud(?:y|ies|ie)|onderzoek|literat\w*|documents?|essays?"
                    r"|jaarbericht|adviesorga\w*|organisation|auteur|author|footnote|voetnoot)",
-    "asks_content": r"\b(?:according to (?:the|het|de)|volgens (?:de|het)|conclud\w*|concludeer\w*|how effective"
-                    r"|what does (?:it|the \w+) say)\b",
+    "asks_content": r"\b(?:according to (?:the|het|de)|volgens (?:de|het)|conclud\w*"
+                    r"|concludeer\w*|how effective|what does (?:it|the \w+) say)\b",
     "year": r"\b(?:19|20)\d\d\b",
 }
 _CUE_RES = {name: re.compile(pattern, re.I) for name, pattern in CUES.items()}
