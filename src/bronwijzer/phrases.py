@@ -39,6 +39,8 @@ PHRASES: dict[str, dict[str, str]] = {
                               "en": "the sentence that says this carries no footnote"},
     "cite-no-footnote": {"nl": "Het artikel heeft geen voetnoot {n}; het heeft voetnoten {have}.",
                          "en": "The article has no footnote {n}; it has footnotes {have}."},
+    "cite-no-footnote-reason": {"nl": "voetnoot {n} bestaat niet",
+                                "en": "footnote {n} does not exist"},
     "cite-set": {"nl": "Het artikel haalt {n} bron(nen) aan die passen bij “{query}”:",
                  "en": "The article cites {n} source(s) matching “{query}”:"},
     "footnote": {"nl": "voetnoot", "en": "footnote"},

@@ -119,7 +119,8 @@ def no_footnote_answer(question: str, lang: str, n: int, refs, hits: list[Hit]) 
     have = f"{numbers[0]}–{numbers[-1]}" if numbers else "–"
     text = phrase("cite-no-footnote", lang, n=n, have=have)
     return Answer(question=question, lang=lang, text=text, abstained=True, confidence=0.0,
-                  hits=tuple(hits), kind="cite-footnote", extra={"reason": text})
+                  hits=tuple(hits), kind="cite-footnote",
+                  extra={"reason": phrase("cite-no-footnote-reason", lang, n=n)})
 
 
 def reference_set(query: str, refs) -> list[Reference]:

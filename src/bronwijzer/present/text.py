@@ -12,9 +12,9 @@ from bronwijzer.text import short
 def answer_to_text(answer: Answer, references: tuple[Reference, ...]) -> str:
     """A readable answer for the terminal: the answer, its sources, its footnotes."""
     lines = [answer.text, ""]
-    if answer.abstained:
-        if answer.extra.get("reason"):
-            lines[0] += f" ({answer.extra['reason']})"
+    if answer.abstained and answer.extra.get("reason"):
+        lines[0] += f" ({answer.extra['reason']})"
+    if answer.abstained and not answer.sources:  # a declined claim still shows its sentence
         lines.append(f"{phrase('related', answer.lang)}:")
         for hit in answer.hits[:3]:
             lines.append(f"  - {label(hit.passage, references)}: {short(hit.passage.text)}")
