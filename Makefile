@@ -30,9 +30,10 @@ run: index
 test: install
 	$(PY) -m pytest -q
 
-## calibrate: fit the answerability model on eval/tuning.jsonl (cross-validated)
+## calibrate: fit the answerability model and the citation-question detector on eval/tuning.jsonl (cross-validated)
 calibrate: index
 	$(BW) calibrate eval/tuning.jsonl
+	$(BW) calibrate-cite
 
 ## eval: cross-validated figures on eval/tuning.jsonl, then the held-out eval/dev.jsonl
 eval: index
