@@ -20,13 +20,13 @@ import numpy as np
 
 from bronwijzer.answer.answerability import model_for
 from bronwijzer.answer.compose import compose, detect_lang, evidence_for
-from bronwijzer.answer.gather import GATHER_POOL, wants_gathering
+from bronwijzer.answer.gather import wants_gathering
 from bronwijzer.errors import IndexStateError, QuestionError
 from bronwijzer.index.build import BuildReport, build_index, read_manifest, staleness
 from bronwijzer.index.store import Index, load_index
 from bronwijzer.records import Answer, Hit, Passage, Reference
 from bronwijzer.search.retrieve import Retriever
-from bronwijzer.settings import Settings
+from bronwijzer.settings import TUNING, Settings
 
 # A stale index that can still answer (it lags the corpus) is served when not rebuilding.
 _SERVABLE = frozenset({"corpus"})
@@ -243,7 +243,7 @@ class Engine:
             return special
         # a claim question is None here when the text does not make the claim; a cited
         # claim carries the confidence of the plain answer
-        pool = live.retriever.search(text, GATHER_POOL, vector=vector) \
+        pool = live.retriever.search(text, TUNING.gather_pool, vector=vector) \
             if wants_gathering(text) else None
         plain = compose(text, vector, hits, live.index, self.settings, lang,
                         self._answerability, pool=pool)

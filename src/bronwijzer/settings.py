@@ -71,6 +71,70 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+@dataclass(frozen=True)
+class Tuning:
+    """The weights, margins and limits of answering and citing, in one documented place.
+
+    Each was chosen on ``eval/tuning.jsonl`` (see ``eval/NOTES.md`` and
+    ``eval/cite_notes.md``), never on the held-out ``eval/dev.jsonl``; the fitted models
+    (``answer/answerability.json``, ``cite/detector.json``) are refitted by
+    ``make calibrate``. After changing one, run ``make calibrate && make baseline``.
+    """
+
+    # A sentence's score: its cosine to the question + this weight x the share of the
+    # question's (stemmed) words it holds - this weight x (its passage's rank - 1).
+    sentence_lexical_weight: float = 0.10
+    sentence_rank_weight: float = 0.02
+    # Other passages' best sentences join the answer when within this of the best one.
+    sentence_margin: float = 0.03
+    # Proposal questions: a bonus for sentences that prescribe ("zou moeten", "should").
+    proposal_bonus: float = 0.03
+    # A name of the question is known to the corpus when a corpus word shares this
+    # share of its letter trigrams (Netherlands ~ Nederland).
+    cognate_similarity: float = 0.3
+    # Evidence features look at this many ranked sentences.
+    evidence_top: int = 20
+    # The plain answerability rule (another model than the calibrated one): decline
+    # when fewer than this share of the question's words are in the chosen sentences.
+    fallback_terms: float = 0.2
+    # Gathered answers (proposals, "what does the text say about X"): normative
+    # sentences within this margin of the best, from at most this many passages of a
+    # pool this deep, quoting at most this many sentences; chosen on the authored broad
+    # proposal questions in eval/gather_extra.jsonl (the tuning set has none).
+    gather_margin: float = 0.03
+    gather_passages: int = 4
+    gather_pool: int = 10
+    gather_whole: bool = True
+    gather_span: int = 4
+    # A referring sentence ("Dit", "This") brings the one before it when that scores
+    # within this margin; announcing sentences (":") bring at most this many after them.
+    follow_margin: float = 0.08
+    announced_max: int = 3
+    continue_max: int = 1
+    chain_max: int = 3
+    gather_min_words: int = 6
+    # Claim lookups: a footnoted sentence's cosine + this weight x its passage's share of
+    # the best hybrid score.
+    claim_passage_weight: float = 0.05
+    # The text makes a claim when its best sentence scores at least this; a footnoted
+    # sentence within this many sentences of it gives the source, else one anywhere
+    # within this margin of it.
+    claim_min_score: float = 0.85
+    claim_window: int = 2
+    claim_footnote_margin: float = 0.035
+    # Questions about a set of sources keep the references scoring this share of the best.
+    set_score_share: float = 0.9
+    # Finding a source by name: weights of the fields a query word matches, the
+    # similarity from which a misspelt word counts, the bonus for the right year.
+    source_field_weights: tuple[tuple[str, float], ...] = (
+        ("author", 1.0), ("title", 0.7), ("publisher", 0.5))
+    source_fuzzy_min: float = 0.8
+    source_year_bonus: float = 0.5
+
+
+TUNING = Tuning()
+
+
 def _coerce(value: str, default):
     if isinstance(default, bool):
         return value.lower() in {"1", "true", "yes", "on"}

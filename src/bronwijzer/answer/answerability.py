@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from bronwijzer.phrases import phrase
+from bronwijzer.settings import TUNING
 
 log = logging.getLogger(__name__)
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 # The plain rule: decline when a kind asked for or a name is missing, or too few
 # of the question's words are found in the chosen sentences.
-FALLBACK_TERMS = 0.2
 _WARNED: set[str] = set()
 
 # The reason a feature's pull towards declining stands for.
@@ -122,7 +122,7 @@ def judge(evidence: dict[str, float] | None, model: Model | None, lang: str,
         return 0.0, phrase("reason-weak", lang, cosine=0.0)
     if model is None:
         failing = [k for k in ("kind_missing", "names_missing") if evidence.get(k)]
-        if evidence.get("terms_chosen", 0.0) < FALLBACK_TERMS:
+        if evidence.get("terms_chosen", 0.0) < TUNING.fallback_terms:
             failing.append("terms_chosen")
         confidence = 0.25 if failing else 0.75
         return confidence, _explain(failing[0] if failing else None, evidence, lang, details)

@@ -25,6 +25,7 @@ from bronwijzer.index.store import Index
 from bronwijzer.phrases import phrase
 from bronwijzer.records import Answer, Citation, Hit, Reference, Source
 from bronwijzer.settings import Settings
+from bronwijzer.settings import TUNING
 
 _NL = set("de het een en van is op te dat die in voor met zijn wat welke hoe waarom wie waar "
           "wanneer er niet ook aan om naar volgens artikel wordt worden moet kan bij".split())
@@ -34,10 +35,6 @@ _EN = set("the a an and of is on to that in for with are what which how why who 
 FRAME_TERMS = set(tokenize(["artikel article tekst text auteur auteurs author authors volgens "
                             "according zegt say says noemt mention mentions mentioned"])[0])
 # Scoring weights of a sentence: cosine + words shared with the question + passage rank.
-LEXICAL_WEIGHT = 0.10
-RANK_WEIGHT = 0.02
-SENTENCE_MARGIN = 0.03
-PROPOSAL_BONUS = 0.03
 
 
 def detect_lang(text: str) -> str:
@@ -104,13 +101,13 @@ def _evidence(question, vector, hits, scored, chosen, index) -> dict[str, float]
 
 def choose_sentences(scored, index: Index, limit: int):
     """The best sentence, the best sentences of other passages scoring within
-    ``SENTENCE_MARGIN`` of it, and, while there is room, the sentence that
+    ``TUNING.sentence_margin`` of it, and, while there is room, the sentence that
     follows the best one (answers often continue there); at most ``limit``,
     in reading order."""
     best = scored[0]
     chosen = [best]
     for candidate in scored[1:]:
-        if len(chosen) >= limit or candidate[0] < best[0] - SENTENCE_MARGIN:
+        if len(chosen) >= limit or candidate[0] < best[0] - TUNING.sentence_margin:
             break
         if all(candidate[1].passage.id != c[1].passage.id for c in chosen):
             chosen.append(candidate)
@@ -146,9 +143,9 @@ def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: I
         cosines = vectors @ vector
         for (start, end), cosine in zip(spans, cosines):
             shared = _shared(q_terms, hit.passage.text[start:end])
-            score = float(cosine) + LEXICAL_WEIGHT * shared - RANK_WEIGHT * (hit.rank - 1)
+            score = float(cosine) + TUNING.sentence_lexical_weight * shared - TUNING.sentence_rank_weight * (hit.rank - 1)
             if proposal and is_prescriptive(hit.passage.text[start:end]):
-                score += PROPOSAL_BONUS
+                score += TUNING.proposal_bonus
             scored.append((score, hit, start, end))
     scored.sort(key=lambda s: -s[0])
     return scored

@@ -14,8 +14,8 @@ import re
 from functools import lru_cache
 
 from bronwijzer.text import fold
+from bronwijzer.settings import TUNING
 
-COGNATE_SIMILARITY = 0.3
 
 # Words English capitalises that name no particular thing of a Dutch policy text.
 COMMON = frozenset("""dutch english european parliament cabinet minister ministry government
@@ -32,7 +32,7 @@ def _known(word: str, vocabulary: frozenset[str]) -> bool:
     if word in vocabulary:
         return True
     grams = _trigrams(word)
-    return any(len(grams & _trigrams(v)) / len(grams | _trigrams(v)) >= COGNATE_SIMILARITY
+    return any(len(grams & _trigrams(v)) / len(grams | _trigrams(v)) >= TUNING.cognate_similarity
                for v in vocabulary if abs(len(v) - len(word)) <= 3 and v[:1] == word[:1])
 
 

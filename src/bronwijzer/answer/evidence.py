@@ -26,6 +26,7 @@ import numpy as np
 from bronwijzer.answer.confidence import missing_names
 from bronwijzer.answer.qtype import asks_amount, asks_proposal, has_number
 from bronwijzer.index.lexical import tokenize
+from bronwijzer.settings import TUNING
 
 # kind: (words that say a question is about it, a question that asks for it whatever
 # its words, how a sentence gives it). Words count only in a question asking an amount.
@@ -42,7 +43,6 @@ KINDS = {
              r"september|oktober|november|december|january|february|march|june|july|august|"
              r"october)\b"),
 }
-TOP = 20
 # A count in digits or words ("een"/"one" is an article more often than a count).
 _COUNT = re.compile(r"\d|\b(twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|"
                     r"honderd|duizend|miljoen|miljard|two|three|four|five|six|seven|eight|nine|"
@@ -97,7 +97,7 @@ def gather(question: str, vector: np.ndarray, hits, scored, chosen, index,
         "best_cosine": float(cosines[0]) if len(cosines) else 0.0,
         "margin": float(cosines[0] - cosines[1]) if len(cosines) > 1 else 0.0,
         "best_score": float(scored[0][0]) if scored else 0.0,
-        "peak": float(dense[0] - dense[:TOP].mean()),
+        "peak": float(dense[0] - dense[:TUNING.evidence_top].mean()),
         "terms_chosen": _share(q_terms, " ".join(sentences)),
         "terms_top": _share(q_terms, top_text),
         "terms_corpus": index.lexical.coverage(question) if index.lexical else 0.0,

@@ -4,7 +4,7 @@ A proposal is rarely one sentence: the article recommends in runs ("Daarnaast is
 het belangrijk om ... Te denken valt aan ... Dit kan worden gecombineerd met
 ..."). For such questions the answer gathers the normative sentences (``qtype.
 is_prescriptive``) that score close to the best one, from up to
-``GATHER_PASSAGES`` of the top passages, in reading order. A gathered sentence
+``TUNING.gather_passages`` of the top passages, in reading order. A gathered sentence
 that opens with a referring word ("Dit", "Deze", "Daarom", "This", ...) brings
 the sentence before it, a sentence that opens with one right after a gathered
 sentence continues it, and a sentence that announces what follows (ends with
@@ -17,19 +17,10 @@ import re
 from dataclasses import replace
 
 from bronwijzer.answer.qtype import is_prescriptive
+from bronwijzer.settings import TUNING
 
 # Chosen on the authored broad proposal questions (eval/gather_extra.jsonl; the tuning
 # set has none): mean gold recall within the scorer's 600-character answer budget.
-GATHER_MARGIN = 0.03
-GATHER_PASSAGES = 4
-GATHER_POOL = 10
-GATHER_WHOLE = True
-GATHER_SPAN = 4
-FOLLOW_MARGIN = 0.08
-ANNOUNCED_MAX = 3
-CONTINUE_MAX = 1
-CHAIN_MAX = 3
-MIN_WORDS = 6
 
 REFERRING = re.compile(
     r"^\W*(?:dit|deze|dat|die|daarom|daardoor|daarmee|daarbij|hiermee|hierdoor|hierbij|hierin"
@@ -66,7 +57,7 @@ def recommends(sentence: str) -> bool:
     """A normative statement: prescriptive words, not a question, not a heading."""
     text = sentence.strip()
     normative = is_prescriptive(text) or bool(_NORMATIVE.search(text))
-    return normative and not text.endswith("?") and len(text.split()) >= MIN_WORDS
+    return normative and not text.endswith("?") and len(text.split()) >= TUNING.gather_min_words
 
 
 def _spans(index, passage) -> list[tuple[int, int]]:
@@ -98,8 +89,8 @@ def _neighbours(item, index) -> list[tuple]:
         previous = _previous(index, hit, at)
         extra += [previous] if previous else []
     if text[start:end].rstrip().endswith(":"):
-        extra += [(hit, s, e) for s, e in spans[at + 1:at + 1 + ANNOUNCED_MAX]]
-    for follow in spans[at + 1:at + 1 + CONTINUE_MAX]:
+        extra += [(hit, s, e) for s, e in spans[at + 1:at + 1 + TUNING.announced_max]]
+    for follow in spans[at + 1:at + 1 + TUNING.continue_max]:
         if REFERRING.match(text[follow[0]:follow[1]]):
             extra.append((hit, *follow))
     return [(score, h, s, e) for h, s, e in extra]
@@ -123,9 +114,9 @@ def _kept_passages(normative: list[tuple], index, margin: float, passages: int,
     return list(dict.fromkeys(kept))[:passages]
 
 
-def gather(scored: list[tuple], index, margin: float = GATHER_MARGIN,
-           passages: int = GATHER_PASSAGES, whole: bool = GATHER_WHOLE,
-           span: int = GATHER_SPAN, follow_margin: float = FOLLOW_MARGIN) -> list[tuple]:
+def gather(scored: list[tuple], index, margin: float = TUNING.gather_margin,
+           passages: int = TUNING.gather_passages, whole: bool = TUNING.gather_whole,
+           span: int = TUNING.gather_span, follow_margin: float = TUNING.follow_margin) -> list[tuple]:
     """The recommending sentences for a proposal question, in reading order.
 
     Args:
@@ -149,7 +140,7 @@ def gather(scored: list[tuple], index, margin: float = GATHER_MARGIN,
     kept = _kept_passages(normative, index, margin, passages, span, follow_margin)
     picked = [s for s in (normative if whole else picked) if s[1].passage.id in kept]
     chosen = {(s[1].passage.id, s[2]): s for s in picked}
-    todo = [(item, CHAIN_MAX) for item in picked]
+    todo = [(item, TUNING.chain_max) for item in picked]
     while todo:
         item, depth = todo.pop()
         for extra in _neighbours(item, index):

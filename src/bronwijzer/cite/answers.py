@@ -17,16 +17,12 @@ from bronwijzer.cite.references import citing_sentences, find_references
 from bronwijzer.index.chunk import footnotes_in
 from bronwijzer.phrases import phrase
 from bronwijzer.records import Answer, Citation, Hit, Reference, Source
+from bronwijzer.settings import TUNING
 
 # Claim lookup constants, chosen on the tuning set's claim questions (see the note):
-# the text makes the claim when its best sentence scores at least CLAIM_MIN_SCORE;
-# a footnoted sentence within CLAIM_WINDOW sentences of it in the same passage gives
-# the source; else one anywhere scoring within CLAIM_FOOTNOTE_MARGIN of it.
-CLAIM_MIN_SCORE = 0.85
-CLAIM_WINDOW = 2
-CLAIM_FOOTNOTE_MARGIN = 0.035
-CLAIM_PASSAGE_WEIGHT = 0.05
-SET_SCORE_SHARE = 0.9
+# the text makes the claim when its best sentence scores at least TUNING.claim_min_score;
+# a footnoted sentence within TUNING.claim_window sentences of it in the same passage gives
+# the source; else one anywhere scoring within TUNING.claim_footnote_margin of it.
 # Words for the government as a publisher ("bronnen van de rijksoverheid").
 _GOVERNMENT = re.compile(r"\b(?:rijksoverheid|overheid|government|rijk|kabinet|cabinet"
                          r"|ministeri\w*|ministr\w*)\b", re.I)
@@ -58,7 +54,7 @@ def claim_sentences(live, claim: str, vector) -> list[tuple]:
             continue
         first = int(index.sentence_offsets[number])
         cosines = index.sentence_vectors[first:first + len(spans)] @ vector
-        bonus = CLAIM_PASSAGE_WEIGHT * scores.get(passage.id, 0.0) / top
+        bonus = TUNING.claim_passage_weight * scores.get(passage.id, 0.0) / top
         for position, ((start, end), cosine) in enumerate(zip(spans, cosines)):
             notes = [n for n in footnotes_in(passage.text[start:end]) if n in passage.footnotes]
             rows.append((float(cosine) + bonus, passage, start, end, notes, position))
@@ -69,10 +65,10 @@ def claim_evidence(rows: list[tuple]) -> tuple[tuple | None, tuple | None]:
     """Which sentence backs a claim: ``(footnoted, unfootnoted)``, at most one set.
 
     The best sentence when it has a footnote; else the best footnoted sentence
-    within ``CLAIM_WINDOW`` sentences of it in its passage; else the best
-    footnoted sentence anywhere within ``CLAIM_FOOTNOTE_MARGIN``; else the best
+    within ``TUNING.claim_window`` sentences of it in its passage; else the best
+    footnoted sentence anywhere within ``TUNING.claim_footnote_margin``; else the best
     sentence itself, as the unfootnoted one. ``(None, None)`` when no sentence
-    reaches ``CLAIM_MIN_SCORE`` (the text does not make the claim).
+    reaches ``TUNING.claim_min_score`` (the text does not make the claim).
 
     Args:
         rows: from ``claim_sentences``, best first.
@@ -80,17 +76,17 @@ def claim_evidence(rows: list[tuple]) -> tuple[tuple | None, tuple | None]:
     Returns:
         the footnoted row, or the unfootnoted best row.
     """
-    if not rows or rows[0][0] < CLAIM_MIN_SCORE:
+    if not rows or rows[0][0] < TUNING.claim_min_score:
         return None, None
     best = rows[0]
     if best[4]:
         return best, None
     near = [r for r in rows if r[4] and r[1].id == best[1].id
-            and abs(r[5] - best[5]) <= CLAIM_WINDOW]
+            and abs(r[5] - best[5]) <= TUNING.claim_window]
     if near:
         return near[0], None
     noted = next((r for r in rows if r[4]), None)
-    if noted is not None and noted[0] >= best[0] - CLAIM_FOOTNOTE_MARGIN:
+    if noted is not None and noted[0] >= best[0] - TUNING.claim_footnote_margin:
         return noted, None
     return None, best
 
@@ -127,7 +123,7 @@ def reference_set(query: str, refs) -> list[Reference]:
     """The references a set question asks for (publisher, author, title word, year).
 
     Government words ("rijksoverheid", "government") also match ministries.
-    Returns the references scoring within ``SET_SCORE_SHARE`` of the best, in
+    Returns the references scoring within ``TUNING.set_score_share`` of the best, in
     footnote order.
     """
     if _GOVERNMENT.search(query):
@@ -140,7 +136,7 @@ def reference_set(query: str, refs) -> list[Reference]:
     if not matches:
         return []
     best = matches[0][1]
-    return sorted((r for r, s in matches if s >= best * SET_SCORE_SHARE),
+    return sorted((r for r, s in matches if s >= best * TUNING.set_score_share),
                   key=lambda r: (r.footnote, r.position))
 
 

@@ -29,6 +29,7 @@ from bronwijzer.errors import CiteError
 from bronwijzer.phrases import phrase
 from bronwijzer.present.dicts import label, reference_dict
 from bronwijzer.records import Answer, Hit, Source
+from bronwijzer.settings import TUNING
 
 
 def _article_passages(live):
@@ -117,7 +118,7 @@ def cite_claim(live, text: str, k: int = 5, vector=None) -> dict:
         text, len(live.index.passages), vector=vector, where=lambda p: bool(p.footnotes))}
     top = max(passage_scores.values(), default=1.0) or 1.0
     scored = sorted(((float(live.index.sentence_vectors[row] @ vector)
-                      + CLAIM_PASSAGE_WEIGHT * passage_scores.get(p.id, 0.0) / top, p, s, e, notes)
+                      + TUNING.claim_passage_weight * passage_scores.get(p.id, 0.0) / top, p, s, e, notes)
                      for row, p, s, e, notes in candidates), key=lambda c: -c[0])
     matches = []
     for score, passage, start, end, notes in scored[:k]:
@@ -130,7 +131,6 @@ def cite_claim(live, text: str, k: int = 5, vector=None) -> dict:
     return {"kind": "claim", "claim": text, "matches": matches}
 
 
-CLAIM_PASSAGE_WEIGHT = 0.05
 
 
 def marked_sentences(index) -> list[tuple[int, object, int, int, list[int]]]:

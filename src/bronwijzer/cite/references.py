@@ -13,6 +13,7 @@ from typing import Sequence
 from bronwijzer.errors import CiteError
 from bronwijzer.records import Passage, Reference
 from bronwijzer.text import fold, split_sentences
+from bronwijzer.settings import TUNING
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,6 @@ _QUERY_STOP = frozenset("""
     rapport report publicatie publication publicaties studie study paper artikel article
     bron source bronnen sources advies notitie brief essay document referentie reference
     al et""".split())
-_FIELD_WEIGHTS = {"author": 1.0, "title": 0.7, "publisher": 0.5}
-_FUZZY_MIN = 0.8
-_YEAR_BONUS = 0.5
 
 
 
@@ -160,7 +158,7 @@ def _similarity(word: str, candidates: set[str]) -> float:
     for cand in candidates:
         if len(cand) >= 4 and abs(len(cand) - len(word)) <= 3:
             ratio = SequenceMatcher(None, word, cand).ratio()
-            best = max(best, ratio if ratio >= _FUZZY_MIN else 0.0)
+            best = max(best, ratio if ratio >= TUNING.source_fuzzy_min else 0.0)
     return best
 
 
@@ -169,12 +167,12 @@ def _score(words: Sequence[str], years: Sequence[int | None], ref: Reference) ->
     fields = _ref_fields(ref)
     total = 0.0
     for word in words:
-        total += max(w * _similarity(word, fields[f]) for f, w in _FIELD_WEIGHTS.items())
+        total += max(w * _similarity(word, fields[f]) for f, w in TUNING.source_field_weights)
     score = total / len(words) if words else 0.0
     if words and score == 0.0:
         return 0.0
     if years and ref.year in years:
-        score += _YEAR_BONUS
+        score += TUNING.source_year_bonus
     return score
 
 
