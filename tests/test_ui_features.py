@@ -227,3 +227,21 @@ def test_batch_tab_offers_the_columns_and_uses_the_chosen_one(article_home, fake
     out, summary = actions.batch(str(path), "xlsx", "Onderwerp", progress=lambda *a, **k: None)
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert rows[1][:2] == ("7", "Wat zegt het artikel over woondeals?") and "1 question" in summary
+
+
+def test_overview_keeps_each_documents_own_footnote_numbers():
+    from bronwijzer.cite.overview import outline, reference_rows
+    from bronwijzer.records import Passage, Reference
+    refs = (Reference(1, 1, ("Ministerie van EZ",), 2024, "Nota", None, "EZ (2024) Nota.", None,
+                      "a.txt"),
+            Reference(1, 1, ("Gaastra, S.",), 2024, "Stuk", "ESB", "Gaastra (2024) Stuk.", None,
+                      "b.pdf"))
+    passages = (Passage("pa", "a.txt", "Zin [1].", 1, 0, 8, footnotes=(1,)),
+                Passage("pb", "b.pdf", "Zin [1].", 1, 0, 8, page=3, footnotes=(1,)))
+    asked = []
+    rows = reference_rows(refs, lambda ref: asked.append(ref.doc) or [
+        {"location": "¶1", "passage_id": "p" + ref.doc[0]}])
+    assert asked == ["a.txt", "b.pdf"] and [r["doc"] for r in rows] == ["a.txt", "b.pdf"]
+    assert [r["kind"] for r in rows] == ["government", "press"]
+    docs = {d["doc"]: d["blocks"][0]["footnotes"] for d in outline(passages, refs)}
+    assert docs == {"a.txt": [(1, ["government"])], "b.pdf": [(1, ["press"])]}
