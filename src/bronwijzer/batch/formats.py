@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from bronwijzer.errors import BatchInputError
+from bronwijzer.batch.columns import ID_NAMES, QUESTION_NAMES, find_column, table_header
 from bronwijzer.batch.xlsx import COLUMNS, rows_text, save_xlsx, sidecar, sidecar_rows
 from bronwijzer.files import atomic_write
 
@@ -38,8 +39,6 @@ log = logging.getLogger(__name__)
 
 INPUT_FORMATS = (".jsonl", ".csv", ".xlsx", ".txt")
 OUTPUT_FORMATS = (".jsonl", ".csv", ".xlsx")
-QUESTION_NAMES = ("question", "questions", "vraag", "vragen", "vraagstelling")
-ID_NAMES = ("id", "nr", "nr.", "nummer", "no", "no.", "number", "#", "volgnummer")
 _ONE_COLUMN = "\x1f"  # delimiter for a one-column CSV, so commas in questions never split
 
 
@@ -132,25 +131,14 @@ def sheet_table(path: Path) -> list[tuple[int, list]]:
         book.close()
 
 
-def _find(names: list[str], chosen: str | None, usual: tuple[str, ...]) -> int:
-    """The index of the chosen column (any case), else of the first usual name; -1: none."""
-    wanted = (chosen.strip().lower(),) if chosen and chosen.strip() else usual
-    return next((names.index(w) for w in wanted if w in names), -1)
-
-
-def table_header(table: list[tuple[int, list]]) -> list[str]:
-    """The header (first non-empty row) of a table, as text."""
-    rows = [cells for _, cells in table if any(str(c or "").strip() for c in cells)]
-    return ["" if c is None else str(c).strip() for c in (rows[0] if rows else [])]
-
-
 def table_items(table: list[tuple[int, list]], name: str, column: str | None = None,
                  id_column: str | None = None) -> Iterator[tuple]:
     """Items of a table whose first non-empty row is a header with a question column."""
     rows = [(n, cells) for n, cells in table if any(str(c or "").strip() for c in cells)]
     header = table_header(rows)
     names = [h.lower() for h in header]
-    q_col, id_col = _find(names, column, QUESTION_NAMES), _find(names, id_column, ID_NAMES)
+    q_col = find_column(names, column, QUESTION_NAMES)
+    id_col = find_column(names, id_column, ID_NAMES)
     found = ", ".join(repr(h) for h in header if h) or "none"
     if q_col < 0:
         what = f"no column {column!r}" if column else \
