@@ -95,6 +95,8 @@ def answer_for_terminal(data: dict, cols: int | None = None, styled: bool = True
     if data.get("understood_as"):
         lines += _wrap(f"{message('understood', lang)}: {data['understood_as']}", cols, "", False)
     answer = data.get("answer") or ""
+    if data.get("abstained") and data.get("reason"):
+        answer += f" ({data['reason']})"  # why it declines
     lines += _wrap(answer, cols, styled=styled) if not data.get("abstained") else \
         [_style(answer, "bold", "red") if styled else answer]
     if data.get("abstained"):
