@@ -351,18 +351,52 @@ def test_unknown_extensions_are_refused(tmp_path):
 
 def test_missing_question_column_is_refused(tmp_path):
     src = tmp_path / "q.csv"
-    src.write_text("id;vraag\n1;Wat?\n", encoding="utf-8")
+    src.write_text("id;onderwerp\n1;Wat?\n", encoding="utf-8")
     out = tmp_path / "a.jsonl"
-    with pytest.raises(BatchInputError, match=r"no 'question' column \(columns found: 'id', 'vraag'\)"):
+    with pytest.raises(BatchInputError, match=r"no question column .*columns found: 'id', 'onderwerp'"
+                                         r".*--column NAME"):
         run_batch(src, out, FakeAnswerer(), progress=False)
     assert not out.exists()
-    xlsx = write_xlsx(tmp_path / "q.xlsx", [["id", "vraag"], [1, "Wat?"]])
-    with pytest.raises(BatchInputError, match="no 'question' column"):
+    xlsx = write_xlsx(tmp_path / "q.xlsx", [["id", "onderwerp"], [1, "Wat?"]])
+    with pytest.raises(BatchInputError, match="no question column"):
         read_questions(xlsx)
+    with pytest.raises(BatchInputError, match="no column 'Kolom'"):
+        read_questions(xlsx, column="Kolom")
     empty = tmp_path / "e.csv"
     empty.write_text("", encoding="utf-8")
-    with pytest.raises(BatchInputError, match="no 'question' column"):
+    with pytest.raises(BatchInputError, match="no question column"):
         read_questions(empty)
+
+
+MUNICIPAL = [["Nr", "Vraag", "Toelichting"],
+             [1, "Wat stelt het artikel voor over werklocaties?", "van team EZ"],
+             [2, "Welke regio's worden genoemd?", "voor de raad; later"]]
+
+
+def test_semicolon_csv_with_dutch_headers(tmp_path):
+    src = tmp_path / "vragen.csv"
+    src.write_text("\n".join(";".join(str(c) for c in row) if i == 0 else
+                             f'{row[0]};{row[1]};"{row[2]}"' for i, row in enumerate(MUNICIPAL)),
+                   encoding="cp1252")
+    out = tmp_path / "a.jsonl"
+    run_batch(src, out, FakeAnswerer(), progress=False)
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [(r["id"], r["question"]) for r in records] == [("1", MUNICIPAL[1][1]),
+                                                          ("2", MUNICIPAL[2][1])]
+    assert records[1]["Toelichting"] == "voor de raad; later"
+
+
+def test_xlsx_with_dutch_headers_and_chosen_columns(tmp_path):
+    from bronwijzer.batch.runner import question_columns
+    src = write_xlsx(tmp_path / "vragen.xlsx", MUNICIPAL)
+    assert question_columns(src) == (["Nr", "Vraag", "Toelichting"], "Vraag")
+    rows = list(read_questions(src))
+    assert [(r.id, r.question) for r in rows] == [("1", MUNICIPAL[1][1]), ("2", MUNICIPAL[2][1])]
+    rows = list(read_questions(src, column="toelichting", id_column="VRAAG"))
+    assert [(r.id, r.question) for r in rows] == [(MUNICIPAL[1][1], "van team EZ"),
+                                                  (MUNICIPAL[2][1], "voor de raad; later")]
+    upper = write_xlsx(tmp_path / "upper.xlsx", [["NUMMER", "VRAGEN"], [7, "Wat?"]])
+    assert [(r.id, r.question) for r in read_questions(upper)] == [("7", "Wat?")]
 
 
 def test_output_may_not_be_the_input(tmp_path):

@@ -1,7 +1,10 @@
-"""The UI in headless Chromium (Playwright): a real answer, a footnote lookup, and XSS safety.
+"""The UI in headless Chromium (Playwright): answers, follow-ups, links, the reference table,
+the article map, copying, votes, access modes and XSS safety.
 
-Screenshots go to ``tests/artifacts/``. Needs the Debian ``chromium`` package; without it
-the tests are skipped, unless ``CI=true`` (then they fail).
+Each test opens its own page (no answer is picked by its position on a shared page); the
+questions are in neither eval set. Screenshots go to ``tests/artifacts/`` (git-ignored).
+Needs the Debian ``chromium`` package; without it the tests are skipped, unless
+``CI=true`` (then they fail).
 """
 
 from __future__ import annotations
@@ -9,11 +12,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+
+from followup_cases import CONVERSATIONS
+from served import launch
 
 pytestmark = [pytest.mark.browser,  # gradio's queue statistics use pandas options pandas 3 deprecates
               pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
@@ -23,20 +29,17 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-XSS_ARTICLE = """Een artikel over bedrijventerreinen
+XSS_ARTICLE = """Een artikel over bedrijventerreinen <b>vet</b>
 
-De gemeente wil het bedrijventerrein Rivierzone vernieuwen <script>window.__xss=1</script> met meer ruimte voor maakbedrijven.
+De gemeente wil het bedrijventerrein Rivierzone vernieuwen <script>window.__xss=1</script> met meer ruimte voor maakbedrijven
+Kwaad, K. (2024) Plan <img src=x onerror="window.__xss=2"> voor ${window.__xss=3} {{constructor.constructor('window.__xss=4')()}}. Uitgeverij <script>window.__xss=5</script>.
+1
+en dat levert werk op in de stad.
 
 Het plan voor de haven bevat ook <img src=x onerror="window.__xss=2"> een groene inrichting met bomen en waterberging.
 
 Sjablonen zoals ${window.__xss=3} en {{constructor.constructor('window.__xss=4')()}} blijven gewoon tekst.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -52,100 +55,160 @@ def browser():
         browser.close()
 
 
-def serve(engine_factory):
-    from bronwijzer.ui.app import create_app
-    demo = create_app(engine_factory)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    return demo, f"http://127.0.0.1:{port}/"
+def serve(engine_factory, settings=None, **kwargs):
+    from bronwijzer.ui.app import served_app
+    from bronwijzer.settings import load_settings
+    settings = settings or load_settings()
+    demo = served_app(engine_factory, settings, kwargs.get("auth"))
+    return demo, launch(demo, host=settings.host, **kwargs)
 
 
-def open_page(browser, url: str):
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+def open_page(browser, url: str, ready: bool = True):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
-    page.locator("#bw-status").get_by_text("Ready").wait_for(timeout=120_000)
+    if ready:
+        page.locator("#bw-status").get_by_text("Ready").wait_for(timeout=120_000)
     return page
 
 
-def ask(page, question: str, count: int):
+def turn_of(page, question: str):
+    """The answer to ``question`` in the chat, found by its link (not by position)."""
+    link = "?q=" + quote(question, safe="")
+    turn = page.locator(f'#bw-chat .bw-turn:has(a.bw-copy-link[href="{link}"])')
+    turn.wait_for(timeout=90_000)
+    return turn
+
+
+def ask(page, question: str):
     box = page.locator("#bw-question textarea")
     box.fill(question)
     box.press("Enter")
-    answer = page.locator("#bw-chat .bw-answer").nth(count - 1)
-    answer.wait_for(timeout=60_000)
-    return answer
+    return turn_of(page, question)
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
 @pytest.fixture(scope="module")
-def page(browser, real_engine):
-    """One page on the app with the real engine, shared by the tests below (in order)."""
-    ARTIFACTS.mkdir(exist_ok=True)
+def url(browser, real_engine):
+    """The app with the real engine; every test opens its own page on it."""
     began = time.perf_counter()
-    demo, url = serve(lambda: real_engine)
+    demo, url = serve(lambda: real_engine, real_engine.settings)
     page = open_page(browser, url)
-    page.bw_timings = {"page_ready_s": round(time.perf_counter() - began, 2)}
-    yield page
-    (ARTIFACTS / "timings.json").write_text(json.dumps(page.bw_timings), "utf-8")
+    timings = {"page_ready_s": round(time.perf_counter() - began, 2)}
     page.close()
+    yield url
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "timings.json").write_text(json.dumps(timings), "utf-8")
     demo.close()
 
 
-@pytest.fixture(scope="module")
-def first_answer(page):
-    began = time.perf_counter()
-    answer = ask(page, "what does the text propose for bedrijventerreinen", 1)
-    page.bw_timings["first_answer_s"] = round(time.perf_counter() - began, 2)
-    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
-    return answer
-
-
-def test_answer_has_markers_and_numbered_sources(first_answer):
-    assert re.search(r"\[\d+\]", first_answer.locator(".bw-text").inner_text())
-    assert first_answer.locator(".bw-marker").count() >= 1
-    source = first_answer.locator(".bw-source").first
+def test_answer_has_markers_numbered_sources_and_the_map(browser, url):
+    page = open_page(browser, url)
+    question = "what does the text propose for bedrijventerreinen"
+    answer = ask(page, question)
+    assert re.search(r"\[\d+\]", answer.locator(".bw-text").inner_text())
+    assert answer.locator(".bw-marker").count() >= 1
+    source = answer.locator(".bw-source").first
     assert source.is_visible() and source.locator("mark").count() >= 1
     assert "ruimte-voor-economie-en-werk.txt" in source.inner_text()
+    assert answer.locator(".bw-source .bw-ref").count() >= 1
+    sources = answer.locator(".bw-source").count()
+    hits = page.locator("#bw-map .bw-map-hit")
+    page.wait_for_function("document.querySelectorAll('#bw-map .bw-map-hit').length > 0")
+    assert 1 <= hits.count() <= sources
+    assert page.locator("#bw-map .bw-map-note").count() >= 20  # every reference is drawn
+    shot(page, "chat.png")
+    page.close()
 
 
-def test_answer_source_shows_a_footnote_reference(first_answer):
-    refs = first_answer.locator(".bw-source .bw-ref")
-    assert refs.count() >= 1, "no source of the answer shows a footnote reference"
-    assert re.search(r"\[\d+\]", refs.first.inner_text())
+def test_follow_up_is_answered_on_the_earlier_subject(browser, url):
+    page = open_page(browser, url)
+    _, first, follow, gold = CONVERSATIONS[3]  # herontwikkelingsmaatschappijen -> "And in Utrecht?"
+    ask(page, first)
+    answer = ask(page, follow)
+    understood = answer.locator(".bw-understood").inner_text()
+    assert understood.startswith("Understood as:") and "herontwikkelingsmaatschappijen" in understood
+    assert gold in answer.locator(".bw-answer").inner_text()
+    shot(page, "chat-follow-up.png")
+    page.close()
 
 
-def test_footnoted_source_shows_its_reference(page, first_answer):
-    answer = ask(page, "Naar welke publicatie verwijst voetnoot 12?", 2)
-    ref = answer.locator(".bw-source .bw-ref").first
-    assert "[12]" in ref.inner_text() and "Koelemaij" in ref.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "chat-footnote.png"), full_page=True)
+def test_link_asks_the_question_on_load(browser, url):
+    question = "Which publication does footnote 14 point to?"
+    page = open_page(browser, url + "?q=" + quote(question), ready=False)
+    answer = turn_of(page, question)  # no input: the address asked it
+    assert "Koelemaij" in answer.locator(".bw-ref").first.inner_text()
+    answer.locator(".bw-copy-link").click()
+    assert page.evaluate("window.__bw_copied") == url + "?q=" + quote(question, safe="")
+    shot(page, "link.png")
+    page.close()
 
 
-def test_abstention_is_visibly_different(page, first_answer):
-    declined = ask(page, "What does the article say about the tram network of Groningen?", 3)
+def test_markdown_copy_holds_markers_and_footnote_references(browser, url):
+    page = open_page(browser, url)
+    answer = ask(page, "Welke rol krijgt het mkb bij innovatie?")
+    answer.locator(".bw-copy-md").click()
+    copied = page.evaluate("window.__bw_copied")
+    assert re.search(r"\[1\] ", copied) and "**Bronnen**" in copied
+    assert re.search(r"\[\^\d+\]: \S", copied), "no footnote reference in the Markdown"
+    page.close()
+
+
+def test_abstention_is_visibly_different(browser, url):
+    page = open_page(browser, url)
+    declined = ask(page, "What does the article say about the tram network of Groningen?")
     box = declined.locator(".bw-abstain")
     assert box.is_visible() and "does not answer" in box.inner_text()
-    declined.scroll_into_view_if_needed()
-    page.screenshot(path=str(ARTIFACTS / "chat-abstain.png"), full_page=True)
+    shot(page, "chat-abstain.png")
+    page.close()
 
 
-def test_footnote_lookup_shows_rli(page):
+def test_reference_table_is_there_before_any_input_and_opens_a_lookup(browser, url):
+    page = open_page(browser, url)
     page.get_by_role("tab", name="Citation lookup").click()
-    page.locator("#bw-footnote input").click()
-    page.get_by_role("option", name="18", exact=True).click()
+    table = page.locator("#bw-reftable")
+    table.get_by_text("Gaastra (2024)", exact=True).last.wait_for(timeout=30_000)
+    assert table.locator("[role=row]").count() >= 10
+    assert page.locator("#bw-lookup-map svg").count() == 1
+    table.get_by_text("WRR (2023)", exact=True).last.click()
     result = page.locator("#bw-lookup-result .bw-lookup")
     result.wait_for(timeout=30_000)
-    page.get_by_role("option", name="17", exact=True).wait_for(state="hidden")
-    assert "Rli" in result.inner_text()
-    assert result.locator("a[href^='https://www.rli.nl/']").count() >= 1
-    page.screenshot(path=str(ARTIFACTS / "lookup.png"), full_page=True)
+    assert "Footnote 4" in result.inner_text() and "Goede zaken" in result.inner_text()
+    page.wait_for_function("document.querySelectorAll('#bw-lookup-map .bw-map-hit').length > 0")
+    shot(page, "lookup.png")
+    page.close()
 
 
-def test_corpus_table(page):
+def test_vote_is_written_to_feedback_jsonl(browser, url, real_engine):
+    path = Path(real_engine.settings.home) / "feedback.jsonl"
+    before = len(path.read_text("utf-8").splitlines()) if path.exists() else 0
+    page = open_page(browser, url)
+    question = "Wat zegt het artikel over woon-werkdeals?"
+    ask(page, question)
+    page.locator("#bw-comment textarea").fill("mist de bedragen")
+    page.locator("#bw-chat button[aria-label=Dislike]").first.click()
+    page.locator("#bw-chat-note .bw-ok").wait_for(timeout=30_000)
+    lines = path.read_text("utf-8").splitlines()
+    assert len(lines) == before + 1
+    entry = json.loads(lines[-1])
+    assert (entry["question"], entry["vote"], entry["comment"]) == (question, "down",
+                                                                    "mist de bedragen")
+    assert entry["answer"]["sources"]
+    shot(page, "vote.png")
+    page.close()
+
+
+def test_corpus_table(browser, url):
+    page = open_page(browser, url)
     page.get_by_role("tab", name="Corpus").click()
     table = page.locator("#bw-corpus table")
     table.wait_for(timeout=30_000)
     assert "indexed" in table.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "corpus.png"), full_page=True)
+    shot(page, "corpus.png")
+    page.close()
 
 
 def test_document_markup_is_shown_as_text(browser, isolated_home, fake_embedder):
@@ -153,20 +216,52 @@ def test_document_markup_is_shown_as_text(browser, isolated_home, fake_embedder)
     from bronwijzer.settings import load_settings
     (isolated_home / "corpus" / "xss-artikel.txt").write_text(XSS_ARTICLE, encoding="utf-8")
     settings = load_settings()
-    demo, url = serve(lambda: Engine.open(settings, fake_embedder))
+    demo, url = serve(lambda: Engine.open(settings, fake_embedder), settings)
     try:
         page = open_page(browser, url)
-        answer = ask(page, "De gemeente wil het bedrijventerrein Rivierzone vernieuwen met ruimte "
-                           "voor maakbedrijven", 1)
+        question = "De gemeente wil het bedrijventerrein Rivierzone vernieuwen met maakbedrijven"
+        answer = ask(page, question)
         text = answer.inner_text()
         assert "<script>window.__xss=1</script>" in text
         assert '<img src=x onerror="window.__xss=2">' in text
-        assert "${window.__xss=3}" in text
-        assert answer.locator("script, img").count() == 0
+        ask(page, "en wie betaalt dat <script>window.__xss=7</script>?")
+        page.get_by_role("tab", name="Citation lookup").click()
+        page.locator("#bw-reftable").get_by_text("Kwaad (2024)", exact=True).last.click()
+        page.locator("#bw-lookup-result .bw-lookup").wait_for(timeout=30_000)
+        assert "Uitgeverij <script>" in page.locator("#bw-lookup-result").inner_text()
+        assert "<img src=x" in page.locator("#bw-reftable").inner_text()
+        for where in ("#bw-chat", "#bw-map", "#bw-lookup-result", "#bw-lookup-map", "#bw-reftable",
+                      "#bw-status"):
+            assert page.locator(f"{where} script, {where} img").count() == 0, where
         page.wait_for_timeout(500)
         assert page.evaluate("typeof window.__xss") == "undefined"
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "xss.png"), full_page=True)
+        shot(page, "xss.png")
+        page.close()
+    finally:
+        demo.close()
+
+
+def test_page_says_read_only_or_asks_for_a_login(browser, article_home, fake_embedder):
+    from bronwijzer.engine import Engine
+    from bronwijzer.settings import load_settings
+    settings = load_settings().with_(host="0.0.0.0")
+    demo, url = serve(lambda: Engine.open(settings, fake_embedder), settings)
+    try:
+        page = open_page(browser, url)
+        assert "Read-only" in page.locator("#bw-access").inner_text()
+        shot(page, "read-only.png")
+        page.close()
+    finally:
+        demo.close()
+    demo, url = serve(lambda: Engine.open(settings, fake_embedder), settings,
+                      auth=[("anna", "geheim")])
+    try:
+        page = open_page(browser, url, ready=False)
+        page.get_by_label("username").or_(page.locator("input[type=text]")).first.wait_for(
+            timeout=30_000)
+        assert page.locator("input[type=password]").count() == 1
+        assert page.locator("#bw-chat").count() == 0
+        shot(page, "login.png")
         page.close()
     finally:
         demo.close()

@@ -20,12 +20,13 @@ Het plan voor de haven bevat ook <img src=x onerror="window.__xss=2"> een groene
 """
 
 
-def assert_inert(html: str) -> None:
+def assert_inert(html: str) -> bool:
     """No markup from EVIL survived: only escaped text."""
     lowered = html.lower()
     for needle in ("<script", "<img", "onerror=\"", "javascript:", "${", "{{"):
         assert needle not in lowered, needle
     assert "&lt;script&gt;" in html
+    return True
 
 
 def evil_answer(abstained: bool = False) -> dict:
@@ -201,18 +202,20 @@ def actions(article_home, fake_embedder):
 
 
 def test_chat_lookup_and_errors(actions):
-    box, history, data = actions.chat("Naar welke publicatie verwijst voetnoot 12?", [])
+    box, history, data, turns = actions.chat("Which publication does footnote 14 point to?", [])
     assert box == "" and [m["role"] for m in history] == ["user", "assistant"]
     assert data["sources"] and 'class="bw-marker"' in history[1]["content"]
-    _, history, data = actions.chat("   ", history)
-    assert len(history) == 2 and data is None
-    _, history, _ = actions.chat("x" * 5000, history)
-    assert "bw-error" in history[-1]["content"]
-    assert "Rli" in actions.lookup_footnote(18)
-    assert "does not exist" in actions.lookup_footnote(99)
+    assert turns == {"1": data} and "Copy link" in history[1]["content"]
+    _, history, data, turns = actions.chat("   ", history, turns)
+    assert len(history) == 2 and data is None and list(turns) == ["1"]
+    _, history, _, turns = actions.chat("x" * 5000, history, turns)
+    assert "bw-error" in history[-1]["content"] and list(turns) == ["1"]
+    html, amap = actions.lookup_footnote(18)
+    assert "Rli" in html and amap.count("bw-map-hit") == 1
+    assert "does not exist" in actions.lookup_footnote(99)[0]
     assert actions.footnote_documents() == ["ruimte-voor-economie-en-werk.txt"]   # the picker
-    assert "Rli" in actions.lookup_footnote(18, "ruimte-voor-economie-en-werk.txt")
-    assert "bw-error" in actions.lookup_footnote(18, "nota.pdf")
+    assert "Rli" in actions.lookup_footnote(18, "ruimte-voor-economie-en-werk.txt")[0]
+    assert "bw-error" in actions.lookup_footnote(18, "nota.pdf")[0]
     assert "bw-error" in actions.lookup_text("qqqzzz", "source")
     assert "bw-claim" in actions.lookup_text("bedrijventerreinen verduurzamen", "claim")
     assert "Ready" in actions.status()[0]
@@ -224,7 +227,7 @@ def test_batch_writes_the_chosen_format(actions, tmp_path):
                                    enumerate(["Wat is het mkb?", "Voetnoot 18?", ""])), "utf-8")
     out, summary = actions.batch(str(questions), "csv", progress=lambda *a, **k: None)
     assert Path(out).suffix == ".csv" and Path(out).name == "vragen-answers.csv"
-    assert "2 questions" in summary or "3 questions" in summary
+    assert "3 questions" in summary and "1 failed" in summary
     bad = tmp_path / "vragen.docx"
     bad.write_bytes(b"x")
     assert actions.batch(str(bad), "csv", progress=lambda *a, **k: None)[0] is None
@@ -243,17 +246,45 @@ def test_upload_adds_a_source_and_rebuilds(actions, tmp_path):
     assert "already in the corpus" in actions.upload([str(doc)])[0]
 
 
-def test_xss_passage_is_escaped_in_chat(isolated_home, fake_embedder):
+XSS_FOOTNOTED = """Een artikel over bedrijventerreinen <b>vet</b> <script>window.__xss=6</script>
+
+De gemeente wil het bedrijventerrein Rivierzone vernieuwen <script>window.__xss=1</script> met meer ruimte voor maakbedrijven
+Kwaad, K. (2024) Plan <img src=x onerror="window.__xss=2"> voor ${window.__xss=3} {{constructor.constructor('window.__xss=4')()}}. Uitgeverij <script>window.__xss=5</script>.
+1
+en dat levert werk op in de stad.
+
+Het plan voor de haven bevat ook <img src=x onerror="window.__xss=2"> een groene inrichting met bomen en waterberging.
+"""
+
+
+def test_xss_is_escaped_in_chat_follow_up_map_table_and_status(isolated_home, fake_embedder):
     from bronwijzer.engine import Engine
     from bronwijzer.settings import load_settings
-    from bronwijzer.ui.actions import Actions
     from bronwijzer.ui.app import EngineHolder
-    (isolated_home / "corpus" / "xss.txt").write_text(XSS_ARTICLE, encoding="utf-8")
-    holder = EngineHolder(lambda: Engine.open(load_settings(), fake_embedder))
-    _, history, data = Actions(holder).chat("De gemeente wil het bedrijventerrein Rivierzone "
-                                            "vernieuwen met ruimte voor maakbedrijven", [])
+    from bronwijzer.ui.actions import Actions
+    from bronwijzer.ui.chat import render_turn
+    (isolated_home / "corpus" / "xss.txt").write_text(XSS_FOOTNOTED, encoding="utf-8")
+    actions = Actions(EngineHolder(lambda: Engine.open(load_settings(), fake_embedder)))
+    _, history, data, turns = actions.chat("De gemeente wil het bedrijventerrein Rivierzone "
+                                           "vernieuwen met ruimte voor maakbedrijven", [])
     assert "<script>" in data["answer"]  # the engine keeps the text as is ...
     assert_inert(history[1]["content"])  # ... the UI shows it as text
+    _, history, follow, _ = actions.chat(f"en dat {EVIL}?", history, turns)
+    assert_inert(history[2]["content"]) and assert_inert(history[3]["content"])
+    follow = {**data, "question": EVIL, "understood_as": EVIL}
+    assert_inert(render_turn(follow))
+    assert "<pre" in render_turn(follow) and "\n\n" not in render_turn(follow)
+    amap = actions.answer_map(data)
+    for needle in ("<script", "<img", "onerror=", "${", "{{"):
+        assert needle not in amap.lower()
+    assert "<svg" in amap and "bw-map-hit" in amap
+    table, _, _, tab_map = actions.lookup_overview()
+    cells = [str(c) for row in table for c in row]
+    assert any("<img src=x" in c for c in cells)  # plain-text cells: Gradio shows them as text
+    assert all("<" not in row[4] for row in table)  # the Markdown link column holds no document text
+    assert "<svg" in tab_map
+    assert_inert(actions.status()[0].replace("&lt;b&gt;", "&lt;script&gt;"))
+    assert "<b>" not in actions.status()[0]
 
 
 def test_create_app_builds_with_named_endpoints(fake_embedder, article_home):
@@ -265,7 +296,7 @@ def test_create_app_builds_with_named_endpoints(fake_embedder, article_home):
     demo = create_app(lambda: Engine.open(load_settings(), fake_embedder))
     assert isinstance(demo, gr.Blocks)
     names = {fn.api_name for fn in demo.fns.values()}
-    assert {"chat", "footnote", "lookup", "batch", "upload", "corpus"} <= names
+    assert {"chat", "footnote", "lookup", "batch", "upload", "corpus", "feedback"} <= names
 
 
 def test_importing_ui_does_not_import_gradio():

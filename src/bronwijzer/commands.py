@@ -36,6 +36,7 @@ def cmd_build(args, settings: Settings) -> int:
 
 def cmd_ask(args, settings: Settings) -> int:
     from bronwijzer.present.dicts import answer_to_dict, hit_to_dict
+    from bronwijzer.present.terminal import answer_for_terminal, wants_style
     from bronwijzer.present.text import answer_to_text, hits_to_text
     engine = Engine.open(settings)
     refs = engine.references()
@@ -46,9 +47,11 @@ def cmd_ask(args, settings: Settings) -> int:
         else:
             print(hits_to_text(hits, refs))
         return 0
-    answer = engine.ask(args.question, args.k)
+    answer = engine.ask(args.question, args.k, history=args.after)
     if args.json:
         print_json(answer_to_dict(answer, refs))
+    elif wants_style():
+        print(answer_for_terminal(answer_to_dict(answer, refs)))
     else:
         print(answer_to_text(answer, refs))
     return 0
@@ -93,7 +96,7 @@ def cmd_batch(args, settings: Settings) -> int:
     engine = Engine.open(settings)
     summary = run_batch(args.input, args.output, engine.answer_dicts, resume=args.resume,
                         batch_size=args.batch_size, max_chars=settings.max_question_chars,
-                        progress=not args.quiet)
+                        progress=not args.quiet, column=args.column, id_column=args.id_column)
     print(f"{summary.answered} answered, {summary.declined} declined, {summary.failed} failed"
           + (f", {summary.skipped} skipped (already in output)" if summary.skipped else "")
           + f" -> {summary.output}")
@@ -165,6 +168,21 @@ def cmd_fetch_sources(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from bronwijzer.ui.app import serve
-    serve(settings.with_(host=args.host, port=args.port))
+    from bronwijzer.ui.app import read_auth, serve
+    auth = read_auth(args.auth, args.auth_file)
+    serve(settings.with_(host=args.host, port=args.port), auth=auth, read_only=args.read_only)
+    return 0
+
+
+def cmd_feedback(args, settings: Settings) -> int:
+    from bronwijzer import feedback
+    path = settings.home / feedback.FILE_NAME
+    entries = feedback.read(path)
+    if args.csv:
+        n = feedback.export_csv(path, args.csv)
+        print(f"{n} votes -> {args.csv}")
+        return 0
+    up = sum(e.get("vote") == "up" for e in entries)
+    print(f"{len(entries)} votes in {path}: {up} up, {len(entries) - up} down"
+          + ("; export them with --csv FILE" if entries else ""))
     return 0

@@ -186,9 +186,34 @@ class Engine:
         """Ranked passages for a question (no answer composed)."""
         return self._live.retriever.search(self.check_question(question), k, vector=vector)
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """Answer one question. See ``ask_many``."""
-        return self.ask_many([question], k)[0]
+    def ask(self, question: str, k: int | None = None, history=()) -> Answer:
+        """Answer one question, read in its conversation. See ``ask_many``.
+
+        Args:
+            question: the question.
+            k: how many passages to retrieve (default ``settings.k``).
+            history: the conversation's earlier questions, oldest first. A follow-up
+                ("en wie betaalt dat?") is searched with the earlier subject; the answer
+                then carries ``extra["understood_as"]`` (see ``answer.followup``).
+        """
+        from bronwijzer.answer.followup import resolve
+        text = self.check_question(question)
+        limits = {"max_words": self.settings.followup_max_words,
+                  "max_own_terms": self.settings.followup_max_own_terms}
+        understood = resolve(text, list(history or ()), self.known_terms, **limits) \
+            if history else None
+        if understood is None:
+            return self.ask_many([text], k)[0]
+        answer = self.ask_many([understood], k)[0]
+        return replace(answer, question=text,
+                       extra={**answer.extra, "understood_as": understood})
+
+    def known_terms(self, text: str) -> int:
+        """How many of the text's content words (stemmed, no stop words) the corpus holds."""
+        from bronwijzer.index.lexical import tokenize
+        tokens = tokenize([text])[0] if text.strip() else []
+        lexical = self._live.index.lexical
+        return round(lexical.coverage(text) * len(tokens)) if tokens and lexical else 0
 
     def ask_many(self, questions: list[str], k: int | None = None) -> list[Answer]:
         """Answer questions, embedding them in one batch.

@@ -52,3 +52,11 @@ class BatchInputError(BronwijzerError, ValueError):
 
 class FetchError(BronwijzerError):
     """A download of a cited source that failed; the message says why."""
+
+
+class FeedbackError(BronwijzerError, ValueError):
+    """A vote that cannot be recorded (unknown vote, no question): the message says why."""
+
+
+class LoginError(BronwijzerError, ValueError):
+    """A login given to ``serve`` (``--auth``/``--auth-file``) that cannot be used."""

@@ -13,6 +13,8 @@ PHRASES: dict[str, dict[str, str]] = {
     "related": {"nl": "Verwante passages", "en": "Related passages"},
     "references": {"nl": "Voetnoten", "en": "Footnotes"},
     "confidence": {"nl": "zekerheid", "en": "confidence"},
+    "understood": {"nl": "Begrepen als", "en": "Understood as"},
+    "question": {"nl": "Vraag", "en": "Question"},
     "cite-footnote": {"nl": "Voetnoot {n} verwijst naar: {refs}",
                       "en": "Footnote {n} refers to: {refs}"},
     "cite-source": {"nl": "Voetnoot {notes} verwijst naar: {ref}",

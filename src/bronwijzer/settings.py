@@ -40,6 +40,11 @@ class Settings:
     # RRF weight of the ranking by each passage's best sentence cosine (0: off);
     # measured on eval/tuning.jsonl: hit@5 .88 -> .95 (eval/NOTES.md)
     sentence_weight: float = 1.0
+    # follow-up questions (answer/followup.py): a question of at most this many words that
+    # refers back and names at most this many corpus words of its own takes the earlier
+    # subject; checked on eval/tuning.jsonl (none of its standalone questions is rewritten)
+    followup_max_words: int = 10
+    followup_max_own_terms: int = 2
     # answering
     max_sentences: int = 3
     # decline below this confidence; 0.5 is the threshold `bronwijzer calibrate` fitted

@@ -1,7 +1,9 @@
 """Reading question files and writing (and, to resume, re-reading) answer files for batches.
 
 Input by extension: ``.jsonl`` (``question``, optional ``id``, other fields kept), ``.csv``
-(``question``/``id`` columns in any case; delimiter , ; tab or | read from the header line;
+(the question and id columns found by their usual Dutch and English names in any case,
+``QUESTION_NAMES``/``ID_NAMES``, or named by the caller; delimiter , ; tab or | read
+from the header line;
 UTF-8 with or without BOM, cp1252 as a fallback), ``.xlsx`` (first sheet) or ``.txt`` (a
 question a line). The readers yield raw items ``(n, id, question, extra, error)``;
 :func:`bronwijzer.batch.runner.read_questions` turns them into ``Row``s.
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from bronwijzer.errors import BatchInputError
+from bronwijzer.batch.columns import ID_NAMES, QUESTION_NAMES, find_column, table_header
 from bronwijzer.batch.xlsx import COLUMNS, rows_text, save_xlsx, sidecar, sidecar_rows
 from bronwijzer.files import atomic_write
 
@@ -92,19 +95,20 @@ def line_items(path: Path, jsonl: bool) -> Iterator[tuple]:
             yield (n, *_json_item(n, line)) if jsonl else (n, None, line, {}, None)
 
 
-def _delimiter(text: str, column: str) -> str:
-    """Of , ; tab |: the one splitting the header line into ``column`` and most others."""
+def _delimiter(text: str, columns: tuple[str, ...]) -> str:
+    """Of , ; tab |: the one splitting the header line into one of ``columns`` and most others."""
     first = next((line for line in text.split("\n") if line.strip()), "")
     names = {d: [n.strip().lower() for n in next(csv.reader([first], delimiter=d), [])]
              for d in ",;\t|"}
-    best = max(names, key=lambda d: (column in names[d], len(names[d])))
+    best = max(names, key=lambda d: (any(c in names[d] for c in columns), len(names[d])))
     return best if len(names[best]) > 1 else _ONE_COLUMN
 
 
-def csv_table(path: Path) -> list[tuple[int, list]]:
+def csv_table(path: Path, column: str | None = None) -> list[tuple[int, list]]:
     text = _text(path)
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # overlong questions: bad rows
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text, "question"))
+    names = ((column.strip().lower(),) if column else ()) + QUESTION_NAMES
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text, names))
     try:
         return [(reader.line_num, row) for row in reader]
     except csv.Error as error:
@@ -127,15 +131,24 @@ def sheet_table(path: Path) -> list[tuple[int, list]]:
         book.close()
 
 
-def table_items(table: list[tuple[int, list]], name: str) -> Iterator[tuple]:
+def table_items(table: list[tuple[int, list]], name: str, column: str | None = None,
+                 id_column: str | None = None) -> Iterator[tuple]:
     """Items of a table whose first non-empty row is a header with a question column."""
     rows = [(n, cells) for n, cells in table if any(str(c or "").strip() for c in cells)]
-    header = ["" if c is None else str(c).strip() for c in (rows[0][1] if rows else [])]
+    header = table_header(rows)
     names = [h.lower() for h in header]
-    if "question" not in names:
-        found = ", ".join(repr(h) for h in header if h) or "none"
-        raise BatchInputError(f"{name} has no 'question' column (columns found: {found})")
-    q_col, id_col = names.index("question"), names.index("id") if "id" in names else -1
+    q_col = find_column(names, column, QUESTION_NAMES)
+    id_col = find_column(names, id_column, ID_NAMES)
+    found = ", ".join(repr(h) for h in header if h) or "none"
+    if q_col < 0:
+        what = f"no column {column!r}" if column else \
+            f"no question column (looked for {', '.join(QUESTION_NAMES)})"
+        raise BatchInputError(f"{name} has {what}; columns found: {found}. "
+                         "Choose one with --column NAME")
+    if id_column and id_col < 0:
+        raise BatchInputError(f"{name} has no column {id_column!r}; columns found: {found}")
+    if id_col == q_col:
+        id_col = -1
 
     def items() -> Iterator[tuple]:
         for n, cells in rows[1:]:
@@ -196,7 +209,7 @@ def _earlier_table(path: Path) -> tuple[set[str], list[list], bool]:
         table, intact = [cells for _, cells in sheet_table(path)], True
     else:
         text = _text(path)
-        table, intact = _csv_rows(text, delimiter := _delimiter(text, "id"))
+        table, intact = _csv_rows(text, delimiter := _delimiter(text, ("id",)))
         intact = intact and delimiter == ","
     names = ["" if c is None else str(c).strip().lower() for c in (table[0] if table else COLUMNS)]
     if "id" not in names:

@@ -23,14 +23,17 @@ from tqdm import tqdm
 
 from bronwijzer.batch.formats import (
     COLUMNS,  # noqa: F401 - re-exported
+    ID_NAMES,  # noqa: F401 - re-exported
     INPUT_FORMATS,
     OUTPUT_FORMATS,
+    QUESTION_NAMES,
     OutputFile,
     checked_suffix,
     csv_table,
     line_items,
     norm_id,
     sheet_table,
+    table_header,
     table_items,
 )
 from bronwijzer.errors import BatchInputError
@@ -86,12 +89,16 @@ def _rows(items: Iterable[tuple], max_chars: int) -> Iterator[Row]:
         yield Row(row_id, question, extra, error or problem)
 
 
-def read_questions(path: Path, max_chars: int = 2000) -> Iterator[Row]:
+def read_questions(path: Path, max_chars: int = 2000, column: str | None = None,
+                   id_column: str | None = None) -> Iterator[Row]:
     """Read a question list; bad rows come back with ``error`` set.
 
     Args:
         path: a ``.jsonl``, ``.csv``, ``.xlsx`` or ``.txt`` file.
         max_chars: longer questions make bad rows.
+        column: the question column of a .csv/.xlsx (any case); default: the first of
+            ``QUESTION_NAMES`` ("question", "vraag", ...) found.
+        id_column: the id column; default: the first of ``ID_NAMES`` ("id", "nr", ...).
 
     Returns:
         The ``Row``s in file order (blank lines and empty rows skipped).
@@ -103,10 +110,31 @@ def read_questions(path: Path, max_chars: int = 2000) -> Iterator[Row]:
     path = Path(path)
     kind = checked_suffix(path, INPUT_FORMATS, "input")
     if kind in (".csv", ".xlsx"):
-        items = table_items(csv_table(path) if kind == ".csv" else sheet_table(path), path.name)
+        table = csv_table(path, column) if kind == ".csv" else sheet_table(path)
+        items = table_items(table, path.name, column, id_column)
     else:
         items = line_items(path, jsonl=kind == ".jsonl")
     return _rows(items, max_chars)
+
+
+def question_columns(path: Path) -> tuple[list[str], str | None]:
+    """The header of a .csv/.xlsx question list and the question column found in it.
+
+    Returns:
+        The column names and the one ``read_questions`` would take (None: none found);
+        ``([], None)`` for .jsonl/.txt.
+
+    Raises:
+        ValueError: unsupported extension or unreadable file.
+    """
+    path = Path(path)
+    kind = checked_suffix(path, INPUT_FORMATS, "input")
+    if kind not in (".csv", ".xlsx"):
+        return [], None
+    header = table_header(csv_table(path) if kind == ".csv" else sheet_table(path))
+    lowered = [h.lower() for h in header]
+    found = next((header[lowered.index(n)] for n in QUESTION_NAMES if n in lowered), None)
+    return [h for h in header if h], found
 
 
 def _call(answer_fn: Callable[[list[str]], list[dict]], questions: list[str]) -> list[dict]:
@@ -186,7 +214,8 @@ def _answer_all(todo: list[Row], answer_fn, batch_size: int, output: OutputFile,
 
 def run_batch(input_path: Path, output_path: Path,
               answer_fn: Callable[[list[str]], list[dict]], *, resume: bool = False,
-              batch_size: int = 32, max_chars: int = 2000, progress: bool = True) -> Summary:
+              batch_size: int = 32, max_chars: int = 2000, progress: bool = True,
+              column: str | None = None, id_column: str | None = None) -> Summary:
     """Answer every question of ``input_path`` into ``output_path``, batch by batch.
 
     Args:
@@ -198,6 +227,7 @@ def run_batch(input_path: Path, output_path: Path,
         batch_size: questions per ``answer_fn`` call.
         max_chars: longer questions become error records.
         progress: show a tqdm progress bar on stderr.
+        column, id_column: the question and id columns (see ``read_questions``).
 
     Returns:
         A ``Summary`` of answered, declined, failed and skipped questions.
@@ -208,7 +238,7 @@ def run_batch(input_path: Path, output_path: Path,
     """
     input_path, output_path = Path(input_path), Path(output_path)
     _check_paths(input_path, output_path, batch_size)
-    rows = list(read_questions(input_path, max_chars))
+    rows = list(read_questions(input_path, max_chars, column, id_column))
     output = OutputFile(output_path, resume)
     todo = [row for row in rows if row.id not in output.done]
     with tqdm(total=len(rows), initial=len(rows) - len(todo), disable=not progress,

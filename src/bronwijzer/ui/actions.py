@@ -1,117 +1,49 @@
-"""What the UI's events do: the engine loaded once (in the background), and the handlers.
+"""What the UI's events do: the handlers over the engine loaded once (in the background).
 
-``Actions`` holds the event handlers ``ui.create_app`` wires up, over a
-``ui.EngineHolder``; they return HTML from ``ui_render``/``ui_views``. Uploads are
-checked here (name, size, type by extension and content).
+``Actions`` holds the event handlers ``ui.app.create_app`` wires up, over a
+``ui.app.EngineHolder``; they return HTML from ``ui.render``/``ui.views``/``ui.articlemap``.
+Uploads are checked by ``ui.upload``; the chat's handlers are in ``ui.chat``.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import tempfile
 import time
-import unicodedata
-import uuid
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import gradio as gr
 
 from bronwijzer.corpus.loader import SOURCES_DIR
-from bronwijzer.errors import BronwijzerError, CiteError, QuestionError, UploadError
-from bronwijzer.ui.render import count, esc, render_answer, render_error, render_ok
+from bronwijzer.errors import BronwijzerError, CiteError, UploadError
+from bronwijzer.ui.chat import ConversationActions
+from bronwijzer.ui.render import count, render_error, render_ok
+from bronwijzer.ui.upload import safe_name, sniff, store_upload  # noqa: F401 - re-exported
 from bronwijzer.ui.views import render_batch_summary, render_corpus, render_lookup
 
-UPLOAD_TYPES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text"}
 BATCH_TYPES = (".csv", ".xlsx", ".jsonl", ".txt")
 OUTPUT_TYPES = ("jsonl", "csv", "xlsx")
-_BINARY_MAGIC = (b"PK\x03\x04", b"\x7fELF", b"MZ", b"\x89PNG", b"GIF8", b"\xff\xd8\xff",
-                 b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"\xd0\xcf\x11\xe0")
-_HTML_SIGN = re.compile(rb"<\s*(!doctype\s+html|html|head|body|title|p|div|article|h[1-6])\b", re.I)
 
 
-def safe_name(name: str) -> str:
-    """A harmless file name for an upload: its last path part, ASCII ``[A-Za-z0-9._-]``.
+class Actions(ConversationActions):
+    """The event handlers, over one ``EngineHolder``.
 
-    Raises:
-        UploadError: the extension is not .pdf, .html, .htm or .txt.
+    Args:
+        holder: the ``ui.EngineHolder``.
+        read_only: refuse uploads, rebuilds and batches (the API included).
     """
-    base = PurePosixPath(str(name).replace("\\", "/")).name
-    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
-    stem, dot, ext = base.rpartition(".")
-    ext = f".{ext.lower()}" if dot else ""
-    if ext not in UPLOAD_TYPES:
-        raise UploadError(f"{base or name!r}: only PDF, HTML and TXT files can be added "
-                          f"(not {ext or 'a file without extension'})")
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem)
-    stem = re.sub(r"\.{2,}", ".", re.sub(r"-{2,}", "-", stem)).strip(".-_ ")[:80].strip(".-_")
-    return f"{stem or 'upload'}{ext}"
 
+    def __init__(self, holder, read_only: bool = False) -> None:
+        self.holder, self.read_only = holder, read_only
 
-def sniff(data: bytes, ext: str) -> None:
-    """Refuse content that does not match the extension (``UploadError``)."""
-    kind, head = UPLOAD_TYPES[ext], data[:8192]
-    if kind == "pdf":
-        if b"%PDF-" not in data[:1024]:
-            raise UploadError("the file is not a PDF (no %PDF header)")
-        return
-    if not data.strip():
-        raise UploadError("the file is empty")
-    if b"%PDF-" in data[:1024] or head.startswith(_BINARY_MAGIC) or b"\x00" in head:
-        raise UploadError(f"the file is binary, not {kind}")
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.start < len(head) - 4:  # not just a character cut at the sample's end
-            try:
-                head.decode("cp1252")
-            except UnicodeDecodeError:
-                raise UploadError(f"the file is not readable {kind} text") from None
-    if kind == "html" and not _HTML_SIGN.search(data[:65536]):
-        raise UploadError("the file does not look like HTML (no html/body/p tags)")
+    @staticmethod
+    def access_note(access: str) -> str:
+        """The page's line about who may use it and what is switched off."""
+        return render_ok(access) if access else ""
 
-
-def store_upload(path: str | os.PathLike, sources: Path, max_mb: int) -> tuple[Path, bool]:
-    """Copy an uploaded file into ``sources`` under a safe, unused name.
-
-    Returns:
-        The stored path and whether it is new (False: the same bytes were already there).
-
-    Raises:
-        UploadError: bad extension or content, or over ``max_mb`` megabytes.
-    """
-    path = Path(path)
-    name = safe_name(path.name)
-    if path.stat().st_size > max_mb * 1024 * 1024:
-        raise UploadError(f"{name}: larger than the {max_mb} MB limit")
-    data = path.read_bytes()
-    try:
-        sniff(data, Path(name).suffix)
-    except UploadError as error:
-        raise UploadError(f"{name}: {error}") from None
-    sources.mkdir(parents=True, exist_ok=True)
-    root = sources.resolve()
-    stem, ext = Path(name).stem, Path(name).suffix
-    for n in range(1, 1000):
-        dest = root / (name if n == 1 else f"{stem}-{n}{ext}")
-        if dest.parent != root:
-            raise UploadError(f"{name}: refused (outside the sources folder)")
-        if dest.exists():
-            if dest.is_file() and dest.read_bytes() == data:
-                return dest, False
-            continue
-        tmp = root / f".upload-{uuid.uuid4().hex}.part"
-        tmp.write_bytes(data)
-        os.replace(tmp, dest)
-        return dest, True
-    raise UploadError(f"{name}: too many files with this name")
-
-
-class Actions:
-    """The event handlers, over one ``EngineHolder``."""
-
-    def __init__(self, holder) -> None:
-        self.holder = holder
+    def _refuse(self, what: str) -> str | None:
+        if self.read_only:
+            return render_error(f"This server is read-only: {what} are switched off.")
+        return None
 
     def status(self):
         """The status line, and the timer stopped once loading is over."""
@@ -121,37 +53,62 @@ class Actions:
             return render_ok(text), gr.Timer(active=True)
         if h.engine is None:
             return render_error(f"The assistant could not start: {h.error}"), gr.Timer(active=False)
-        st = h.engine.status()
-        text = (f"✓ Ready — {count(len(st.documents), 'document')}, "
+        st, refs = h.engine.status(), h.engine.references()
+        titles = [d.get("title") or d["name"] for d in st.documents if not d.get("source_of")]
+        notes = {r.footnote for r in refs}
+        text = (f"✓ Ready — {'; '.join(titles[:3]) or 'no article'}"
+                f"{' …' if len(titles) > 3 else ''} ({count(len(notes), 'footnote')}, "
+                f"{count(len(refs), 'reference')}) · {count(len(st.documents), 'document')}, "
                 f"{count(st.passages, 'passage')}, model {st.model} (loaded in {h.seconds:.1f} s)")
         return render_ok(text), gr.Timer(active=False)
 
-    def chat(self, question: str, history: list | None):
-        """Answer one question; returns the cleared box, the history and the answer dict."""
-        history = list(history or [])
-        if not (question or "").strip():
-            return "", history, None
-        data = None
-        try:
-            data = self.holder.get().answer_dicts([question])[0]
-            reply = render_answer(data)
-        except QuestionError as error:
-            reply = render_error(f"Cannot ask this: {error}")
-        history += [{"role": "user", "content": esc(question.strip())},
-                    {"role": "assistant", "content": reply}]
-        return "", history, data
+    def lookup_overview(self):
+        """The reference table, the footnote and document choices and the map, on page load."""
+        from bronwijzer.ui.articlemap import reference_table, render_map
+        engine = self.holder.get()
+        rows = self._reference_rows(engine)
+        choices = sorted({r["footnote"] for r in rows})
+        docs = sorted({r["doc"] for r in rows if r["doc"]})
+        return (reference_table(rows), gr.Dropdown(choices=choices, value=None),
+                gr.Dropdown(choices=docs, value=None), render_map(self._outline(engine)))
 
     def footnote_documents(self) -> list[str]:
         """The documents that have footnotes (for the lookup's document picker)."""
         from bronwijzer.cite.references import footnote_docs
         return footnote_docs(self.holder.get().references())
 
-    def lookup_footnote(self, footnote, doc: str | None = None) -> str:
+    @staticmethod
+    def _reference_rows(engine) -> list[dict]:
+        from bronwijzer.cite.overview import reference_rows
+        from bronwijzer.cite.references import citing_sentences
+        article = [p for p in engine.passages() if p.source_of is None]
+        return reference_rows(engine.references(), lambda ref: [
+            {"location": c.location, "passage_id": c.passage_id}
+            for c in citing_sentences(article, ref.footnote, ref.doc or None)])
+
+    def lookup_row(self, table, select: gr.SelectData):
+        """A click on a row of the reference table: that footnote's full lookup."""
+        index = select.index[0] if isinstance(select.index, (list, tuple)) else select.index
+        row = list(select.row_value or [])
+        if not row:
+            rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
+            row = list(rows[index])
+        footnote, doc = int(row[0]), str(row[1] or "") or None
+        html, amap = self.lookup_footnote(footnote, doc)
+        return html, amap, footnote, doc
+
+    def lookup_footnote(self, footnote, doc: str | None = None) -> tuple[str, str]:
+        """A footnote's lookup, and the map with its citing passages highlighted."""
+        from bronwijzer.ui.articlemap import render_map
         try:
             n = int(footnote)
-            return render_lookup(self.holder.get().cite_footnote(n, doc or None))
+            engine = self.holder.get()
+            result = engine.cite_footnote(n, doc or None)
+            ids = [c["passage_id"] for c in result["citing"]]
+            return render_lookup(result), render_map(self._outline(engine), ids,
+                                                    f"citing footnote {n}")
         except (BronwijzerError, TypeError, ValueError) as error:
-            return render_error(str(error) or "Choose a footnote number.")
+            return render_error(str(error) or "Choose a footnote number."), gr.skip()
 
     def lookup_text(self, text: str, mode: str) -> str:
         if not (text or "").strip():
@@ -164,9 +121,24 @@ class Actions:
         except CiteError as error:
             return render_error(str(error))
 
-    def batch(self, file, fmt: str, progress=gr.Progress()):
+    def batch_columns(self, file):
+        """After an upload: the table's columns to choose the question column from."""
+        from bronwijzer.batch.runner import question_columns
+        if not file:
+            return gr.Dropdown(choices=[], value=None), ""
+        try:
+            names, found = question_columns(Path(file))
+        except (BronwijzerError, OSError) as error:
+            return gr.Dropdown(choices=[], value=None), render_error(str(error))
+        note = "" if found or not names else render_error(
+            "No column is called «question» or «vraag»: choose the question column.")
+        return gr.Dropdown(choices=names, value=found), note
+
+    def batch(self, file, fmt: str, column: str | None = None, progress=gr.Progress()):
         """Answer a question file; returns the result file and a summary."""
         from bronwijzer.batch.runner import read_questions, run_batch
+        if refused := self._refuse("batches"):
+            return None, refused
         if not file:
             return None, render_error("Choose a question file (CSV, XLSX, JSONL or TXT) first.")
         path, fmt = Path(file), (fmt or "jsonl").lower().lstrip(".")
@@ -178,11 +150,13 @@ class Actions:
             return None, render_error(f"{path.name}: larger than {engine.settings.max_upload_mb} MB")
         began = time.perf_counter()
         try:
-            total = sum(1 for _ in read_questions(path, engine.settings.max_question_chars)) or 1
+            total = sum(1 for _ in read_questions(path, engine.settings.max_question_chars,
+                                                  column or None)) or 1
             out = Path(tempfile.mkdtemp(prefix="bronwijzer-batch-")) / \
                 f"{Path(safe_name(path.stem + '.txt')).stem}-answers.{fmt}"
             summary = run_batch(path, out, self._answer_fn(total, progress), batch_size=8,
-                                max_chars=engine.settings.max_question_chars, progress=False)
+                                max_chars=engine.settings.max_question_chars, progress=False,
+                                column=column or None)
         except (BronwijzerError, OSError) as error:
             return None, render_error(str(error))
         return str(out), render_batch_summary(summary, time.perf_counter() - began)
@@ -204,6 +178,8 @@ class Actions:
 
     def upload(self, files) -> tuple[str, str, None]:
         """Store uploaded files in corpus/sources/, rebuild incrementally, report."""
+        if refused := self._refuse("uploads and rebuilds"):
+            return refused, self.corpus(), None
         engine = self.holder.get()
         files = [f for f in (files if isinstance(files, list) else [files]) if f]
         if not files:

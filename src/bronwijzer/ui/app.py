@@ -8,7 +8,6 @@ inside the functions, so importing this module is cheap.
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import time
@@ -16,18 +15,42 @@ import warnings
 
 EXAMPLES = (
     "What does the text propose for bedrijventerreinen?",
-    "Welke aanbevelingen doet het artikel voor het mkb?",
-    "Naar welke publicatie verwijst voetnoot 12?",
-    "What does the article say about wachtlijsten in de zorg?",
+    "Welke rol krijgt het mkb bij innovatie?",
+    "Waar verwijst voetnoot 18 naar?",
+    "What does the article say about the tram network of Groningen?",
 )
-INTRO = ("## Bronwijzer\nAsk about *Ruimte voor economie en werk* (Platform31) and the sources it "
-         "cites. Answers quote the text, with numbered sources **[k]** and their footnotes; when "
-         "the text has no answer, the assistant says so.")
+INTRO = ("## Bronwijzer\nAsk about the documents below and the sources they cite. Answers quote "
+         "the text, with numbered sources **[k]** and their footnotes; when the text has no "
+         "answer, the assistant says so.")
 CSS = """
-.gradio-container {max-width: 1180px !important; margin: auto;}
+.gradio-container {max-width: 1280px !important; margin: auto;}
 #bw-status {margin-bottom: 4px;}
 .bw-examples button {font-size: 0.85em !important;}
 """
+# Copies an answer's link (``a.bw-copy-link``, made absolute) or its Markdown (the hidden
+# ``pre.bw-md``) when its button is clicked (``ui.chat.render_turn``). The copied text is also kept in
+# ``window.__bw_copied`` (the browser tests read it; headless clipboards are unreliable).
+COPY_HEAD = """<script>
+document.addEventListener('click', function (event) {
+  var button = event.target.closest ? event.target.closest('.bw-copy-link, .bw-copy-md') : null;
+  if (!button) { return; }
+  event.preventDefault();
+  var turn = button.closest('.bw-turn');
+  var md = turn ? turn.querySelector('.bw-md') : null;
+  var text = button.classList.contains('bw-copy-link') ? button.href : (md ? md.textContent : '');
+  window.__bw_copied = text;
+  var fallback = function () {
+    var area = document.createElement('textarea');
+    area.value = text; document.body.appendChild(area); area.select();
+    try { document.execCommand('copy'); } catch (e) {}
+    area.remove();
+  };
+  try { navigator.clipboard.writeText(text).catch(fallback); } catch (e) { fallback(); }
+  var label = button.textContent;
+  button.textContent = '✓ copied';
+  setTimeout(function () { button.textContent = label; }, 1500);
+}, true);
+</script>"""
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial",
                 "sans-serif"]
 
@@ -76,95 +99,18 @@ def _blocks():
                            font_mono=["ui-monospace", "Consolas", "monospace"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return gr.Blocks(title="Bronwijzer", analytics_enabled=False, theme=theme, css=CSS)
+        return gr.Blocks(title="Bronwijzer", analytics_enabled=False, theme=theme, css=CSS,
+                         head=COPY_HEAD)
 
 
-def _chat_tab(gr, actions) -> None:
-    chatbot = gr.Chatbot(label="Conversation", height=600, elem_id="bw-chat",
-                         feedback_options=None, buttons=["copy"], group_consecutive_messages=False,
-                         placeholder="Ask a question in Dutch or English — or pick an example.")
-    with gr.Row():
-        question = gr.Textbox(label="Question", placeholder="Stel een vraag / ask a question…",
-                              scale=5, elem_id="bw-question", lines=1, max_lines=4)
-        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="bw-ask")
-        clear = gr.Button("Clear", scale=0)
-    with gr.Row(elem_classes="bw-examples"):
-        examples = [gr.Button(q, size="sm") for q in EXAMPLES]
-    with gr.Accordion("Last answer as JSON", open=False):
-        raw = gr.JSON(label="answer")
-    outputs = [question, chatbot, raw]
-    question.submit(actions.chat, [question, chatbot], outputs, api_name="chat")
-    ask.click(actions.chat, [question, chatbot], outputs, api_visibility="private")
-    for button, text in zip(examples, EXAMPLES):
-        button.click(functools.partial(actions.chat, text), [chatbot], outputs,
-                     api_visibility="private")
-    clear.click(lambda: ("", [], None), None, outputs, api_visibility="private")
-
-
-def _lookup_tab(gr, actions) -> None:
-    gr.Markdown("Look up a footnote, a cited source (author, organisation, title word, year) "
-                "or the footnotes behind a claim.")
-    with gr.Row():
-        footnote = gr.Dropdown(choices=list(range(1, 21)), value=None, label="Footnote (1–20)",
-                               scale=1, min_width=160, elem_id="bw-footnote")
-        doc = gr.Dropdown(choices=[], value=None, label="Document (when several have footnotes)",
-                          scale=2, min_width=200, elem_id="bw-footnote-doc")
-        show = gr.Button("Show footnote", scale=1, min_width=160, elem_id="bw-show-footnote")
-        gr.HTML("", scale=2)
-    with gr.Row():
-        text = gr.Textbox(label="Source name or claim", scale=4, elem_id="bw-lookup-text",
-                          placeholder="e.g. Rli · WRR 2023 · Koelemaij — or a sentence")
-        mode = gr.Radio(["source", "claim"], value="source", label="Search for", scale=1,
-                        min_width=160)
-        find = gr.Button("Look up", variant="primary", scale=1, min_width=120,
-                         elem_id="bw-lookup")
-    result = gr.HTML(elem_id="bw-lookup-result")
-    doc.focus(lambda: gr.Dropdown(choices=actions.footnote_documents()), None, doc,
-              api_visibility="private")
-    footnote.input(actions.lookup_footnote, [footnote, doc], [result], api_name="footnote")
-    show.click(actions.lookup_footnote, [footnote, doc], [result], api_visibility="private")
-    text.submit(actions.lookup_text, [text, mode], [result], api_name="lookup")
-    find.click(actions.lookup_text, [text, mode], [result], api_visibility="private")
-
-
-def _batch_tab(gr, actions, max_mb: int) -> None:
-    gr.Markdown("Upload a question list — CSV/XLSX with a `question` column (optional `id`), "
-                "JSONL with `question` fields, or TXT with one question a line — and download "
-                f"the answers. Up to {max_mb} MB.")
-    with gr.Row():
-        upload = gr.File(label="Questions", file_types=[".csv", ".xlsx", ".jsonl", ".txt"],
-                         type="filepath", elem_id="bw-batch-file")
-        with gr.Column():
-            fmt = gr.Radio(["jsonl", "csv", "xlsx"], value="xlsx", label="Output format")
-            run = gr.Button("Answer all", variant="primary", elem_id="bw-batch-run")
-    summary = gr.HTML(elem_id="bw-batch-summary")
-    result = gr.File(label="Answers", interactive=False, elem_id="bw-batch-result")
-    run.click(actions.batch, [upload, fmt], [result, summary], api_name="batch",
-              concurrency_limit=2, concurrency_id="batch")
-
-
-def _corpus_tab(gr, actions, tab, max_mb: int):
-    table = gr.HTML(elem_id="bw-corpus")
-    refresh = gr.Button("Refresh", size="sm")
-    gr.Markdown(f"Add cited source documents (PDF, HTML or TXT, up to {max_mb} MB each). They "
-                "are stored in `corpus/sources/` and the index is updated incrementally; a "
-                "source is linked to its footnote reference when its title and authors match.")
-    files = gr.File(label="Source documents", file_types=[".pdf", ".html", ".htm", ".txt"],
-                    file_count="multiple", type="filepath", elem_id="bw-corpus-files")
-    add = gr.Button("Add and rebuild the index", variant="primary")
-    note = gr.HTML(elem_id="bw-corpus-note")
-    refresh.click(actions.corpus, None, [table], api_name="corpus")
-    tab.select(actions.corpus, None, [table], api_visibility="private")
-    return add.click(actions.upload, [files], [note, table, files], api_name="upload",
-                     concurrency_limit=1, concurrency_id="rebuild")
-
-
-def create_app(engine_factory, settings=None):
+def create_app(engine_factory, settings=None, read_only: bool = False, access: str = ""):
     """The Gradio app; ``engine_factory()`` is called once, on a background thread.
 
     Args:
         engine_factory: returns a loaded ``Engine`` (or an ``EngineHolder`` already loading).
         settings: for the upload limit shown (default: ``load_settings()``).
+        read_only: refuse uploads, rebuilds and batches (the API included).
+        access: a line for the page saying who can use it (login or read-only).
 
     Returns:
         A ``gr.Blocks`` with its queue set up (several users at a time), not launched.
@@ -174,40 +120,134 @@ def create_app(engine_factory, settings=None):
 
     from bronwijzer.settings import load_settings
     from bronwijzer.ui.actions import Actions
+    from bronwijzer.ui.chat import chat_tab
+    from bronwijzer.ui.tabs import batch_tab, corpus_tab, lookup_tab
     max_mb = (settings or load_settings()).max_upload_mb
     holder = engine_factory if isinstance(engine_factory, EngineHolder) \
         else EngineHolder(engine_factory)
-    actions = Actions(holder)
+    actions = Actions(holder, read_only=read_only)
     with _blocks() as demo:
         gr.Markdown(INTRO)
         status = gr.HTML(elem_id="bw-status")
+        gr.HTML(actions.access_note(access), elem_id="bw-access")
         timer = gr.Timer(1.0)
         with gr.Tabs():
             with gr.Tab("Chat"):
-                _chat_tab(gr, actions)
+                chatbot, question, raw, turns, amap = chat_tab(gr, actions, EXAMPLES)
             with gr.Tab("Citation lookup"):
-                _lookup_tab(gr, actions)
+                table, footnote, doc, lookup_map = lookup_tab(gr, actions)
             with gr.Tab("Batch"):
-                _batch_tab(gr, actions, max_mb)
-            with gr.Tab("Corpus") as corpus_tab:
-                added = _corpus_tab(gr, actions, corpus_tab, max_mb)
-        timer.tick(actions.status, None, [status, timer], api_visibility="private",
-                   show_progress="hidden")
-        demo.load(actions.status, None, [status, timer], api_visibility="private")
-        added.then(actions.status, None, [status, timer], api_visibility="private")
+                batch_tab(gr, actions, max_mb)
+            with gr.Tab("Corpus") as tab:
+                added = corpus_tab(gr, actions, tab, max_mb)
+        _on_load(gr, demo, actions, status, timer, added,
+                 link=([chatbot, turns], [question, chatbot, raw, turns], amap),
+                 lookup=[table, footnote, doc, lookup_map])
     demo.queue(default_concurrency_limit=4)
     demo.bronwijzer_actions = actions
     return demo
 
 
-def serve(settings) -> None:
-    """Serve the UI on ``settings.host:settings.port`` until interrupted."""
+def _on_load(gr, demo, actions, status, timer, added, link, lookup) -> None:
+    """Status line, the ``/?q=`` question, the reference table and the maps, on page load."""
+    private = {"api_visibility": "private"}
+    timer.tick(actions.status, None, [status, timer], show_progress="hidden", **private)
+    demo.load(actions.status, None, [status, timer], **private)
+    inputs, outputs, amap = link
+    demo.load(actions.from_link, inputs, outputs, **private).then(
+        actions.answer_map, [outputs[2]], [amap], show_progress="hidden", **private)
+    demo.load(actions.lookup_overview, None, lookup, **private)
+    added.then(actions.status, None, [status, timer], **private)
+
+
+def access_mode(host: str, auth: list | None, read_only: bool) -> tuple[bool, str]:
+    """Whether the app runs read-only, and the line the page shows about access.
+
+    Bound to anything but loopback without a login, the app is read-only.
+
+    Args:
+        host: the address the server binds to.
+        auth: the logins required, if any.
+        read_only: read-only asked for explicitly.
+
+    Returns:
+        ``(read_only, note)``; the note is empty on loopback without restrictions.
+    """
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    if auth:
+        return read_only, ("🔒 Signed-in use only (login required)"
+                           + ("; read-only: no uploads, rebuilds or batches." if read_only else "."))
+    if read_only or not loopback:
+        return True, ("👁 Read-only: uploads, rebuilds and batches are switched off"
+                      + ("" if loopback else f" (served on {host} without a login).")
+                      + ("." if loopback else ""))
+    return False, ""
+
+
+def read_auth(auth: str | None, auth_file=None) -> list[tuple[str, str]] | None:
+    """Users from ``USER:PASSWORD`` and/or a file of such lines (``#`` comments allowed).
+
+    Args:
+        auth: one ``USER:PASSWORD`` (the password may contain ``:``), or None.
+        auth_file: a file with one ``USER:PASSWORD`` a line, or None.
+
+    Returns:
+        ``[(user, password), ...]``, or None when neither gives a login.
+
+    Raises:
+        LoginError: a line without ``:``, or an empty user or password.
+    """
+    from pathlib import Path
+
+    from bronwijzer.errors import LoginError
+    lines = [auth] if auth else []
+    if auth_file:
+        lines += Path(auth_file).read_text(encoding="utf-8").splitlines()
+    users = []
+    for n, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, sep, password = line.partition(":")
+        if not sep or not user.strip() or not password:
+            raise LoginError(f"login {n}: expected USER:PASSWORD")
+        users.append((user.strip(), password))
+    return users or None
+
+
+def served_app(engine_factory, settings, auth: list | None = None, read_only: bool = False):
+    """The app as ``serve`` makes it: read-only when bound beyond loopback without a login.
+
+    Args:
+        engine_factory: see ``create_app``.
+        settings: its ``host`` decides (loopback or not).
+        auth: the logins that ``launch(auth=...)`` will require, if any.
+        read_only: read-only even on loopback or with a login.
+
+    Returns:
+        The ``gr.Blocks`` (launch it with ``auth=auth``).
+    """
+    read_only, access = access_mode(settings.host, auth, read_only)
+    return create_app(engine_factory, settings, read_only=read_only, access=access)
+
+
+def serve(settings, auth: list | None = None, read_only: bool = False) -> None:
+    """Serve the UI on ``settings.host:settings.port`` until interrupted.
+
+    Args:
+        settings: host, port, upload limit.
+        auth: ``(user, password)`` pairs: Gradio's login is required.
+        read_only: no uploads, rebuilds or batches; forced when bound beyond loopback
+            without ``auth``.
+    """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from bronwijzer.engine import Engine
     began = time.perf_counter()
     holder = EngineHolder(lambda: Engine.open(settings))  # loads while Gradio is imported
-    demo = create_app(holder, settings)
+    demo = served_app(holder, settings, auth, read_only)
+    access = access_mode(settings.host, auth, read_only)[1]
     print(f"Bronwijzer: serving http://{settings.host}:{settings.port} "
-          f"(the model loads in the background; {time.perf_counter() - began:.1f} s)", flush=True)
+          f"(the model loads in the background; {time.perf_counter() - began:.1f} s)"
+          + (f"; {access}" if access else ""), flush=True)
     demo.launch(server_name=settings.host, server_port=settings.port, show_error=True,
-                max_file_size=f"{settings.max_upload_mb}mb", quiet=True)
+                max_file_size=f"{settings.max_upload_mb}mb", quiet=True, auth=auth)

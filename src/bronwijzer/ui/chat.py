@@ -1,0 +1,273 @@
+"""The chat tab: conversation with follow-ups, the article map, links, export and feedback.
+
+``ConversationActions`` holds the handlers (mixed into ``ui.actions.Actions``);
+``chat_tab`` wires them up. Per answer: a button copying a link that asks the question
+again (``/?q=...``), a button copying the answer as Markdown (``export``), and the
+chatbot's own 👍/👎 (recorded with the optional comment in ``feedback.jsonl``).
+"""
+
+from __future__ import annotations
+
+import html
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+import gradio as gr
+
+from bronwijzer.phrases import phrase as message
+from bronwijzer.errors import QuestionError
+from bronwijzer.ui.render import esc, render_answer, render_error, render_ok, tag
+
+_BUTTON = ("border:1px solid #93c5fd;border-radius:6px;background:#eff6ff;color:#1d4ed8;"
+           "padding:1px 8px;margin-right:6px;font-size:0.82em;cursor:pointer;")
+
+
+def render_turn(data: dict) -> str:
+    """An answer in the chat: how the question was understood, the answer, its tools.
+
+    The chatbot's sanitizer drops ``data-*`` attributes, so the link is the ``href`` of
+    an anchor (``?q=...``: it asks the question again even without script) and the
+    Markdown sits escaped in a hidden ``pre.bw-md``; ``ui.app.COPY_HEAD`` copies either.
+
+    Args:
+        data: the answer in its ``ask --json`` form.
+
+    Returns:
+        The message's HTML, on one line.
+    """
+    from bronwijzer.present.export import answer_markdown
+    lang = data.get("lang") or "en"
+    understood = ""
+    if data.get("understood_as"):
+        understood = tag("div", "muted", f"{esc(message('understood', lang))}: "
+                                          f"«{esc(data['understood_as'])}»",
+                         **{"class": "bw-understood"})
+    link = f"?q={quote(str(data.get('question') or ''), safe='')}"
+    tools = (f'<a class="bw-copy-link" href="{esc(link)}" style="{_BUTTON}" '
+             f'title="Copy a link that asks this question">Copy link</a>'
+             f'<button class="bw-copy-md" style="{_BUTTON}">Copy as Markdown</button>'
+             + tag("pre", "display:none;", _one_line(answer_markdown(data)),
+                   **{"class": "bw-md"}))
+    return tag("div", "", understood + render_answer(data)
+               + tag("div", "margin-top:4px;", tools, **{"class": "bw-tools"}),
+               **{"class": "bw-turn"})
+
+
+def _one_line(text: str) -> str:
+    """Escaped text on one line (the chatbot's Markdown must see a single HTML block)."""
+    return esc(text).replace("\r", "").replace("\n", "&#10;")
+
+
+def earlier_questions(history: list | None) -> list[str]:
+    """The user's questions in a chat history (as typed: the shown HTML unescaped).
+
+    Args:
+        history: the chatbot's messages (``{"role", "content"}``, content as text or parts).
+
+    Returns:
+        The questions, oldest first.
+    """
+    questions = []
+    for m in history or []:
+        if not isinstance(m, dict) or m.get("role") != "user":
+            continue
+        content = m.get("content")
+        if isinstance(content, list):
+            content = " ".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
+        elif isinstance(content, dict):
+            content = content.get("text", "")
+        questions.append(html.unescape(str(content or "")))
+    return questions
+
+
+class ConversationActions:
+    """Chat handlers over ``self.holder`` (an ``ui.app.EngineHolder``)."""
+
+    read_only = False
+
+    def chat(self, question: str, history: list | None, turns: dict | None = None):
+        """Answer a question in its conversation.
+
+        Args:
+            question: the new question.
+            history: the chatbot's messages so far (earlier questions read from it).
+            turns: answer dicts by the index of their chat message.
+
+        Returns:
+            The cleared box, the history, the answer dict (None on an error), the turns
+            (answer dicts by the index of their chat message).
+        """
+        from bronwijzer.present.dicts import answer_to_dict
+        history, turns = list(history or []), dict(turns or {})
+        if not (question or "").strip():
+            return "", history, None, turns
+        data = None
+        try:
+            engine = self.holder.get()
+            answer = engine.ask(question, history=earlier_questions(history))
+            data = answer_to_dict(answer, engine.references())
+            reply = render_turn(data)
+        except QuestionError as error:
+            reply = render_error(f"Cannot ask this: {error}")
+        history += [{"role": "user", "content": esc(question.strip())},
+                    {"role": "assistant", "content": reply}]
+        if data is not None:
+            turns[str(len(history) - 1)] = data
+        return "", history, data, turns
+
+    def from_link(self, history, turns, request: gr.Request = None):
+        """On page load: answer ``?q=...`` of the address, if any."""
+        params = getattr(request, "query_params", None) or {}
+        question = str(params.get("q") or "").strip()
+        if not question:
+            return "", list(history or []), None, dict(turns or {})
+        return self.chat(question, history, turns)
+
+    def _feedback_path(self) -> Path:
+        return Path(self.holder.get().settings.home) / "feedback.jsonl"
+
+    def feedback(self, question: str, answer: dict | None, vote: str, comment: str = "") -> str:
+        """Record a vote on an answer in ``feedback.jsonl``.
+
+        Args:
+            question: the question as asked.
+            answer: the answer's JSON.
+            vote: "up" or "down".
+            comment: optional text.
+
+        Returns:
+            A status line (HTML): thanks, or why it was not recorded.
+        """
+        from bronwijzer import feedback
+        try:
+            entry = feedback.record(question, answer, vote, comment)
+            feedback.append(self._feedback_path(), entry)
+        except (feedback.FeedbackError, OSError) as error:
+            return render_error(f"Feedback not recorded: {error}")
+        thanks = "Thank you — recorded" + (" with your comment." if entry["comment"] else ".")
+        return render_ok(thanks)
+
+    def vote(self, turns: dict | None, comment: str, like: gr.LikeData) -> tuple[str, str]:
+        """The chatbot's 👍/👎 on an answer: recorded with the comment box's text.
+
+        Args:
+            turns: answer dicts by chat message index.
+            comment: the comment box's text.
+            like: Gradio's ``LikeData`` (message index, liked or not).
+
+        Returns:
+            The status line and the comment box's new value (cleared once recorded).
+        """
+        index = like.index[0] if isinstance(like.index, (list, tuple)) else like.index
+        data = (turns or {}).get(str(index))
+        if data is None:
+            return render_error("Only answers can be rated."), comment
+        vote = "up" if like.liked is True or like.liked == "Like" else "down"
+        note = self.feedback(data.get("question") or "", data, vote, comment)
+        return note, ("" if "bw-ok" in note else comment)
+
+    def export(self, turns: dict | None, kind: str):
+        """The conversation as a Markdown or .docx file to download.
+
+        Args:
+            turns: answer dicts by chat message index.
+            kind: ``"md"`` or ``"docx"``.
+
+        Returns:
+            An update of the download component (hidden when there is nothing) and a note.
+        """
+        from bronwijzer.present.export import conversation_docx, conversation_markdown
+        answers = [turns[k] for k in sorted(turns or {}, key=int)]
+        if not answers:
+            return (gr.update(value=None, visible=False),
+                    render_error("Ask a question first: there is nothing to export yet."))
+        folder = Path(tempfile.mkdtemp(prefix="bronwijzer-export-"))
+        if kind == "docx":
+            path = conversation_docx(answers, folder / "bronwijzer-conversation.docx")
+        else:
+            path = folder / "bronwijzer-conversation.md"
+            path.write_text(conversation_markdown(answers), encoding="utf-8")
+        return (gr.update(value=str(path), visible=True),
+                render_ok(f"{len(answers)} answer(s) exported as {path.name}."))
+
+    def answer_map(self, data: dict | None) -> str:
+        """The article map with the passages of an answer highlighted."""
+        from bronwijzer.ui.articlemap import render_map
+        ids = [s.get("id") for s in (data or {}).get("sources") or []]
+        return render_map(self._outline(self.holder.get()), ids)
+
+    @staticmethod
+    def _outline(engine):
+        from bronwijzer.cite.overview import outline
+        return outline(engine.passages(), engine.references())
+
+
+def chat_tab(gr, actions, examples) -> None:
+    """The chat tab's components and events (``/chat`` and ``/feedback`` in the API)."""
+    turns = gr.State({})
+    with gr.Row():
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(label="Conversation", height=600, elem_id="bw-chat",
+                                 feedback_options=("Like", "Dislike"), buttons=["copy"],
+                                 group_consecutive_messages=False,
+                                 placeholder="Ask a question in Dutch or English — or pick an "
+                                             "example. Follow-ups («en wie betaalt dat?») "
+                                             "build on the previous question.")
+        with gr.Column(scale=1, min_width=270):
+            gr.Markdown("**Article map**")
+            amap = gr.HTML(elem_id="bw-map")
+    with gr.Row():
+        question = gr.Textbox(label="Question", placeholder="Stel een vraag / ask a question…",
+                              scale=5, elem_id="bw-question", lines=1, max_lines=4)
+        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="bw-ask")
+        clear = gr.Button("Clear", scale=0)
+    with gr.Row(elem_classes="bw-examples"):
+        buttons = [gr.Button(q, size="sm") for q in examples]
+    with gr.Row():
+        comment = gr.Textbox(label="Comment on an answer (optional; sent with your thumbs up or "
+                                   "down under it)", scale=4, elem_id="bw-comment", lines=1)
+        md = gr.Button("Download conversation (.md)", scale=1, elem_id="bw-export-md")
+        docx = gr.Button("Download conversation (.docx)", scale=1, elem_id="bw-export-docx")
+    note = gr.HTML(elem_id="bw-chat-note")
+    download = gr.File(label="Download", interactive=False, elem_id="bw-download", visible=False)
+    with gr.Accordion("Last answer as JSON", open=False):
+        raw = gr.JSON(label="answer")
+    parts = {"turns": turns, "chatbot": chatbot, "question": question, "raw": raw, "map": amap,
+             "ask": ask, "clear": clear, "comment": comment, "note": note, "md": md, "docx": docx,
+             "download": download}
+    _wire(gr, actions, parts, list(zip(buttons, examples)))
+    return chatbot, question, raw, turns, amap
+
+
+def _wire(gr, actions, c: dict, examples: list) -> None:
+    """The chat tab's events."""
+    question, chatbot, raw, turns = c["question"], c["chatbot"], c["raw"], c["turns"]
+    amap, ask, clear, comment = c["map"], c["ask"], c["clear"], c["comment"]
+    note, download, md, docx = c["note"], c["download"], c["md"], c["docx"]
+    outputs = [question, chatbot, raw, turns]
+    events = [question.submit(actions.chat, [question, chatbot, turns], outputs, api_name="chat"),
+              ask.click(actions.chat, [question, chatbot, turns], outputs,
+                        api_visibility="private")]
+    for button, text in examples:
+        events.append(button.click(lambda h, t, q=text: actions.chat(q, h, t), [chatbot, turns],
+                                   outputs, api_visibility="private"))
+    for event in events:
+        event.then(actions.answer_map, [raw], [amap], api_visibility="private",
+                   show_progress="hidden")
+    clear.click(lambda: ("", [], None, {}), None, outputs, api_visibility="private").then(
+        actions.answer_map, [raw], [amap], api_visibility="private")
+    chatbot.clear(lambda: (None, {}), None, [raw, turns], api_visibility="private").then(
+        actions.answer_map, [raw], [amap], api_visibility="private")  # the chatbot's own bin
+    chatbot.like(actions.vote, [turns, comment], [note, comment], api_visibility="private")
+    md.click(lambda t: actions.export(t, "md"), [turns], [download, note], api_visibility="private")
+    docx.click(lambda t: actions.export(t, "docx"), [turns], [download, note],
+               api_visibility="private")
+    gr.api(_feedback_api(actions), api_name="feedback")
+
+
+def _feedback_api(actions):
+    def feedback(question: str, answer: dict, vote: str, comment: str = "") -> str:
+        """Record 👍 ("up") or 👎 ("down") on an answer (its JSON), with an optional comment."""
+        return actions.feedback(question, answer, vote, comment)
+    return feedback
