@@ -142,6 +142,7 @@ def test_link_asks_the_question_on_load(browser, url):
     answer = turn_of(page, question)  # no input: the address asked it
     assert "Koelemaij" in answer.locator(".bw-ref").first.inner_text()
     answer.locator(".bw-copy-link").click()
+    page.wait_for_function("typeof window.__bw_copied === 'string'", timeout=10_000)
     assert page.evaluate("window.__bw_copied") == url + "?q=" + quote(question, safe="")
     shot(page, "link.png")
     page.close()
@@ -151,6 +152,7 @@ def test_markdown_copy_holds_markers_and_footnote_references(browser, url):
     page = open_page(browser, url)
     answer = ask(page, "Welke rol krijgt het mkb bij innovatie?")
     answer.locator(".bw-copy-md").click()
+    page.wait_for_function("typeof window.__bw_copied === 'string'", timeout=10_000)
     copied = page.evaluate("window.__bw_copied")
     assert re.search(r"\[1\] ", copied) and "**Bronnen**" in copied
     assert re.search(r"\[\^\d+\]: \S", copied), "no footnote reference in the Markdown"
