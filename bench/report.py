@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 
-def _get(data, *keys):
+def get_path(data, *keys):
+    """``data[k1][k2]...``, or None where a key is missing."""
     for key in keys:
         if not isinstance(data, dict) or key not in data:
             return None
@@ -73,7 +74,7 @@ def table(r: dict) -> str:
     if proc:
         add("`bronwijzer build --force` process", f"{proc['seconds']} s",
             f"peak RSS {proc['peak_rss_mib']} MiB")
-    app = _get(r, "startup", "app") or {}
+    app = get_path(r, "startup", "app") or {}
     add("app: page served", app.get("page_s") and f"{app['page_s']} s")
     add("  page served, no engine loading", app.get("page_without_engine_s") and
         f"{app['page_without_engine_s']} s", "the UI alone: import gradio, build, launch")
@@ -87,7 +88,7 @@ def table(r: dict) -> str:
             f"{app['concurrent']['requests']} in {app['concurrent']['seconds']} s")
     add("app: peak RSS", app.get("peak_rss_mib") and f"{app['peak_rss_mib']} MiB",
         "VmHWM after the first answer, 30 warm and 20 concurrent chats")
-    cold = _get(r, "startup", "cold_ask") or {}
+    cold = get_path(r, "startup", "cold_ask") or {}
     add("cold `bronwijzer ask` (new process)", cold.get("median_s") and f"{cold['median_s']} s",
         cold and f"CPU {cold.get('median_cpu_s')} s; peak RSS {cold['peak_rss_mib']} MiB; "
                  f"stderr empty: {cold.get('stderr_empty')}; load avg {cold.get('load_avg')}; "

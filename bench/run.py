@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import CACHE, ROOT, log, self_peak_mib, temp_home  # noqa: E402
-from report import table  # noqa: E402
+from report import get_path, table  # noqa: E402
 
 PARTS = ("latency", "compare", "xlsx", "int8", "builds", "startup", "scale", "backends")
 TARGETS = {  # key: (label, limit, unit, higher_is_better)
@@ -141,29 +141,21 @@ def _load(path: Path) -> dict:
         return {}
 
 
-def _get(data, *keys):
-    for key in keys:
-        if not isinstance(data, dict) or key not in data:
-            return None
-        data = data[key]
-    return data
-
-
 def targets(r: dict) -> dict:
     values = {
-        "ask_p95_article": _get(r, "warm_ask", "ask", "p95_ms"),
-        "ask_p95_100k": _get(r, "scale", "pipeline", "total", "p95_ms"),
-        "page_served": _get(r, "startup", "app", "page_s"),
-        "batch_qps": _get(r, "batch", "questions_per_s"),
-        "app_rss": _get(r, "startup", "app", "peak_rss_mib"),
-        "tutorial_ratio": _get(r, "compare", "tutorial_p95_over_bronwijzer_p95"),
-        "cold_ask": _get(r, "startup", "cold_ask", "median_s"),
-        "cold_ask_rss": _get(r, "startup", "cold_ask", "peak_rss_mib"),
+        "ask_p95_article": get_path(r, "warm_ask", "ask", "p95_ms"),
+        "ask_p95_100k": get_path(r, "scale", "pipeline", "total", "p95_ms"),
+        "page_served": get_path(r, "startup", "app", "page_s"),
+        "batch_qps": get_path(r, "batch", "questions_per_s"),
+        "app_rss": get_path(r, "startup", "app", "peak_rss_mib"),
+        "tutorial_ratio": get_path(r, "compare", "tutorial_p95_over_bronwijzer_p95"),
+        "cold_ask": get_path(r, "startup", "cold_ask", "median_s"),
+        "cold_ask_rss": get_path(r, "startup", "cold_ask", "peak_rss_mib"),
     }
     one_thread = {
-        "ask_p95_article": _get(r, "warm_ask_threads1", "ask", "p95_ms"),
-        "ask_p95_100k": _get(r, "scale", "pipeline_1thread", "total", "p95_ms"),
-        "batch_qps": _get(r, "batch_threads1", "questions_per_s"),
+        "ask_p95_article": get_path(r, "warm_ask_threads1", "ask", "p95_ms"),
+        "ask_p95_100k": get_path(r, "scale", "pipeline_1thread", "total", "p95_ms"),
+        "batch_qps": get_path(r, "batch_threads1", "questions_per_s"),
     }
     out = {}
     for key, value in values.items():
