@@ -53,7 +53,7 @@ class Retriever:
         lexical = self.index.lexical.scores(query) if self.index.lexical else np.zeros(len(cosines))
         if keep is not None:
             lexical = np.where(keep, lexical, 0.0)
-        sentences = self._sentence_cosines(vector, np.isfinite(cosines) | (lexical > 0)) \
+        sentences = self._sentence_cosines(vector, self._candidates(cosines, lexical)) \
             if self.settings.sentence_weight else None
         fused = fuse(cosines, lexical, self._weighted(query), sentences)
         order = np.argsort(-fused, kind="stable")
@@ -71,15 +71,31 @@ class Retriever:
         coverage = self.index.lexical.coverage(query)
         return replace(self.settings, bm25_weight=self.settings.bm25_weight * coverage)
 
+    def _candidates(self, cosines: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        """The passages worth a sentence ranking: the dense candidates and the
+        ``settings.candidates`` best BM25 passages (a bounded set, whatever the corpus size)."""
+        chosen = np.isfinite(cosines)
+        positive = np.flatnonzero(lexical > 0)
+        depth = max(self.settings.candidates, 1)
+        if len(positive) > depth:
+            positive = positive[np.argpartition(-lexical[positive], depth - 1)[:depth]]
+        chosen[positive] = True
+        return chosen
+
     def _sentence_cosines(self, vector: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Each candidate passage's best sentence cosine to the query (-inf elsewhere):
         a paraphrase often matches one sentence better than the whole passage."""
         best = np.full(len(self.index.passages), -np.inf, dtype=np.float32)
         offsets = self.index.sentence_offsets
-        for row in np.flatnonzero(candidates):
-            start, end = offsets[row], offsets[row + 1]
-            if end > start:
-                best[row] = float((self.index.sentence_vectors[start:end] @ vector).max())
+        rows = np.flatnonzero(candidates)
+        counts = (offsets[rows + 1] - offsets[rows]).astype(np.int64)
+        rows, counts = rows[counts > 0], counts[counts > 0]
+        if not len(rows):
+            return best
+        starts = np.repeat(offsets[rows] - np.cumsum(counts) + counts, counts)
+        sentence_rows = starts + np.arange(int(counts.sum()))
+        cosines = self.index.sentence_vectors[sentence_rows] @ vector
+        best[rows] = np.maximum.reduceat(cosines, np.cumsum(counts) - counts)
         return best
 
     def _cosines(self, vector: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
