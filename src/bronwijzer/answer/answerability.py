@@ -104,6 +104,15 @@ def model_for(embedder, path: Path = MODEL_FILE) -> Model | None:
     return None
 
 
+# What ``judge`` reads besides the model's own features: the plain rule and the reasons.
+JUDGED = ("best_cosine", "kind_missing", "names_missing", "terms_chosen")
+
+
+def wanted_features(model: Model | None) -> set[str]:
+    """The evidence features ``judge`` reads with ``model`` (or the plain rule)."""
+    return set(JUDGED) | set(model.features if model is not None else ())
+
+
 def judge(evidence: dict[str, float] | None, model: Model | None, lang: str,
           details: dict | None = None) -> tuple[float, str | None]:
     """The confidence, and why the answer would be declined.

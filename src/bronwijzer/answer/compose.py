@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from bronwijzer.answer.answerability import judge
+from bronwijzer.answer.answerability import judge, wanted_features
 from bronwijzer.answer.confidence import corpus_vocabulary, missing_names
 from bronwijzer.answer.evidence import gather, missing_kinds
 from bronwijzer.answer.gather import flat_ranks, wants_gathering
@@ -69,7 +69,7 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
     lang = lang or detect_lang(question)
     scored = score_sentences(question, vector, hits, index)
     chosen = choose_sentences(scored, index, settings.max_sentences) if scored else []
-    evidence = _evidence(question, vector, hits, scored, chosen, index)
+    evidence = _evidence(question, vector, hits, scored, chosen, index, wanted_features(model))
     sentences = [h.passage.text[s:e] for _, h, s, e in chosen]
     confidence, reason = judge(evidence, model, lang, {
         "kinds": missing_kinds(question, sentences),
@@ -92,11 +92,13 @@ def evidence_for(question: str, vector: np.ndarray, hits: list[Hit], index: Inde
     return _evidence(question, vector, hits, scored, chosen, index)
 
 
-def _evidence(question, vector, hits, scored, chosen, index) -> dict[str, float] | None:
+def _evidence(question, vector, hits, scored, chosen, index,
+              only=None) -> dict[str, float] | None:
     if not scored:
         return None
     q_terms = set(tokenize([question])[0]) - FRAME_TERMS
-    return gather(question, vector, hits, scored, chosen, index, q_terms, vocabulary(index))
+    return gather(question, vector, hits, scored, chosen, index, q_terms, vocabulary(index),
+                  only)
 
 
 def choose_sentences(scored, index: Index, limit: int):

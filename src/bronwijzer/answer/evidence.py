@@ -20,6 +20,7 @@ Which of them the fitted model uses is written in its JSON file (``calibrate``).
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 import numpy as np
 
@@ -73,7 +74,8 @@ def missing_kinds(question: str, sentences: list[str]) -> list[str]:
 
 
 def gather(question: str, vector: np.ndarray, hits, scored, chosen, index,
-           q_terms: set[str], vocabulary: frozenset[str]) -> dict[str, float]:
+           q_terms: set[str], vocabulary: frozenset[str],
+           only: Iterable[str] | None = None) -> dict[str, float]:
     """The evidence features of one question.
 
     Args:
@@ -85,29 +87,41 @@ def gather(question: str, vector: np.ndarray, hits, scored, chosen, index,
         index: the loaded index (vectors, BM25).
         q_terms: the question's content words (stemmed, frame words removed).
         vocabulary: the corpus's folded words.
+        only: the features wanted (default: all). Answering asks only for those the
+            model and the reasons read: ``peak`` and ``agreement`` score the whole
+            corpus, which a question should not pay for when nothing reads them.
 
     Returns:
         Feature name -> value (see the module docstring).
     """
     sentences = [h.passage.text[s:e] for _, h, s, e in chosen]
     cosines = _sentence_cosines(vector, hits, index)
-    dense = np.sort(index.vectors @ vector)[::-1] if len(index.vectors) else np.zeros(1)
     top_text = hits[0].passage.text if hits else ""
-    return {
-        "best_cosine": float(cosines[0]) if len(cosines) else 0.0,
-        "margin": float(cosines[0] - cosines[1]) if len(cosines) > 1 else 0.0,
-        "best_score": float(scored[0][0]) if scored else 0.0,
-        "peak": float(dense[0] - dense[:TUNING.evidence_top].mean()),
-        "terms_chosen": _share(q_terms, " ".join(sentences)),
-        "terms_top": _share(q_terms, top_text),
-        "terms_corpus": index.lexical.coverage(question) if index.lexical else 0.0,
-        "kind_missing": float(bool(missing_kinds(question, sentences))),
-        "names_missing": float(len(missing_names(question, vocabulary))),
-        "agreement": _agreement(hits, index, question, vector),
-        "asks_proposal": float(asks_proposal(question)),
-        "asks_amount": float(asks_amount(question)),
-        "numbers_chosen": float(any(has_number(s) for s in sentences)),
+    features = {
+        "best_cosine": lambda: float(cosines[0]) if len(cosines) else 0.0,
+        "margin": lambda: float(cosines[0] - cosines[1]) if len(cosines) > 1 else 0.0,
+        "best_score": lambda: float(scored[0][0]) if scored else 0.0,
+        "peak": lambda: _peak(index, vector),
+        "terms_chosen": lambda: _share(q_terms, " ".join(sentences)),
+        "terms_top": lambda: _share(q_terms, top_text),
+        "terms_corpus": lambda: index.lexical.coverage(question) if index.lexical else 0.0,
+        "kind_missing": lambda: float(bool(missing_kinds(question, sentences))),
+        "names_missing": lambda: float(len(missing_names(question, vocabulary))),
+        "agreement": lambda: _agreement(hits, index, question, vector),
+        "asks_proposal": lambda: float(asks_proposal(question)),
+        "asks_amount": lambda: float(asks_amount(question)),
+        "numbers_chosen": lambda: float(any(has_number(s) for s in sentences)),
     }
+    wanted = features if only is None else [f for f in features if f in set(only)]
+    return {name: features[name]() for name in wanted}
+
+
+def _peak(index, vector: np.ndarray) -> float:
+    """How far the best passage's cosine stands above the mean of the top ones."""
+    if not len(index.vectors):
+        return 0.0
+    dense = np.sort(index.vectors @ vector)[::-1]
+    return float(dense[0] - dense[:TUNING.evidence_top].mean())
 
 
 def _sentence_cosines(vector: np.ndarray, hits, index) -> np.ndarray:
