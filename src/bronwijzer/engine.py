@@ -228,9 +228,13 @@ class Engine:
         texts = [self.check_question(q) for q in questions]
         vectors = live.retriever.embed_queries(texts) if texts else []
         answers = []
+        depth = k or self.settings.k
         for text, vector in zip(texts, vectors):
-            hits = live.retriever.search(text, k or self.settings.k, vector=vector)
-            answers.append(self._answer(live, text, vector, hits))
+            # a proposal question gathers from a deeper pool; its top ``depth`` are the hits
+            pool = live.retriever.search(text, max(depth, TUNING.gather_pool), vector=vector) \
+                if wants_gathering(text) else None
+            hits = pool[:depth] if pool else live.retriever.search(text, depth, vector=vector)
+            answers.append(self._answer(live, text, vector, hits, pool))
         return answers
 
     def answer_dicts(self, questions: list[str]) -> list[dict]:
@@ -260,7 +264,8 @@ class Engine:
         previous, self._answerability = self._answerability, model
         return previous
 
-    def _answer(self, live: _Live, text: str, vector, hits: list[Hit]) -> Answer:
+    def _answer(self, live: _Live, text: str, vector, hits: list[Hit],
+                pool: list[Hit] | None) -> Answer:
         from bronwijzer.cite.lookup import answer_citation_question
         lang = detect_lang(text)
         special = answer_citation_question(live, text, vector, hits, lang)
@@ -268,8 +273,6 @@ class Engine:
             return special
         # a claim question is None here when the text does not make the claim; a cited
         # claim carries the confidence of the plain answer
-        pool = live.retriever.search(text, TUNING.gather_pool, vector=vector) \
-            if wants_gathering(text) else None
         plain = compose(text, vector, hits, live.index, self.settings, lang,
                         self._answerability, pool=pool)
         return plain if special is None else replace(special, confidence=plain.confidence)
