@@ -32,8 +32,24 @@ def _known(word: str, vocabulary: frozenset[str]) -> bool:
     if word in vocabulary:
         return True
     grams = _trigrams(word)
-    return any(len(grams & _trigrams(v)) / len(grams | _trigrams(v)) >= TUNING.cognate_similarity
-               for v in vocabulary if abs(len(v) - len(word)) <= 3 and v[:1] == word[:1])
+    return any(len(grams & other) / len(grams | other) >= TUNING.cognate_similarity
+               for other in _near(word[:1], len(word), vocabulary))
+
+
+def _near(initial: str, length: int, vocabulary: frozenset[str]):
+    """Trigram sets of the vocabulary's words with this initial and within 3 of this length."""
+    by_length = _buckets(vocabulary).get(initial, {})
+    for size in range(max(length - 3, 0), length + 4):
+        yield from by_length.get(size, ())
+
+
+@lru_cache(maxsize=4)
+def _buckets(vocabulary: frozenset[str]) -> dict[str, dict[int, list[frozenset[str]]]]:
+    """The vocabulary's trigram sets by initial and length (built once per vocabulary)."""
+    buckets: dict[str, dict[int, list[frozenset[str]]]] = {}
+    for v in vocabulary:
+        buckets.setdefault(v[:1], {}).setdefault(len(v), []).append(_trigrams(v))
+    return buckets
 
 
 @lru_cache(maxsize=65536)
