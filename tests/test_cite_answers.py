@@ -145,3 +145,25 @@ def test_referring_sentences_bring_the_sentence_before_them(real_engine, questio
         if REFERRING.match(sentence):
             before = article[article.index(sentence) - 1]
             assert i > 0 and quoted[i - 1] == before, sentence
+
+
+class _Counting:
+    """Wraps an embedder and records every ``embed_batch`` call's texts."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, []
+        self.name, self.fingerprint = inner.name, inner.fingerprint
+
+    def embed_batch(self, texts, kind: str = "passage"):
+        self.calls.append((list(texts), kind))
+        return self.inner.embed_batch(texts, kind)
+
+
+def test_a_claim_question_is_encoded_once(real_engine):
+    from bronwijzer.engine import Engine
+    counting = _Counting(Engine.load_embedder(real_engine.settings))
+    engine = Engine.open(real_engine.settings, embedder=counting, build=False)
+    question = FRESH[1][0]
+    answer = engine.ask(question)
+    assert answer.kind == "cite-claim" and not answer.abstained
+    assert counting.calls == [([question], "query")]

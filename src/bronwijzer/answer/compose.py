@@ -144,7 +144,7 @@ def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: I
         vectors = index.sentence_vectors[offsets[row]:offsets[row] + len(spans)]
         cosines = vectors @ vector
         for (start, end), cosine in zip(spans, cosines):
-            shared = _shared(q_terms, hit.passage.text[start:end])
+            shared = shared_terms(q_terms, hit.passage.text[start:end])
             score = float(cosine) + TUNING.sentence_lexical_weight * shared - TUNING.sentence_rank_weight * (hit.rank - 1)
             if proposal and is_prescriptive(hit.passage.text[start:end]):
                 score += TUNING.proposal_bonus
@@ -153,7 +153,16 @@ def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: I
     return scored
 
 
-def _shared(q_terms: set[str], sentence: str) -> float:
+def shared_terms(q_terms: set[str], sentence: str) -> float:
+    """The share of ``q_terms`` (stemmed query terms) that a sentence holds.
+
+    Args:
+        q_terms: the query's terms (``index.lexical.tokenize``).
+        sentence: the sentence's text.
+
+    Returns:
+        A fraction in [0, 1]; 0 for no terms.
+    """
     if not q_terms:
         return 0.0
     return len(q_terms & set(tokenize([sentence])[0])) / len(q_terms)

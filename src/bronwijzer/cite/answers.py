@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 
-from bronwijzer.answer.compose import footnote_superscripts, refs_of
+from bronwijzer.answer.compose import FRAME_TERMS, footnote_superscripts, refs_of, shared_terms
 from bronwijzer.cite.references import citing_sentences, find_references
 from bronwijzer.index.chunk import footnotes_in
+from bronwijzer.index.lexical import tokenize
 from bronwijzer.phrases import phrase
 from bronwijzer.records import Answer, Citation, Hit, Reference, Source
 from bronwijzer.settings import TUNING
@@ -31,13 +32,14 @@ _GOVERNMENT = re.compile(r"\b(?:rijksoverheid|overheid|government|rijk|kabinet|c
 def claim_sentences(live, claim: str, vector) -> list[tuple]:
     """Every article sentence scored against a claim, best first.
 
-    The score is the cosine of the sentence's own vector to the claim plus a
-    small share of its passage's hybrid score.
+    The score is the cosine of the sentence's own vector to the claim, plus a
+    small share of its passage's hybrid score, plus a small share for the claim's
+    terms that the sentence holds.
 
     Args:
         live: the engine's loaded index and retriever.
         claim: the statement.
-        vector: the claim's query vector.
+        vector: the query vector (the question's own: a question is encoded once).
 
     Returns:
         ``(score, passage, start, end, footnotes, position)`` tuples (position:
@@ -48,6 +50,7 @@ def claim_sentences(live, claim: str, vector) -> list[tuple]:
     scores = {h.passage.id: h.score for h in live.retriever.search(
         claim, len(index.passages), vector=vector, where=article)}
     top = max(scores.values(), default=1.0) or 1.0
+    terms = set(tokenize([claim])[0]) - FRAME_TERMS if TUNING.claim_lexical_weight else set()
     rows = []
     for number, (passage, spans) in enumerate(zip(index.passages, index.sentence_spans)):
         if not article(passage) or not spans:
@@ -57,7 +60,8 @@ def claim_sentences(live, claim: str, vector) -> list[tuple]:
         bonus = TUNING.claim_passage_weight * scores.get(passage.id, 0.0) / top
         for position, ((start, end), cosine) in enumerate(zip(spans, cosines)):
             notes = [n for n in footnotes_in(passage.text[start:end]) if n in passage.footnotes]
-            rows.append((float(cosine) + bonus, passage, start, end, notes, position))
+            lexical = TUNING.claim_lexical_weight * shared_terms(terms, passage.text[start:end])
+            rows.append((float(cosine) + bonus + lexical, passage, start, end, notes, position))
     return sorted(rows, key=lambda r: -r[0])
 
 

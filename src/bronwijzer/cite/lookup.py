@@ -170,7 +170,7 @@ def answer_citation_question(live, question: str, vector, hits: list[Hit],
     if found["kind"] == "set":
         return set_answer(live, question, lang, found["query"], hits)
     if found["kind"] == "claim":
-        return _claim_answer(live, question, found["query"], hits, lang)
+        return _claim_answer(live, question, found["query"], vector, hits, lang)
     try:
         if found["kind"] == "footnote":
             missing = [n for n in found["footnotes"] if not any(r.footnote == n for r in refs)]
@@ -186,9 +186,9 @@ def answer_citation_question(live, question: str, vector, hits: list[Hit],
     return _cited_answer(live, question, lang, notes, head, hits, found["kind"])
 
 
-def _claim_answer(live, question: str, claim: str, hits: list[Hit], lang: str) -> Answer | None:
+def _claim_answer(live, question: str, claim: str, vector, hits: list[Hit],
+                  lang: str) -> Answer | None:
     """The footnotes of the sentence that makes the claim, or a decline when it has none."""
-    vector = live.retriever.embed_queries([claim or question])[0]
     rows = claim_sentences(live, claim or question, vector)
     noted, bare = claim_evidence(rows)
     if bare is not None:
