@@ -174,9 +174,10 @@ def app_starts(home: Path, repeat: int = 3) -> dict:
         gradio.append(import_gradio_s(home))
         runs.append(first_answer_only(home))
     med = statistics.median
-    app.update({key: round(med(r[key] for r in runs), 3) for key in ("page_s", "first_answer_s")})
     app["page_runs_s"] = [r["page_s"] for r in runs]
     app["first_answer_runs_s"] = [r["first_answer_s"] for r in runs]
+    app["page_s"] = round(med(app["page_runs_s"]), 3)
+    app["first_answer_s"] = round(med(app["first_answer_runs_s"]), 3)
     app["import_gradio_s"] = round(med(gradio), 3)
     app["import_gradio_runs_s"] = [round(g, 3) for g in gradio]
     app["page_over_import_gradio_s"] = round(app["page_s"] - app["import_gradio_s"], 3)
