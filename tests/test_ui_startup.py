@@ -41,28 +41,35 @@ def test_a_holder_made_not_to_start_loads_nothing_until_started():
     assert holder.get(timeout=10) == "engine" and calls == [1] and holder.started
 
 
-def test_the_page_builds_without_the_engine_and_gradio_builds_its_app_once(article_home):
+@pytest.fixture
+def app_builds(monkeypatch):
+    """Counts Gradio's builds of its server app (``gradio.routes.App.create_app``)."""
     import gradio.routes
-
-    from bronwijzer.ui.app import create_app
-    from bronwijzer.ui.startup import EngineHolder
     real, built = gradio.routes.App.create_app, []
 
     def counting(*args, **kwargs):
         built.append(1)
         return real(*args, **kwargs)
-    gradio.routes.App.create_app = staticmethod(counting)
-    try:
-        holder = EngineHolder(lambda: pytest.fail("the engine was loaded"), start=False)
-        demo = create_app(holder)
-    finally:
-        gradio.routes.App.create_app = staticmethod(real)
-    assert len(built) == 1 and demo.app is not None  # was 3: Blocks(), with-exit, queue()
+    monkeypatch.setattr(gradio.routes.App, "create_app", staticmethod(counting))
+    return built
+
+
+def test_the_page_builds_without_the_engine_and_gradio_builds_its_app_once(article_home,
+                                                                           app_builds):
+    import gradio.routes
+
+    from bronwijzer.ui.app import create_app
+    from bronwijzer.ui.startup import EngineHolder
+    counting = gradio.routes.App.create_app
+    holder = EngineHolder(lambda: pytest.fail("the engine was loaded"), start=False)
+    demo = create_app(holder)
+    assert len(app_builds) == 1 and demo.app is not None  # was 3: Blocks(), with-exit, queue()
     assert not holder.started
-    assert gradio.routes.App.create_app is real  # one_server_app put Gradio's own back
+    assert gradio.routes.App.create_app is counting  # one_server_app put the original back
 
 
-def test_serve_loads_the_engine_only_once_the_page_is_served(article_home, fake_embedder):
+def test_serve_loads_the_engine_only_once_the_page_is_served(article_home, fake_embedder,
+                                                             app_builds):
     from gradio_client import Client
 
     from bronwijzer.engine import Engine
@@ -94,6 +101,7 @@ def test_serve_loads_the_engine_only_once_the_page_is_served(article_home, fake_
         release.set()
         demo.close()
     assert "Bronwijzer" in seen["page"]
+    assert len(app_builds) == 1  # launch's own; none before it
     assert answer and answer["sources"] and len(history) == 2
     rows, _, _, article_map = table["v"]  # the reference table and map, filled in after the load
     assert len(rows) >= 20 and "<svg" in article_map

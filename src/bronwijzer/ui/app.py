@@ -219,7 +219,8 @@ def serve(settings, auth: list | None = None, read_only: bool = False,
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     holder = EngineHolder(engine_factory or (lambda: _open_engine(settings)), start=False)
-    demo = served_app(holder, settings, auth, read_only)
+    with one_server_app():  # launch() builds the app it serves; no need for one before
+        demo = served_app(holder, settings, auth, read_only)
     start_when_served(demo, holder)
     demo.launch(server_name=settings.host, server_port=settings.port, show_error=True,
                 max_file_size=f"{settings.max_upload_mb}mb", quiet=True, auth=auth,

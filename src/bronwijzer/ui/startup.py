@@ -74,8 +74,9 @@ def one_server_app():
     ``gr.Blocks()``, again when the ``with`` block closes and again in ``queue()``; each
     replaces the one before, and ``launch()`` builds the one it serves anew. Inside this
     context the first builds are skipped; the ``queue()`` called after it builds one
-    (so ``demo.app`` is a working app before launch, as always). Gradio versions without
-    ``gradio.routes.App.create_app`` are left alone.
+    (so ``demo.app`` is a working app before launch, as always), unless it is called in
+    this context too (``serve``: its ``launch()`` builds the app at once). Gradio
+    versions without ``gradio.routes.App.create_app`` are left alone.
     """
     try:
         from gradio.routes import App
