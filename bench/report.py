@@ -75,11 +75,14 @@ def table(r: dict) -> str:
         add("`bronwijzer build --force` process", f"{proc['seconds']} s",
             f"peak RSS {proc['peak_rss_mib']} MiB")
     app = get_path(r, "startup", "app") or {}
-    add("app: page served", app.get("page_s") and f"{app['page_s']} s")
+    add("app: page served", app.get("page_s") and f"{app['page_s']} s",
+        app.get("page_runs_s")
+        and f"median of {app['page_runs_s']}; load avg {app.get('load_avg')}")
     add("  page served, no engine loading", app.get("page_without_engine_s") and
         f"{app['page_without_engine_s']} s", "the UI alone: import gradio, build, launch")
     add("  import gradio alone", app.get("import_gradio_s") and f"{app['import_gradio_s']} s")
-    add("app: first answer after start", app.get("first_answer_s") and f"{app['first_answer_s']} s")
+    add("app: first answer after start", app.get("first_answer_s") and f"{app['first_answer_s']} s",
+        app.get("first_answer_runs_s") and f"median of {app['first_answer_runs_s']}")
     if app.get("http_chat"):
         add("app: warm chat over HTTP", f"p50 {app['http_chat']['p50_ms']} / "
             f"p95 {app['http_chat']['p95_ms']} ms")

@@ -32,6 +32,8 @@ TARGETS = {  # key: (label, limit, unit, higher_is_better)
     "cold_ask_rss": ("cold `bronwijzer ask`, peak RSS", 400, "MiB", False),
     "ask_p95_100k": ("warm ask p95, 100k passages", 150, "ms", False),
     "page_served": ("page served after start", 3, "s", False),
+    "page_over_gradio": ("page served, beyond `import gradio`", 1, "s", False),
+    "answer_over_gradio": ("first answer, beyond `import gradio`", 3, "s", False),
     "batch_qps": ("batch throughput", 100, "q/s", True),
     "app_rss": ("app peak RSS", 1536, "MiB", False),
 }
@@ -146,6 +148,8 @@ def targets(r: dict) -> dict:
         "ask_p95_article": get_path(r, "warm_ask", "ask", "p95_ms"),
         "ask_p95_100k": get_path(r, "scale", "pipeline", "total", "p95_ms"),
         "page_served": get_path(r, "startup", "app", "page_s"),
+        "page_over_gradio": get_path(r, "startup", "app", "page_over_import_gradio_s"),
+        "answer_over_gradio": get_path(r, "startup", "app", "first_answer_over_import_gradio_s"),
         "batch_qps": get_path(r, "batch", "questions_per_s"),
         "app_rss": get_path(r, "startup", "app", "peak_rss_mib"),
         "tutorial_ratio": get_path(r, "compare", "tutorial_p95_over_bronwijzer_p95"),

@@ -55,3 +55,16 @@ def test_other_tokenizer_kinds_are_refused(tmp_path, tokenizer_file):
     other.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="Unigram"):
         UnigramTokenizer(other)
+
+
+def test_the_tokenizer_file_is_read_the_same_with_or_without_orjson(tmp_path):
+    import json
+    import math
+
+    from bronwijzer.model import unigram
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"model": {"vocab": [["▁é", -1.5]]}, "n": 3}, ensure_ascii=False),
+                    encoding="utf-8")
+    assert unigram._read_json(path) == {"model": {"vocab": [["▁é", -1.5]]}, "n": 3}
+    path.write_text('{"score": NaN}', encoding="utf-8")  # orjson refuses NaN; json reads it
+    assert math.isnan(unigram._read_json(path)["score"])

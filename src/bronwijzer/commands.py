@@ -1,11 +1,14 @@
-"""The handlers behind each ``bronwijzer`` subcommand."""
+"""The handlers behind each ``bronwijzer`` subcommand.
+
+The engine is imported inside the handlers that use it: ``serve`` shows its page before
+the engine's libraries (numpy, bm25s, scipy, faiss) load.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 
-from bronwijzer.engine import Engine
 from bronwijzer.errors import BronwijzerError, CiteError
 from bronwijzer.settings import Settings
 
@@ -21,6 +24,7 @@ def print_json(data) -> None:
 
 
 def cmd_build(args, settings: Settings) -> int:
+    from bronwijzer.engine import Engine
     report = Engine.build(settings, force=args.force)
     for problem in report.problems:
         state = "indexed with a warning" if problem.indexed else "skipped"
@@ -35,6 +39,7 @@ def cmd_build(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
+    from bronwijzer.engine import Engine
     from bronwijzer.present.dicts import answer_to_dict, hit_to_dict
     from bronwijzer.present.terminal import answer_for_terminal, wants_style
     from bronwijzer.present.text import answer_to_text, hits_to_text
@@ -59,6 +64,7 @@ def cmd_ask(args, settings: Settings) -> int:
 
 def cmd_refs(args, settings: Settings) -> int:
     from bronwijzer.cite.references import footnote_docs, resolve_doc
+    from bronwijzer.engine import Engine
     from bronwijzer.present.dicts import reference_dict
     refs = Engine.corpus_references(settings)
     if args.doc is not None:
@@ -77,6 +83,7 @@ def cmd_refs(args, settings: Settings) -> int:
 
 
 def cmd_cite(args, settings: Settings) -> int:
+    from bronwijzer.engine import Engine
     from bronwijzer.present.text import lookup_to_text
     if args.footnote is None and not args.source and not args.claim:
         raise CiteError("give a footnote number, --source TEXT or --claim TEXT")
@@ -93,6 +100,7 @@ def cmd_cite(args, settings: Settings) -> int:
 
 def cmd_batch(args, settings: Settings) -> int:
     from bronwijzer.batch.runner import run_batch
+    from bronwijzer.engine import Engine
     engine = Engine.open(settings)
     summary = run_batch(args.input, args.output, engine.answer_dicts, resume=args.resume,
                         batch_size=args.batch_size, max_chars=settings.max_question_chars,
@@ -113,6 +121,7 @@ def cmd_eval(args, settings: Settings) -> int:
 def cmd_calibrate(args, settings: Settings) -> int:
     from bronwijzer.answer.answerability import MODEL_FILE
     from bronwijzer.calibrate import calibrate, read_questions
+    from bronwijzer.engine import Engine
     read_questions(args.questions)  # bad input is reported before the model loads
     model = calibrate(Engine.open(settings), args.questions, args.output or MODEL_FILE)
     cv = model["cv"]
@@ -127,6 +136,7 @@ def cmd_calibrate(args, settings: Settings) -> int:
 
 def cmd_crossval(args, settings: Settings) -> int:
     from bronwijzer.calibrate import crossval_answers, read_questions
+    from bronwijzer.engine import Engine
     questions = read_questions(args.questions)
     answers = crossval_answers(Engine.open(settings), questions)
     with open(args.output, "w", encoding="utf-8") as handle:

@@ -22,6 +22,17 @@ from pathlib import Path
 _UNK_PENALTY = 10.0
 
 
+def _read_json(path: Path):
+    """The file's JSON; with orjson (a dependency of gradio) when it is there: it parses
+    multilingual-e5-small's 17 MB ``tokenizer.json`` in ~0.3 s instead of ~0.6 s."""
+    raw = path.read_bytes()
+    try:
+        from orjson import loads
+        return loads(raw)
+    except (ImportError, ValueError):  # orjson is stricter (NaN, huge ints): json decides
+        return json.loads(raw)
+
+
 class UnigramTokenizer:
     """``encode(text) -> ids`` for a ``tokenizer.json`` with a Unigram model whose
     post-processor wraps a text as ``<s> … </s>`` (checked at load)."""
@@ -38,7 +49,7 @@ class UnigramTokenizer:
         """
         from tokenizers import Tokenizer
 
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = _read_json(Path(path))
         model = data.get("model") or {}
         if model.get("type") != "Unigram" or model.get("byte_fallback"):
             raise ValueError(f"{path}: not a Unigram tokenizer without byte fallback")

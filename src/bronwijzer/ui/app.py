@@ -2,16 +2,16 @@
 
 ``serve(settings)`` starts it (``bronwijzer serve`` / ``python app.py``);
 ``create_app(engine_factory)`` builds it for tests. The engine is loaded once, on a
-background thread, so the page is up while the model loads. Gradio is imported
-inside the functions, so importing this module is cheap.
+background thread (``ui.startup``); ``serve`` starts that once the page is served.
+Gradio is imported inside the functions, so importing this module is cheap.
 """
 
 from __future__ import annotations
 
 import os
-import threading
-import time
 import warnings
+
+from bronwijzer.ui.startup import EngineHolder, one_server_app, start_when_served
 
 EXAMPLES = (
     "What does the text propose for bedrijventerreinen?",
@@ -55,39 +55,6 @@ SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica",
                 "sans-serif"]
 
 
-class EngineHolder:
-    """The engine, loaded once on a background thread (the engine switches indexes itself)."""
-
-    def __init__(self, factory) -> None:
-        self._factory, self.engine, self.error = factory, None, None
-        self.began, self.seconds = time.perf_counter(), None
-        self._ready = threading.Event()
-        threading.Thread(target=self._load, name="bronwijzer-load", daemon=True).start()
-
-    def _load(self) -> None:
-        try:
-            self.engine = self._factory()
-        except Exception as error:  # noqa: BLE001 - shown in the status line
-            self.error = f"{type(error).__name__}: {error}"
-        finally:
-            self.seconds = time.perf_counter() - self.began
-            self._ready.set()
-
-    @property
-    def ready(self) -> bool:
-        return self._ready.is_set()
-
-    def get(self, timeout: float = 900.0):
-        """The engine, waiting for it to load; ``gr.Error`` when loading failed."""
-        import gradio as gr
-        if not self._ready.wait(timeout):
-            raise gr.Error("The model and index are still loading; try again shortly.")
-        if self.engine is None:
-            raise gr.Error(f"The assistant could not start: {self.error}")
-        return self.engine
-
-
-
 def _blocks():
     """``gr.Blocks`` with the theme (system fonts: nothing fetched from the web) and the CSS.
 
@@ -126,7 +93,7 @@ def create_app(engine_factory, settings=None, read_only: bool = False, access: s
     holder = engine_factory if isinstance(engine_factory, EngineHolder) \
         else EngineHolder(engine_factory)
     actions = Actions(holder, read_only=read_only)
-    with _blocks() as demo:
+    with one_server_app(), _blocks() as demo:  # Gradio builds the served app in queue()
         gr.Markdown(INTRO)
         status = gr.HTML(elem_id="bw-status")
         gr.HTML(actions.access_note(access), elem_id="bw-access")
@@ -231,23 +198,44 @@ def served_app(engine_factory, settings, auth: list | None = None, read_only: bo
     return create_app(engine_factory, settings, read_only=read_only, access=access)
 
 
-def serve(settings, auth: list | None = None, read_only: bool = False) -> None:
+def serve(settings, auth: list | None = None, read_only: bool = False,
+          engine_factory=None, block: bool = True):
     """Serve the UI on ``settings.host:settings.port`` until interrupted.
+
+    The page is served first; the engine starts loading once the server listens (on a
+    2-core machine both at once would slow the page). Until then, and while it loads, the
+    status line says so and questions wait for it.
 
     Args:
         settings: host, port, upload limit.
         auth: ``(user, password)`` pairs: Gradio's login is required.
         read_only: no uploads, rebuilds or batches; forced when bound beyond loopback
             without ``auth``.
+        engine_factory: returns the loaded engine (default: ``Engine.open(settings)``).
+        block: wait until interrupted (else return the running app; for tests).
+
+    Returns:
+        The launched ``gr.Blocks`` (once interrupted, when ``block``).
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from bronwijzer.engine import Engine
-    began = time.perf_counter()
-    holder = EngineHolder(lambda: Engine.open(settings))  # loads while Gradio is imported
-    demo = served_app(holder, settings, auth, read_only)
+    holder = EngineHolder(engine_factory or (lambda: _open_engine(settings)), start=False)
+    with one_server_app():  # launch() builds the app it serves; no need for one before
+        demo = served_app(holder, settings, auth, read_only)
+    start_when_served(demo, holder)
+    demo.launch(server_name=settings.host, server_port=settings.port, show_error=True,
+                max_file_size=f"{settings.max_upload_mb}mb", quiet=True, auth=auth,
+                prevent_thread_lock=True)
+    holder.start()  # normally started already, once the server listened
     access = access_mode(settings.host, auth, read_only)[1]
     print(f"Bronwijzer: serving http://{settings.host}:{settings.port} "
-          f"(the model loads in the background; {time.perf_counter() - began:.1f} s)"
+          "(the model loads in the background)"
           + (f"; {access}" if access else ""), flush=True)
-    demo.launch(server_name=settings.host, server_port=settings.port, show_error=True,
-                max_file_size=f"{settings.max_upload_mb}mb", quiet=True, auth=auth)
+    if block:
+        demo.block_thread()
+    return demo
+
+
+def _open_engine(settings):
+    """``Engine.open(settings)``, importing the engine (numpy, bm25s, scipy) only here."""
+    from bronwijzer.engine import Engine
+    return Engine.open(settings)
