@@ -216,7 +216,7 @@ class Engine:
         return round(lexical.coverage(text) * len(tokens)) if tokens and lexical else 0
 
     def ask_many(self, questions: list[str], k: int | None = None) -> list[Answer]:
-        """Answer questions, embedding them in one batch.
+        """Answer questions, embedding them in parts of ``settings.query_chunk``.
 
         Citation questions ("what does footnote 12 refer to?") are answered from
         the citation lookup; the others by retrieval and extractive composition.
@@ -224,18 +224,21 @@ class Engine:
         Raises:
             QuestionError: for an empty or over-long question.
         """
-        live = self._live
+        from bronwijzer.overlap import overlapped
+        live, depth = self._live, k or self.settings.k
         texts = [self.check_question(q) for q in questions]
-        vectors = live.retriever.embed_queries(texts) if texts else []
-        answers = []
-        depth = k or self.settings.k
-        for text, vector in zip(texts, vectors):
-            # a proposal question gathers from a deeper pool; its top ``depth`` are the hits
-            pool = live.retriever.search(text, max(depth, TUNING.gather_pool), vector=vector) \
-                if wants_gathering(text) else None
-            hits = pool[:depth] if pool else live.retriever.search(text, depth, vector=vector)
-            answers.append(self._answer(live, text, vector, hits, pool))
-        return answers
+
+        def answer(part: list[str], vectors) -> list[Answer]:
+            out = []
+            for text, vector in zip(part, vectors):
+                # a proposal question gathers from a deeper pool; its top ``depth`` are the hits
+                pool = live.retriever.search(text, max(depth, TUNING.gather_pool),
+                                             vector=vector) if wants_gathering(text) else None
+                hits = pool[:depth] if pool else live.retriever.search(text, depth, vector=vector)
+                out.append(self._answer(live, text, vector, hits, pool))
+            return out
+        # the next part is encoded while this one is answered
+        return overlapped(texts, self.settings.query_chunk, live.retriever.embed_queries, answer)
 
     def answer_dicts(self, questions: list[str]) -> list[dict]:
         """``ask_many`` in the ``ask --json`` form (what batch files hold)."""

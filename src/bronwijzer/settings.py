@@ -53,6 +53,9 @@ class Settings:
     # (out of fold); the issue asks >= 0.92, a little room is kept for unseen questions
     calibrate_answered: float = 0.95
     embed_batch_size: int = 32
+    # ask_many encodes questions in parts of this many, the next part while the
+    # previous is answered (bronwijzer.overlap); a speed setting, answers are the same.
+    query_chunk: int = 16
     max_question_chars: int = 2000
     # serving
     host: str = "127.0.0.1"
