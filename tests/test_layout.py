@@ -117,8 +117,8 @@ def private_imports(package: Path) -> list[str]:
     for name, path in modules(package).items():
         aliases = set()
         for node in ast.walk(_tree(path)):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
-                    and node.module.split(".")[0] == package.name:
+            if (isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                    and node.module.split(".")[0] == package.name):
                 found += [f"{name} imports {a.name} from {node.module}"
                           for a in node.names if _private(a.name)]
                 found += [f"{name} imports {node.module}" for p in node.module.split(".")
@@ -205,6 +205,13 @@ def declared(pyproject: Path) -> set[str]:
     return {_norm(re.match(r"[A-Za-z0-9._-]+", s).group(0)) for s in specs}
 
 
+def _literal_import(call: ast.Call) -> bool:
+    """Whether a call is ``find_spec("name")`` or ``import_module("name")``."""
+    function = getattr(call.func, "attr", getattr(call.func, "id", ""))
+    return (function in ("find_spec", "import_module") and bool(call.args)
+            and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str))
+
+
 def third_party(path: Path, local: set[str]) -> set[str]:
     """Top-level names a file imports (also ``find_spec``/``import_module`` of a literal)
     that are neither the standard library nor ``local``."""
@@ -214,9 +221,7 @@ def third_party(path: Path, local: set[str]) -> set[str]:
             names |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
-                node.func, "id", "")) in ("find_spec", "import_module") and node.args \
-                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        elif isinstance(node, ast.Call) and _literal_import(node):
             names.add(node.args[0].value.split(".")[0])
     return {n for n in names if n not in sys.stdlib_module_names and n not in local}
 

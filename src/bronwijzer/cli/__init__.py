@@ -17,14 +17,12 @@ from bronwijzer.cli import ask, build, cite, serve, tune  # noqa: F401 - they re
 from bronwijzer.cli.command import REGISTRY, USER_ERRORS, Command
 from bronwijzer.settings import load_settings
 
-DESCRIPTION = """\
-Bronwijzer answers questions about a policy article and the sources it cites, and
+DESCRIPTION = """Bronwijzer answers questions about a policy article and the sources it cites, and
 shows where each answer comes from: the quoted passage, its footnote, the cited source.
 Ask in Dutch or English. Everything runs on this computer; nothing is sent anywhere.
 
 Start with `bronwijzer serve` (the browser app) or `bronwijzer ask "..."`."""
-EPILOG = """\
-examples:
+EPILOG = """examples:
   bronwijzer ask "Wat stelt het artikel voor bedrijventerreinen voor?"
   bronwijzer cite 12                      what footnote 12 refers to, and where it is cited
   bronwijzer batch vragen.xlsx -o antwoorden.xlsx
