@@ -59,10 +59,6 @@ def command(name: str, help: str, options: Callable[[argparse.ArgumentParser], N
     return register
 
 
-def no_options(parser: argparse.ArgumentParser) -> None:
-    """Options of a command that has none of its own."""
-
-
 def print_json(data) -> None:
     """Print ``data`` as indented UTF-8 JSON."""
     json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
