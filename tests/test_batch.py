@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from pathlib import Path
 
@@ -172,7 +171,8 @@ def test_headers_follow_the_language_of_the_questions_when_the_column_does_not_t
     english = write_jsonl(tmp_path / "en.jsonl", [{"question": "What does the text say?"}])
     run_batch(dutch, tmp_path / "nl.csv", FakeAnswerer(), progress=False)
     run_batch(english, tmp_path / "en.csv", FakeAnswerer(), progress=False)
-    assert (tmp_path / "nl.csv").read_text("utf-8-sig").startswith("id,vraag,antwoord,geen antwoord")
+    # not a CSV: the delimiter Excel expects in the list's language
+    assert (tmp_path / "nl.csv").read_text("utf-8-sig").startswith("id;vraag;antwoord;geen antwoord")
     assert (tmp_path / "en.csv").read_text("utf-8-sig").startswith(",".join(COLUMNS))
     run_batch(dutch, tmp_path / "nl.xlsx", FakeAnswerer(), progress=False)
     header = next(load_workbook(tmp_path / "nl.xlsx").worksheets[0].iter_rows(values_only=True))
@@ -372,7 +372,7 @@ def test_resume_reads_a_semicolon_csv_output(tmp_path):
     assert answerer.answered == ["Twee?"]
     rows = read_csv(out)
     assert [(r["id"], r["answer"][:6]) for r in rows] == [("row-1", "eerder"), ("row-2", "Antwoo")]
-    assert out.read_text("utf-8-sig").startswith("id,vraag,antwoord")  # rewritten in the layout
+    assert out.read_text("utf-8-sig").startswith("id;vraag;antwoord")  # rewritten in the layout
 
 
 def test_resume_appends_to_a_dutch_semicolon_csv_in_its_layout(tmp_path):
@@ -487,8 +487,8 @@ def test_formulas_in_questions_stay_text_in_csv(tmp_path):
                       encoding="utf-8")
     out = tmp_path / "a.csv"
     run_batch(source, out, FakeAnswerer(), progress=False)
-    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))[1:]
-    assert rows[0][1] == "\'=HYPERLINK(\"http://x\",\"klik\")" and rows[1][1] == "\'-2 + 3?"
-    assert rows[0][0] == "\'=1+1"
+    rows = read_csv(out)
+    assert rows[0]["question"] == "\'=HYPERLINK(\"http://x\",\"klik\")"
+    assert rows[1]["question"] == "\'-2 + 3?" and rows[0]["id"] == "\'=1+1"
     # resuming reads the quoted id back as the id it was
     assert run_batch(source, out, FakeAnswerer(), resume=True, progress=False).skipped == 2

@@ -1,7 +1,9 @@
 """How an answer file is written, following the question list it answers.
 
 - Delimiter: a CSV list's own (a semicolon list, as Excel saves it where the decimal mark
-  is a comma, comes back with semicolons and decimal commas); otherwise a comma.
+  is a comma, comes back with semicolons and decimal commas). A list that does not tell
+  (not a CSV, or a CSV of one column) gets what Excel expects in its language: semicolons
+  for a Dutch list, commas otherwise.
 - Encoding: always UTF-8, as cp1252 cannot hold every character of an answer. With a byte
   order mark where Excel needs one to read UTF-8: when the list had one, was cp1252 (Excel's
   own "CSV" save) or was plain ASCII (nothing tells), and for lists that are not CSV; without
@@ -89,8 +91,8 @@ def conventions_for(form: ListForm, questions: list[str]) -> Conventions:
         The ``Conventions`` for a ``.csv`` or ``.xlsx`` answer file.
     """
     lang = COLUMN_LANGS.get(form.column or "") or questions_lang(questions)
-    if form.delimiter is None:
-        return Conventions(lang=lang)
-    delimiter = "," if form.delimiter == ONE_COLUMN else form.delimiter
-    bom = form.encoding != "utf-8" or form.ascii
+    delimiter = form.delimiter
+    if delimiter in (None, ONE_COLUMN):
+        delimiter = ";" if lang == "nl" else ","
+    bom = form.delimiter is None or form.encoding != "utf-8" or form.ascii
     return Conventions(delimiter, bom, lang)
