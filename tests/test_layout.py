@@ -351,13 +351,20 @@ def test_every_imported_package_is_declared_in_pyproject(tmp_path):
     assert undeclared(files, ROOT / "pyproject.toml", {"bronwijzer"}) == {}
 
 
+def engine_reaches(package: Path, caller: str) -> list[str]:
+    """Where the modules of ``<package>.<caller>`` reach past the engine's methods."""
+    paths = [p for n, p in modules(package).items()
+             if n == f"{package.name}.{caller}" or n.startswith(f"{package.name}.{caller}.")]
+    assert paths, f"no {caller} modules"
+    return [f"{path.name}: {private}" for path in paths
+            for private in ("engine.index", "engine.retriever", "engine.embedder", "engine._",
+                            ".index.passages", ".index.references", ".index.manifest")
+            if private in path.read_text(encoding="utf-8")]
+
+
 @pytest.mark.parametrize("caller", ["cli", "ui", "batch"])
-def test_callers_use_only_the_engine_methods(caller):
-    paths = [p for n, p in modules(PACKAGE).items() if n == f"bronwijzer.{caller}"
-             or n.startswith(f"bronwijzer.{caller}.")]
-    assert paths
-    for path in paths:
-        text = path.read_text(encoding="utf-8")
-        for private in ("engine.index", "engine.retriever", "engine.embedder", "engine._",
-                        ".index.passages", ".index.references", ".index.manifest"):
-            assert private not in text, f"{path.name} reaches into the engine: {private}"
+def test_callers_use_only_the_engine_methods(caller, tmp_path):
+    planted = _plant(tmp_path, {f"{caller}/__init__.py": "",
+                                f"{caller}/x.py": "def f(engine):\n    return engine._live\n"})
+    assert engine_reaches(planted, caller) == ["x.py: engine._"]
+    assert engine_reaches(PACKAGE, caller) == []
