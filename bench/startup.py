@@ -142,7 +142,7 @@ def cold_ask(home: Path, repeat: int = 3) -> dict:
     if bad:
         raise RuntimeError(f"bronwijzer ask failed: {bad[0]['stderr'][-2000:]}")
     times = [r["seconds"] for r in runs]
-    import_only = run_child([PY, "-c", "import bronwijzer.commands"], env_for(home), home)
+    import_only = run_child([PY, "-c", "import bronwijzer.cli"], env_for(home), home)
     torch_import = run_child([PY, "-c", "import sentence_transformers"], env_for(home), home)
     return {"median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times],
             "median_cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 3),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from pathlib import Path
 
@@ -67,15 +66,24 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def read_csv(path: Path) -> list[dict]:
+# The Dutch headers of a Dutch list's answers, read back under the English keys.
+DUTCH = {"vraag": "question", "antwoord": "answer", "geen antwoord": "abstained",
+         "zekerheid": "confidence", "bronnen": "sources", "voetnoten": "footnotes", "fout": "error"}
+
+
+def read_csv(path: Path, keys: bool = True) -> list[dict]:
+    """The rows of a CSV answer file (delimiter from its header), under English keys."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
+        delimiter = ";" if ";" in handle.readline() else ","
+        handle.seek(0)
+        rows = list(csv.DictReader(handle, delimiter=delimiter))
+    return [{DUTCH.get(k, k): v for k, v in r.items()} for r in rows] if keys else rows
 
 
 def read_xlsx(path: Path) -> list[dict]:
     book = load_workbook(path)
     rows = list(book.worksheets[0].iter_rows(values_only=True))
-    return [dict(zip(rows[0], row)) for row in rows[1:]]
+    return [dict(zip((DUTCH.get(h, h) for h in rows[0]), row)) for row in rows[1:]]
 
 
 def read_output(path: Path) -> list[dict]:
@@ -122,15 +130,66 @@ def test_csv_semicolon_with_bom_in_csv_out(tmp_path):
     out = tmp_path / "a.csv"
     summary = run_batch(src, out, FakeAnswerer(), progress=False)
     assert (summary.answered, summary.declined, summary.failed) == (1, 1, 0)
-    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # the list had a BOM: so has the answer
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header == ";".join(COLUMNS)  # the list's delimiter; its question column is English
     rows = read_csv(out)
-    assert list(rows[0]) == list(COLUMNS)
     assert rows[0]["id"] == "q1" and rows[0]["question"] == "Wat staat er, volgens het rapport?"
     assert rows[0]["sources"] == f"[1] {DOC} ¶33: Citaat Wat staat er, volgens het rapport?"
     assert rows[0]["footnotes"] == "12, 13"
-    assert rows[0]["abstained"] == "false" and rows[0]["confidence"] == "0.875"
+    assert rows[0]["abstained"] == "false" and rows[0]["confidence"] == "0,875"  # decimal comma
     assert rows[1]["id"] == "row-3" and rows[1]["abstained"] == "true"
     assert rows[1]["answer"] == "" and rows[1]["error"] == ""
+
+
+def test_a_dutch_semicolon_csv_round_trips_in_its_own_conventions(tmp_path):
+    src = tmp_path / "vragen.csv"
+    src.write_bytes("Nr;Vraag;Toelichting\r\n1;Wat zegt de tekst over één regio?;eerst\r\n"
+                    "2;Welke regio's worden genoemd?;daarna\r\n".encode("cp1252"))
+    out = tmp_path / "antwoorden.csv"
+    run_batch(src, out, FakeAnswerer(), progress=False)
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # cp1252 came from Excel: UTF-8 it can read
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "id;vraag;antwoord;geen antwoord;zekerheid;bronnen;voetnoten;fout"
+    rows = read_csv(out, keys=False)
+    assert [(r["id"], r["vraag"]) for r in rows] == [("1", "Wat zegt de tekst over één regio?"),
+                                                    ("2", "Welke regio's worden genoemd?")]
+    assert rows[0]["geen antwoord"] == "nee" and rows[0]["zekerheid"] == "0,875"
+    # the answers can be the next round's questions: the same reader takes them
+    again = [(r.id, r.question) for r in read_questions(out)]
+    assert again == [(r["id"], r["vraag"]) for r in rows]
+    plain = tmp_path / "plain.csv"  # UTF-8 without a BOM (not from Excel): none added
+    plain.write_bytes("id;vraag\n1;Wat zegt de tekst over één regio?\n".encode("utf-8"))
+    run_batch(plain, tmp_path / "p.csv", FakeAnswerer(), progress=False)
+    assert (tmp_path / "p.csv").read_bytes().startswith(b"id;vraag;antwoord;")
+
+
+def test_headers_follow_the_language_of_the_questions_when_the_column_does_not_tell(tmp_path):
+    dutch = write_jsonl(tmp_path / "nl.jsonl", [{"question": "Wat zegt de tekst over de regio?"},
+                                                {"question": "Welke rol krijgt het Rijk?"}])
+    english = write_jsonl(tmp_path / "en.jsonl", [{"question": "What does the text say?"}])
+    run_batch(dutch, tmp_path / "nl.csv", FakeAnswerer(), progress=False)
+    run_batch(english, tmp_path / "en.csv", FakeAnswerer(), progress=False)
+    # not a CSV: the delimiter Excel expects in the list's language
+    assert (tmp_path / "nl.csv").read_text("utf-8-sig").startswith("id;vraag;antwoord;geen antwoord")
+    assert (tmp_path / "en.csv").read_text("utf-8-sig").startswith(",".join(COLUMNS))
+    run_batch(dutch, tmp_path / "nl.xlsx", FakeAnswerer(), progress=False)
+    header = next(load_workbook(tmp_path / "nl.xlsx").worksheets[0].iter_rows(values_only=True))
+    assert header[:4] == ("id", "vraag", "antwoord", "geen antwoord")
+
+
+def test_the_xlsx_wraps_text_freezes_its_header_and_has_a_filter(tmp_path):
+    src = write_jsonl(tmp_path / "q.jsonl", [{"id": f"q{i}", "question": f"Vraag {i}?"}
+                                             for i in range(3)])
+    out = tmp_path / "a.xlsx"
+    run_batch(src, out, FakeAnswerer(), progress=False)
+    sheet = load_workbook(out).worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:H4"  # the header and three answers, every column
+    assert sheet["C2"].alignment.wrap_text and sheet["F2"].alignment.vertical == "top"
+    assert sheet["A1"].font.bold and not sheet["A2"].font.bold
+    assert sheet.column_dimensions["C"].width > sheet.column_dimensions["A"].width
 
 
 @pytest.mark.parametrize("delimiter", [",", "\t", "|", ";"])
@@ -313,6 +372,22 @@ def test_resume_reads_a_semicolon_csv_output(tmp_path):
     assert answerer.answered == ["Twee?"]
     rows = read_csv(out)
     assert [(r["id"], r["answer"][:6]) for r in rows] == [("row-1", "eerder"), ("row-2", "Antwoo")]
+    assert out.read_text("utf-8-sig").startswith("id;vraag;antwoord")  # rewritten in the layout
+
+
+def test_resume_appends_to_a_dutch_semicolon_csv_in_its_layout(tmp_path):
+    src = tmp_path / "vragen.csv"
+    src.write_text("nr;vraag\n1;Een?\n2;Twee?\n3;Drie?\n", encoding="utf-8")
+    out = tmp_path / "a.csv"
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(src, out, FakeAnswerer(interrupt_on_call=2), batch_size=2, progress=False)
+    first = out.read_bytes()
+    answerer = FakeAnswerer()
+    summary = run_batch(src, out, answerer, batch_size=2, resume=True, progress=False)
+    assert summary.skipped == 2 and answerer.answered == ["Drie?"]
+    assert out.read_bytes().startswith(first)  # appended, not rewritten
+    rows = read_csv(out, keys=False)
+    assert [r["id"] for r in rows] == ["1", "2", "3"] and rows[2]["geen antwoord"] == "nee"
 
 
 def test_without_resume_the_old_output_survives_until_the_first_batch(tmp_path):
@@ -412,8 +487,8 @@ def test_formulas_in_questions_stay_text_in_csv(tmp_path):
                       encoding="utf-8")
     out = tmp_path / "a.csv"
     run_batch(source, out, FakeAnswerer(), progress=False)
-    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))[1:]
-    assert rows[0][1] == "\'=HYPERLINK(\"http://x\",\"klik\")" and rows[1][1] == "\'-2 + 3?"
-    assert rows[0][0] == "\'=1+1"
+    rows = read_csv(out)
+    assert rows[0]["question"] == "\'=HYPERLINK(\"http://x\",\"klik\")"
+    assert rows[1]["question"] == "\'-2 + 3?" and rows[0]["id"] == "\'=1+1"
     # resuming reads the quoted id back as the id it was
     assert run_batch(source, out, FakeAnswerer(), resume=True, progress=False).skipped == 2

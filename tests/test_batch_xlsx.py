@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bronwijzer.batch import formats as batch_io
+from bronwijzer.batch import answers as batch_io
 from bronwijzer.batch import xlsx as batch_xlsx
 from bronwijzer.batch.runner import Summary, run_batch
 from test_batch import FakeAnswerer, read_xlsx, write_jsonl

@@ -1,13 +1,15 @@
 """Batch answering of question lists, independent of how answers are produced.
 
-Input: a ``.jsonl``, ``.csv``, ``.xlsx`` or ``.txt`` question list (formats in
-:mod:`bronwijzer.batch_io`). A missing id becomes ``row-<n>`` (n: line or sheet row); a
-repeated id makes a bad row ``<id>@row-<n>``. Bad rows and failed answers become error records.
+Input: a ``.jsonl``, ``.csv``, ``.xlsx`` or ``.txt`` question list (read by
+:mod:`bronwijzer.batch.questions`). A missing id becomes ``row-<n>`` (n: line or sheet row);
+a repeated id makes a bad row ``<id>@row-<n>``. Bad rows and failed answers become error
+records.
 
 Good questions go to ``answer_fn`` in batches of ``batch_size`` (bad rows ride along); a
 failed batch is retried one question at a time. The output (``.jsonl``, ``.csv`` or
-``.xlsx`` with ``COLUMNS``) is written after each batch by :mod:`bronwijzer.batch_io`; with
-``resume`` the ids already in it are skipped.
+``.xlsx`` with ``COLUMNS``, in the list's delimiter and language:
+:mod:`bronwijzer.batch.conventions`) is written after each batch by
+:mod:`bronwijzer.batch.answers`; with ``resume`` the ids already in it are skipped.
 """
 
 from __future__ import annotations
@@ -21,20 +23,18 @@ from typing import Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
-from bronwijzer.batch.formats import (
-    COLUMNS,  # noqa: F401 - re-exported
+from bronwijzer.batch.answers import OUTPUT_FORMATS, OutputFile
+from bronwijzer.batch.conventions import COLUMNS, conventions_for  # noqa: F401 - COLUMNS re-exported
+from bronwijzer.batch.questions import (
     ID_NAMES,  # noqa: F401 - re-exported
     INPUT_FORMATS,
-    OUTPUT_FORMATS,
     QUESTION_NAMES,
-    OutputFile,
     checked_suffix,
     csv_table,
-    line_items,
     norm_id,
+    read_items,
     sheet_table,
     table_header,
-    table_items,
 )
 from bronwijzer.errors import BatchInputError
 
@@ -107,14 +107,7 @@ def read_questions(path: Path, max_chars: int = 2000, column: str | None = None,
         BatchInputError: unsupported extension, no ``question`` column, unreadable file
             (raised by this call itself, not while iterating).
     """
-    path = Path(path)
-    kind = checked_suffix(path, INPUT_FORMATS, "input")
-    if kind in (".csv", ".xlsx"):
-        table = csv_table(path, column) if kind == ".csv" else sheet_table(path)
-        items = table_items(table, path.name, column, id_column)
-    else:
-        items = line_items(path, jsonl=kind == ".jsonl")
-    return _rows(items, max_chars)
+    return _rows(read_items(Path(path), column, id_column)[0], max_chars)
 
 
 def question_columns(path: Path) -> tuple[list[str], str | None]:
@@ -139,8 +132,8 @@ def question_columns(path: Path) -> tuple[list[str], str | None]:
 
 def _call(answer_fn: Callable[[list[str]], list[dict]], questions: list[str]) -> list[dict]:
     results = answer_fn(list(questions))
-    if not isinstance(results, list) or len(results) != len(questions) \
-            or not all(isinstance(r, dict) for r in results):
+    if not (isinstance(results, list) and len(results) == len(questions)
+            and all(isinstance(r, dict) for r in results)):
         size = len(results) if isinstance(results, list) else "?"
         raise TypeError(f"answer_fn gave a {type(results).__name__} of {size} for "
                         f"{len(questions)} questions; expected that many dicts")
@@ -238,8 +231,10 @@ def run_batch(input_path: Path, output_path: Path,
     """
     input_path, output_path = Path(input_path), Path(output_path)
     _check_paths(input_path, output_path, batch_size)
-    rows = list(read_questions(input_path, max_chars, column, id_column))
-    output = OutputFile(output_path, resume)
+    items, form = read_items(input_path, column, id_column)
+    rows = list(_rows(items, max_chars))
+    conventions = conventions_for(form, [r.question for r in rows if r.error is None])
+    output = OutputFile(output_path, resume, conventions)
     todo = [row for row in rows if row.id not in output.done]
     with tqdm(total=len(rows), initial=len(rows) - len(todo), disable=not progress,
               file=sys.stderr, unit="q", desc=output_path.name) as bar:

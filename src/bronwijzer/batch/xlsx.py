@@ -2,7 +2,8 @@
 
 A workbook cannot be appended to, and rewriting it after every batch costs time
 quadratic in the list's length. So rows go to a sidecar JSON-lines file as they
-come, and :func:`save_xlsx` writes the workbook once (openpyxl's write-only mode).
+come, and :func:`save_xlsx` writes the workbook once (openpyxl's write-only mode),
+ready to read: text wrapped, the header row bold and frozen, a filter on every column.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-COLUMNS = ("id", "question", "answer", "abstained", "confidence", "sources", "footnotes", "error")
+from bronwijzer.batch.conventions import COLUMNS
+
 _CELL_LIMIT = 32767  # characters in an Excel cell
 _WIDTHS = (14, 50, 70, 10, 11, 80, 12, 40)
 
@@ -61,7 +63,8 @@ def sidecar_rows(path: Path) -> tuple[bool, list[list]]:
 
 
 def save_xlsx(path: Path, rows: list[list]) -> None:
-    """Write a one-sheet workbook in one pass (formulas kept as text, cells clipped).
+    """Write a one-sheet workbook in one pass (formulas kept as text, cells clipped), its
+    text wrapped and aligned to the top, the header bold and frozen, a filter on it.
 
     Args:
         path: the file to write.
@@ -71,16 +74,31 @@ def save_xlsx(path: Path, rows: list[list]) -> None:
         None.
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
     book = Workbook(write_only=True)
     sheet = book.create_sheet("answers")
-    for letter, width in zip("ABCDEFGH", _WIDTHS):
-        sheet.column_dimensions[letter].width = width
-    for values in rows:
-        cells = [WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", v)[:_CELL_LIMIT]
-                               if isinstance(v, str) else v) for v in values]
-        for cell in cells:
-            cell.data_type = "s" if cell.data_type == "f" else cell.data_type  # "=…" is text
-        sheet.append(cells)
+    width = max((len(r) for r in rows), default=0)
+    for n, size in enumerate(_WIDTHS[:width], 1):
+        sheet.column_dimensions[get_column_letter(n)].width = size
+    sheet.freeze_panes = "A2"
+    if width:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(width)}{max(len(rows), 2)}"
+    wrap, bold = Alignment(wrap_text=True, vertical="top"), Font(bold=True)
+    for n, values in enumerate(rows):
+        sheet.append([_cell(sheet, v, bold if n == 0 else None, wrap) for v in values])
     book.save(path)
+
+
+def _cell(sheet, value, font, alignment):
+    """A write-only cell: text cleaned of characters Excel refuses and clipped, "=…" as text."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_CELL_LIMIT]
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s" if cell.data_type == "f" else cell.data_type
+    cell.alignment = alignment
+    if font is not None:
+        cell.font = font
+    return cell

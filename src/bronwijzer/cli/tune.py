@@ -1,0 +1,101 @@
+"""Commands that measure and fit: ``eval``, ``calibrate``, ``crossval``, ``calibrate-cite``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bronwijzer.cli.command import command
+from bronwijzer.settings import Settings
+
+TUNING = Path("eval/tuning.jsonl")
+
+
+def eval_options(p) -> None:
+    """Options of ``bronwijzer eval``."""
+    p.add_argument("questions", type=Path)
+    p.add_argument("answers", type=Path)
+    p.add_argument("--json", type=Path, help="write the full report here")
+
+
+@command("eval", "score a file of answers against questions with known answers", eval_options,
+         common=False)
+def cmd_eval(args, settings: Settings) -> int:
+    """Print the scores of a file of answers (and write the full report if asked)."""
+    from bronwijzer.evaluate import evaluate_files, format_report
+    report = evaluate_files(args.questions, args.answers, args.json)
+    print(format_report(report))
+    return 0
+
+
+def calibrate_options(p) -> None:
+    """Options of ``bronwijzer calibrate``."""
+    p.add_argument("questions", type=Path, nargs="?", default=TUNING)
+    p.add_argument("--output", "-o", type=Path, help="model JSON (default: the packaged one)")
+
+
+@command("calibrate", "fit when to decline (the answerability model) on the tuning questions",
+         calibrate_options, "Fit the answerability model (when to say the text has no answer) "
+         "on questions with known answers.")
+def cmd_calibrate(args, settings: Settings) -> int:
+    """Fit the answerability model and print its cross-validated trade-off."""
+    from bronwijzer.answer.answerability import MODEL_FILE
+    from bronwijzer.calibrate import calibrate, read_questions
+    from bronwijzer.engine import Engine
+    read_questions(args.questions)  # bad input is reported before the model loads
+    model = calibrate(Engine.open(settings), args.questions, args.output or MODEL_FILE)
+    cv = model["cv"]
+    print(f"features {', '.join(model['features'])}; C {model['C']}; threshold "
+          f"{model['threshold']:.3f}; cross-validated: {cv['declined']:.0%} of unanswerable "
+          f"declined, {cv['answered']:.0%} of answerable answered -> {args.output or MODEL_FILE}")
+    print("trade-off (out of fold): threshold, unanswerable declined, answerable answered")
+    for row in cv["curve"]:
+        print(f"  {row['threshold']:.3f}  {row['declined']:.2f}  {row['answered']:.2f}")
+    return 0
+
+
+def crossval_options(p) -> None:
+    """Options of ``bronwijzer crossval``."""
+    p.add_argument("questions", type=Path, nargs="?", default=TUNING)
+    p.add_argument("--output", "-o", type=Path, required=True, help="answers .jsonl")
+
+
+@command("crossval", "answer the tuning questions with out-of-fold answerability models",
+         crossval_options, "Answer the tuning questions, each fold with an answerability "
+         "model fitted on the other folds (honest figures).")
+def cmd_crossval(args, settings: Settings) -> int:
+    """Write out-of-fold answers to the tuning questions."""
+    from bronwijzer.calibrate import crossval_answers, read_questions
+    from bronwijzer.engine import Engine
+    questions = read_questions(args.questions)
+    answers = crossval_answers(Engine.open(settings), questions)
+    with open(args.output, "w", encoding="utf-8") as handle:
+        for answer in answers:
+            handle.write(json.dumps(answer, ensure_ascii=False) + "\n")
+    declined = sum(a["abstained"] for a in answers)
+    print(f"{len(answers) - declined} answered, {declined} declined (cross-validated) "
+          f"-> {args.output}")
+    return 0
+
+
+def calibrate_cite_options(p) -> None:
+    """Options of ``bronwijzer calibrate-cite``."""
+    p.add_argument("--tuning", type=Path, default=TUNING)
+    p.add_argument("--labels", type=Path, default=Path("eval/cite_labels.json"))
+    p.add_argument("--extra", type=Path, default=Path("eval/cite_extra.jsonl"))
+    p.add_argument("--output", type=Path, help="default: the packaged cite/detector.json")
+
+
+@command("calibrate-cite", "refit the detector of questions about footnotes, sources and claims",
+         calibrate_cite_options, "Refit the citation-question detector (which questions ask "
+         "about footnotes, sources or claims) on the tuning set.")
+def cmd_calibrate_cite(args, settings: Settings) -> int:
+    """Refit the citation-question detector and print its cross-validated figures."""
+    from bronwijzer.cite.detect import DETECTOR_FILE
+    from bronwijzer.cite.fit import calibrate_citation_detector
+    output = args.output or DETECTOR_FILE
+    found = calibrate_citation_detector(settings, args.tuning, args.labels, args.extra, output)
+    for name in ("full", "cues_only"):
+        print(f"{name}: C={found[name]['C']} cross-validated {found[name]['cv']}")
+    print(f"-> {output}")
+    return 0
