@@ -123,7 +123,7 @@ def test_proposal_answer_gathers_the_proposals_in_reading_order(real_engine):
 
 def _article_sentences(real_engine) -> list[str]:
     from bronwijzer.text import split_sentences
-    from bronwijzer.answer.compose import footnote_superscripts
+    from bronwijzer.quotes import footnote_superscripts
     out = []
     for p in sorted((p for p in real_engine.passages() if p.source_of is None),
                     key=lambda p: p.start):

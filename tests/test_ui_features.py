@@ -12,7 +12,7 @@ import pytest
 
 from bronwijzer import feedback
 from bronwijzer.present.export import answer_markdown, conversation_docx, conversation_markdown
-from bronwijzer.cite.overview import source_kind
+from bronwijzer.present.overview import source_kind
 from bronwijzer.ui.articlemap import reference_table, render_map
 
 ANSWER = {"question": "Wie betaalt de werkruimte?", "lang": "nl", "kind": "answer",
@@ -230,7 +230,7 @@ def test_batch_tab_offers_the_columns_and_uses_the_chosen_one(article_home, fake
 
 
 def test_overview_keeps_each_documents_own_footnote_numbers():
-    from bronwijzer.cite.overview import outline, reference_rows
+    from bronwijzer.present.overview import outline, reference_rows
     from bronwijzer.records import Passage, Reference
     refs = (Reference(1, 1, ("Ministerie van EZ",), 2024, "Nota", None, "EZ (2024) Nota.", None,
                       "a.txt"),

@@ -19,9 +19,6 @@ from dataclasses import replace
 from bronwijzer.answer.qtype import is_prescriptive
 from bronwijzer.settings import TUNING
 
-# Chosen on the authored broad proposal questions (eval/gather_extra.jsonl; the tuning
-# set has none): mean gold recall within the scorer's 600-character answer budget.
-
 REFERRING = re.compile(
     r"^\W*(?:dit|deze|dat|die|daarom|daardoor|daarmee|daarbij|hiermee|hierdoor|hierbij|hierin"
     r"|zij|ze|this|these|those|that|such|therefore|thus|hence|it|they)\b", re.I)
@@ -80,7 +77,8 @@ def _previous(index, hit, at: int) -> tuple | None:
 
 def _neighbours(item, index) -> list[tuple]:
     """The sentences a gathered sentence brings along (same score)."""
-    score, hit, start, end = item
+    hit = item[1]
+    start, end = item[2], item[3]
     spans = _spans(index, hit.passage)
     at = next(i for i, span in enumerate(spans) if span[0] == start)
     text = hit.passage.text
@@ -93,7 +91,7 @@ def _neighbours(item, index) -> list[tuple]:
     for follow in spans[at + 1:at + 1 + TUNING.continue_max]:
         if REFERRING.match(text[follow[0]:follow[1]]):
             extra.append((hit, *follow))
-    return [(score, h, s, e) for h, s, e in extra]
+    return [(item[0], *sentence) for sentence in extra]
 
 
 def _kept_passages(normative: list[tuple], index, margin: float, passages: int,
@@ -114,14 +112,14 @@ def _kept_passages(normative: list[tuple], index, margin: float, passages: int,
     return list(dict.fromkeys(kept))[:passages]
 
 
-def gather(scored: list[tuple], index, margin: float = TUNING.gather_margin,
+def gather_recommendations(scored: list[tuple], index, margin: float = TUNING.gather_margin,
            passages: int = TUNING.gather_passages, whole: bool = TUNING.gather_whole,
            span: int = TUNING.gather_span, follow_margin: float = TUNING.follow_margin) -> list[tuple]:
     """The recommending sentences for a proposal question, in reading order.
 
     Args:
         scored: ``(score, hit, start, end)`` sentences of the pool, best first
-            (``answer.score_sentences``).
+            (``answer.compose.score_sentences``).
         index: the loaded index (sentence spans).
         margin: normative sentences within this of the best normative one are gathered.
         passages: at most this many passages contribute.

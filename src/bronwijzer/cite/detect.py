@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bronwijzer.text import fold as _fold_accents
+from bronwijzer.text import fold
 
 KINDS = ("none", "footnote", "source", "claim", "set")
 DETECTOR_FILE = Path(__file__).with_name("detector.json")
@@ -75,14 +75,9 @@ CUES: dict[str, str] = {
 _CUE_RES = {name: re.compile(pattern, re.I) for name, pattern in CUES.items()}
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, whitespace collapsed."""
-    return _fold_accents(" ".join(text.split()))
-
-
 def cue_features(question: str) -> np.ndarray:
     """One 0/1 feature per cue-word group of ``CUES``, in its order."""
-    q = fold(question)
+    q = fold(" ".join(question.split()))  # white space collapsed for the cue phrases
     return np.array([1.0 if regex.search(q) else 0.0 for regex in _CUE_RES.values()])
 
 

@@ -44,8 +44,8 @@ def citing_sentences(passages: Sequence[Passage], footnote: int,
     out: list[CitingSentence] = []
     seen: set[tuple[str, str]] = set()
     for passage in passages:
-        if passage.source_of is not None or footnote not in passage.footnotes \
-                or (doc is not None and passage.doc != doc):
+        if (passage.source_of is not None or footnote not in passage.footnotes
+                or (doc is not None and passage.doc != doc)):
             continue
         for start, end in split_sentences(passage.text):
             sentence = passage.text[start:end]
@@ -123,7 +123,6 @@ _QUERY_STOP = frozenset("""
     rapport report publicatie publication publicaties studie study paper artikel article
     bron source bronnen sources advies notitie brief essay document referentie reference
     al et""".split())
-
 
 
 def _tokens(text: str) -> list[str]:

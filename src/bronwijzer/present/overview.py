@@ -17,7 +17,8 @@ accents and case ignored). It names types of organisation, never a single refere
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from bronwijzer.text import fold
 
 SOURCE_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("platform31", ("platform31", "platform 31")),
@@ -35,10 +36,9 @@ KIND_LABELS = {"platform31": "Platform31", "government": "government",
                "advisory": "advisory / research", "press": "press", "other": "other"}
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return " ".join(re.findall(r"[a-z0-9]+", "".join(c for c in decomposed
-                                                       if not unicodedata.combining(c))))
+def _words(text: str) -> str:
+    """The folded words of a text, one space apart."""
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
 
 
 def source_kind(authors, publisher: str | None) -> str:
@@ -52,7 +52,7 @@ def source_kind(authors, publisher: str | None) -> str:
         One of ``platform31``, ``government``, ``advisory``, ``press``, ``other``.
     """
     for field in (publisher or "", " ".join(authors or ())):
-        text = f" {_fold(field)} "
+        text = f" {_words(field)} "
         for kind, words in SOURCE_KINDS:
             if any(f" {w} " in text for w in words):
                 return kind
