@@ -99,3 +99,11 @@ def test_recommends_and_wants_gathering():
     assert wants_gathering("Welke voorstellen doet de tekst voor het mkb?")
     assert not wants_gathering("Who should pay for the schuifruimte fund?")
     assert not wants_gathering("How many regions take part?")
+
+
+def test_recommends_by_modal_words_not_by_one_texts_phrasing():
+    assert recommends("Gemeenten hebben hiervoor veel meer ruimte nodig dan nu.")
+    assert recommends("The province will have to buy the land before anything else.")
+    assert recommends("This calls for one national fund for the renewal of old sites.")
+    # a phrase of one article ("te denken valt aan") is no rule of what recommends
+    assert not recommends("Te denken valt aan een nationaal fonds voor de regio.")

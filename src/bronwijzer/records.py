@@ -35,7 +35,7 @@ class Reference:
 
     @property
     def short(self) -> str:
-        """A compact label such as ``Rli (2023)`` or ``Van Hoorn & Koelemaij (z.j.)``."""
+        """A compact label such as ``Raad (2023)`` or ``Jansen & De Vries (z.j.)``."""
         names = [a.split(",")[0].strip() for a in self.authors] or [self.title]
         label = names[0] if len(names) == 1 else (
             f"{names[0]} & {names[1]}" if len(names) == 2 else f"{names[0]} et al.")

@@ -25,11 +25,12 @@ _NUMBER = re.compile(rf"\d|\b({_COUNT_WORDS}|een|procent|helft|one|percent|half)
 _PROPOSAL_QUESTION = re.compile(
     r"\b(propos\w*|recommend\w*|suggest\w*|advis\w*|advocat\w*|should|ought|voorstel\w*|"
     r"stelt\b.*\bvoor|aanbevel\w*|adviseer\w*|advies|pleit\w*|zou(den)? moeten)\b", re.I)
-# Normative words: a conditional ("zou"), a judgement ("is noodzakelijk"), advice.
-# Plain "moet"/"moeten" is left out: it as often describes what a scheme requires.
+# Normative words: a conditional ("zou"), a judgement ("is noodzakelijk"), advice
+# ("pleiten voor", "aanbevelen", "should", "recommend"). Plain "moet"/"moeten" is left
+# out: it as often describes what a scheme requires.
 _PRESCRIPTIVE = re.compile(
-    r"\b(zou|zouden|noodzakelijk|belangrijk|verstandig|aanbevel\w*|pleit\w*|kansrijk|"
-    r"veelbelovend|te denken valt|should|recommend\w*|ought)\b", re.I)
+    r"\b(zou|zouden|noodzakelijk|belangrijk|verstandig|aanbevel\w*|pleit\w*|adviseer\w*"
+    r"|advise\w*|should|recommend\w*|ought)\b", re.I)
 
 
 def asks_amount(question: str) -> bool:

@@ -169,7 +169,7 @@ _THAT = re.compile(
 _FRAME = re.compile(
     r"\b(?:which|what|whose|who|whom|where|welke?|wat|wiens|wie|waar|name|can you|kun je"
     r"|is there|are there|is er|zijn er|does|do|did|is|are|was|were|wordt|worden|werd|the article"
-    r"|het artikel|the text|de tekst|the authors?|de auteurs?|the piece|het stuk|platform31 use"
+    r"|het artikel|the text|de tekst|the authors?|de auteurs?|the piece|het stuk|the publisher|de uitgever"
     r"|bron\w*|sources?|publicati\w*|publications?|referen\w*|rapport\w*|reports?|stud(?:y|ies|ie)"
     r"|onderzoek|literatuur|literature|papers?|documents?|essays?|works?|articles?|artikelen"
     r"|cit\w+|quot\w+|aangehaald|geciteerd|verwij\w+|verwezen|backs?|backed|supports?|underpins?"

@@ -178,8 +178,8 @@ def _score(words: Sequence[str], years: Sequence[int | None], ref: Reference) ->
 def find_references(query: str, refs: Sequence[Reference]) -> list[tuple[Reference, float]]:
     """References matching an author, organisation, title word and/or year.
 
-    Case, accents and small typos are forgiven ("rli", "koelemay",
-    "Koelemaij 2025"); a year in the query ranks references of that year first.
+    Case, accents and small typos are forgiven ("ser", "jansen" for "Janssen",
+    "Janssen 2025"); a year in the query ranks references of that year first.
 
     Args:
         query: free text naming a source.

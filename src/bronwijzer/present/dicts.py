@@ -10,7 +10,7 @@ SOURCE_PREFIX = "sources/"
 
 
 def label(passage, references: tuple[Reference, ...]) -> str:
-    """Where a passage stands: ``ruimte-voor-economie-en-werk.txt ¶12`` or ``Rli (2023), p. 12``."""
+    """Where a passage stands: ``artikel.txt ¶12`` or ``Jansen (2023), p. 12``."""
     if passage.source_of:
         refs = refs_of(passage, references)
         if refs:

@@ -13,7 +13,7 @@ from bronwijzer.present.overview import KIND_LABELS
 from bronwijzer.ui.render import esc, link, tag
 
 COLOURS = {"government": "#1d4ed8", "advisory": "#7c3aed", "press": "#ea580c",
-           "platform31": "#059669", "other": "#6b7280"}
+           "own": "#059669", "other": "#6b7280"}
 WIDTH, TOP, DOT = 250, 58, 9
 
 
