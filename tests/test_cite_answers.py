@@ -111,8 +111,10 @@ def test_sources_as_a_set_come_from_the_reference_list(real_engine, question, ke
 def test_proposal_answer_gathers_the_proposals_in_reading_order(real_engine):
     answer = real_engine.ask("what does the text propose for bedrijventerreinen?")
     text = answer.text
-    for proposal in ("ruimte op bedrijventerreinen beter te benutten", "schuifruimte",
-                     "fiscaal stimuleren", "rijksgrondfaciliteit"):
+    # the run that opens "Te denken valt aan ... schuifruimte" (with "fiscaal stimuleren"
+    # after it) is no longer gathered: that phrase was a pattern copied from the article
+    # (issue 19), not a generic rule
+    for proposal in ("ruimte op bedrijventerreinen beter te benutten", "rijksgrondfaciliteit"):
         assert proposal in text, proposal
     assert "pilotproject" not in text  # a description, not a proposal
     assert 2 <= len(answer.sources) <= 4
