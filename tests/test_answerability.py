@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bronwijzer.answer import answerability as ab
-from bronwijzer.answer.confidence import corpus_vocabulary, missing_names
+from bronwijzer.answer.names import corpus_vocabulary, missing_names
 from bronwijzer.answer.evidence import asked_kinds, missing_kinds
 from bronwijzer.calibrate import (declined_at, fit_model, folds_of, matrix, out_of_fold,
                                   pick_threshold)

@@ -111,8 +111,10 @@ def test_sources_as_a_set_come_from_the_reference_list(real_engine, question, ke
 def test_proposal_answer_gathers_the_proposals_in_reading_order(real_engine):
     answer = real_engine.ask("what does the text propose for bedrijventerreinen?")
     text = answer.text
-    for proposal in ("ruimte op bedrijventerreinen beter te benutten", "schuifruimte",
-                     "fiscaal stimuleren", "rijksgrondfaciliteit"):
+    # the run that opens "Te denken valt aan ... schuifruimte" (with "fiscaal stimuleren"
+    # after it) is no longer gathered: that phrase was a pattern copied from the article
+    # (issue 19), not a generic rule
+    for proposal in ("ruimte op bedrijventerreinen beter te benutten", "rijksgrondfaciliteit"):
         assert proposal in text, proposal
     assert "pilotproject" not in text  # a description, not a proposal
     assert 2 <= len(answer.sources) <= 4
@@ -123,7 +125,7 @@ def test_proposal_answer_gathers_the_proposals_in_reading_order(real_engine):
 
 def _article_sentences(real_engine) -> list[str]:
     from bronwijzer.text import split_sentences
-    from bronwijzer.answer.compose import footnote_superscripts
+    from bronwijzer.quotes import footnote_superscripts
     out = []
     for p in sorted((p for p in real_engine.passages() if p.source_of is None),
                     key=lambda p: p.start):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bronwijzer.answer.gather import gather, recommends, wants_gathering
+from bronwijzer.answer.gather import gather_recommendations, recommends, wants_gathering
 from bronwijzer.records import Hit, Passage
 
 
@@ -59,7 +59,7 @@ P3 = ["Gemeenten zouden een eigen grondfonds moeten krijgen voor werklocaties.",
 
 def test_referring_word_brings_the_sentence_before_it():
     index = _index(P1, P2)
-    chosen = gather(_scored(index, {(0, 1): 0.9, (0, 0): 0.5, (1, 0): 0.88}), index)
+    chosen = gather_recommendations(_scored(index, {(0, 1): 0.9, (0, 0): 0.5, (1, 0): 0.88}), index)
     texts = _texts(chosen)
     assert "Daarom is het belangrijk om werkruimte in elke wijk te borgen." in texts
     assert texts.index("De vraag naar ruimte groeit snel in de regio.") == \
@@ -69,7 +69,7 @@ def test_referring_word_brings_the_sentence_before_it():
 
 def test_continuation_and_announced_list_come_along_in_reading_order():
     index = _index(P1, P2, P3)
-    chosen = gather(_scored(index, {(2, 0): 0.91, (2, 2): 0.9, (0, 1): 0.92}), index)
+    chosen = gather_recommendations(_scored(index, {(2, 0): 0.91, (2, 2): 0.9, (0, 1): 0.92}), index)
     texts = _texts(chosen)
     assert "Dit maakt actief grondbeleid weer mogelijk." in texts  # continues a gathered one
     assert texts[-3:] == ["een fonds voor schuifruimte.", "een fiscale prikkel.", "een rijksloket."]
@@ -79,12 +79,12 @@ def test_continuation_and_announced_list_come_along_in_reading_order():
 
 def test_no_normative_sentence_gathers_nothing():
     index = _index(P2)
-    assert gather(_scored(index, {(0, 0): 0.9, (0, 1): 0.8}), index) == []
+    assert gather_recommendations(_scored(index, {(0, 0): 0.9, (0, 1): 0.8}), index) == []
 
 
 def test_far_and_weak_passages_stay_out():
     index = _index(P3, P2, P2, P2, P2, P2, P1)
-    chosen = gather(_scored(index, {(0, 0): 0.95, (6, 1): 0.7}), index)
+    chosen = gather_recommendations(_scored(index, {(0, 0): 0.95, (6, 1): 0.7}), index)
     assert all(hit.passage.id != "doc#7" for _, hit, _, _ in chosen)
 
 
@@ -99,3 +99,11 @@ def test_recommends_and_wants_gathering():
     assert wants_gathering("Welke voorstellen doet de tekst voor het mkb?")
     assert not wants_gathering("Who should pay for the schuifruimte fund?")
     assert not wants_gathering("How many regions take part?")
+
+
+def test_recommends_by_modal_words_not_by_one_texts_phrasing():
+    assert recommends("Gemeenten hebben hiervoor veel meer ruimte nodig dan nu.")
+    assert recommends("The province will have to buy the land before anything else.")
+    assert recommends("This calls for one national fund for the renewal of old sites.")
+    # a phrase of one article ("te denken valt aan") is no rule of what recommends
+    assert not recommends("Te denken valt aan een nationaal fonds voor de regio.")

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from bronwijzer.answer.compose import detect_lang, footnote_superscripts
+from bronwijzer.quotes import detect_lang, footnote_superscripts
 from bronwijzer.engine import Engine
 from bronwijzer.errors import QuestionError
 from bronwijzer.index.build import build_index

@@ -12,7 +12,7 @@ import pytest
 
 from bronwijzer import feedback
 from bronwijzer.present.export import answer_markdown, conversation_docx, conversation_markdown
-from bronwijzer.cite.overview import source_kind
+from bronwijzer.present.overview import source_kind
 from bronwijzer.ui.articlemap import reference_table, render_map
 
 ANSWER = {"question": "Wie betaalt de werkruimte?", "lang": "nl", "kind": "answer",
@@ -89,17 +89,33 @@ def test_feedback_cli_exports_csv(isolated_home, tmp_path):
 
 
 @pytest.mark.parametrize("authors, publisher, kind", [
-    (("Koelemaij, J.",), "Platform31", "platform31"),
     (("Ministerie van Economische Zaken",), None, "government"),
     (("European Commission",), None, "government"),
     (("Rli",), "Raad voor de Leefomgeving en Infrastructuur", "advisory"),
     (("Nederlands Comité voor Ondernemerschap",), None, "advisory"),
-    (("Gaastra, S.",), "ESB", "press"),
-    (("Bekkers, H.",), "Binnenlands Bestuur", "press"),
+    (("Gaastra, S.",), "Het Financieele Dagblad", "press"),
+    (("Bekkers, H.",), "Tijdschrift voor Bestuur", "press"),
+    (("Gaastra, S.",), "ESB", "other"),  # an outlet's name alone says nothing
     (("Jansen, P.",), "Eigen Beheer", "other"),
 ])
 def test_source_kinds_from_organisation_types(authors, publisher, kind):
     assert source_kind(authors, publisher) == kind
+
+
+def test_own_publisher_is_read_from_the_references():
+    from bronwijzer.present.overview import own_publishers
+    from bronwijzer.records import Reference
+
+    def ref(n, publisher):
+        return Reference(n, 1, ("Jansen, P.",), 2024, "T", publisher, "raw", None, "a.txt")
+    refs = [ref(1, "Stichting Stad & Werk"), ref(2, "Stichting Stad & Werk"), ref(3, "Raad X"),
+            ref(4, "Stichting Stad  &  Werk")]
+    own = own_publishers(refs)
+    assert own == {"stichting stad werk"}
+    assert source_kind(("Jansen, P.",), "Stichting Stad & Werk", own) == "own"
+    assert source_kind(("Jansen, P.",), "Raad X", own) == "advisory"
+    assert own_publishers(refs[:2] + refs[2:3]) == set()  # two references are not enough
+    assert own_publishers(refs + [ref(5, "Raad X"), ref(6, "Raad X")]) == set()  # a tie
 
 
 def test_map_marks_footnotes_by_kind_and_highlights_passages():
@@ -230,11 +246,11 @@ def test_batch_tab_offers_the_columns_and_uses_the_chosen_one(article_home, fake
 
 
 def test_overview_keeps_each_documents_own_footnote_numbers():
-    from bronwijzer.cite.overview import outline, reference_rows
+    from bronwijzer.present.overview import outline, reference_rows
     from bronwijzer.records import Passage, Reference
     refs = (Reference(1, 1, ("Ministerie van EZ",), 2024, "Nota", None, "EZ (2024) Nota.", None,
                       "a.txt"),
-            Reference(1, 1, ("Gaastra, S.",), 2024, "Stuk", "ESB", "Gaastra (2024) Stuk.", None,
+            Reference(1, 1, ("Gaastra, S.",), 2024, "Stuk", "Dagblad", "Gaastra (2024) Stuk.", None,
                       "b.pdf"))
     passages = (Passage("pa", "a.txt", "Zin [1].", 1, 0, 8, footnotes=(1,)),
                 Passage("pb", "b.pdf", "Zin [1].", 1, 0, 8, page=3, footnotes=(1,)))

@@ -19,11 +19,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bronwijzer.answer.answerability import model_for
-from bronwijzer.answer.compose import compose, detect_lang, evidence_for
+from bronwijzer.answer.compose import compose, evidence_for
 from bronwijzer.answer.gather import wants_gathering
 from bronwijzer.errors import IndexStateError, QuestionError
 from bronwijzer.index.build import BuildReport, build_index, read_manifest, staleness
 from bronwijzer.index.store import Index, load_index
+from bronwijzer.quotes import detect_lang
 from bronwijzer.records import Answer, Hit, Passage, Reference
 from bronwijzer.search.retrieve import Retriever
 from bronwijzer.settings import TUNING, Settings
@@ -200,8 +201,9 @@ class Engine:
         text = self.check_question(question)
         limits = {"max_words": self.settings.followup_max_words,
                   "max_own_terms": self.settings.followup_max_own_terms}
-        understood = resolve(text, list(history or ()), self.known_terms, **limits) \
-            if history else None
+        understood = None
+        if history:
+            understood = resolve(text, list(history), self.known_terms, **limits)
         if understood is None:
             return self.ask_many([text], k)[0]
         answer = self.ask_many([understood], k)[0]
@@ -269,9 +271,9 @@ class Engine:
 
     def _answer(self, live: _Live, text: str, vector, hits: list[Hit],
                 pool: list[Hit] | None) -> Answer:
-        from bronwijzer.cite.lookup import answer_citation_question
+        from bronwijzer.cite.answers import answer_citation_question
         lang = detect_lang(text)
-        special = answer_citation_question(live, text, vector, hits, lang)
+        special = answer_citation_question(live.retriever, text, vector, hits, lang)
         if special is not None and (special.kind != "cite-claim" or special.abstained):
             return special
         # a claim question is None here when the text does not make the claim; a cited
@@ -280,20 +282,24 @@ class Engine:
                         self._answerability, pool=pool)
         return plain if special is None else replace(special, confidence=plain.confidence)
 
-    # --- citation lookup --------------------------------------------------------------
+    # --- citation lookup (records from cite/, in the ``cite --json`` form) ------------
 
     def cite_footnote(self, n: int, doc: str | None = None) -> dict:
         """Footnote ``n`` of a document (``doc`` is needed only when several documents
         have footnotes): its references, where it is cited, the source's own passages."""
         from bronwijzer.cite.lookup import cite_footnote
-        return cite_footnote(self._live, n, doc)
+        return self._lookup_dict(cite_footnote(self._live.retriever, n, doc))
 
     def cite_source(self, text: str) -> dict:
         """The references matching an author, organisation, title word or year."""
         from bronwijzer.cite.lookup import cite_source
-        return cite_source(self._live, text)
+        return self._lookup_dict(cite_source(self._live.retriever, text))
 
     def cite_claim(self, text: str, k: int = 5) -> dict:
         """The footnoted sentences that make a claim, with their sources."""
         from bronwijzer.cite.lookup import cite_claim
-        return cite_claim(self._live, text, k=k)
+        return self._lookup_dict(cite_claim(self._live.retriever, text, k=k))
+
+    def _lookup_dict(self, lookup) -> dict:
+        from bronwijzer.present.dicts import lookup_to_dict
+        return lookup_to_dict(lookup, self._live.index.references)

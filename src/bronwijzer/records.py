@@ -4,6 +4,7 @@ ingest -> ``Document`` (with ``Block`` paragraphs and ``Reference`` footnotes)
 chunk  -> ``Passage``
 retrieve -> ``Hit``
 answer -> ``Answer`` (with numbered ``Source`` passages and ``Citation`` footnotes)
+cite   -> ``FootnoteLookup``, ``SourceLookup``, ``ClaimLookup`` (with ``CitedSource`` references)
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Reference:
 
     @property
     def short(self) -> str:
-        """A compact label such as ``Rli (2023)`` or ``Van Hoorn & Koelemaij (z.j.)``."""
+        """A compact label such as ``Raad (2023)`` or ``Jansen & De Vries (z.j.)``."""
         names = [a.split(",")[0].strip() for a in self.authors] or [self.title]
         label = names[0] if len(names) == 1 else (
             f"{names[0]} & {names[1]}" if len(names) == 2 else f"{names[0]} et al.")
@@ -145,3 +146,59 @@ class Answer:
     hits: tuple[Hit, ...] = ()
     kind: str = "answer"
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class CitedSource:
+    """A reference a citation lookup found, with the passages of its own document (when the
+    corpus holds it) that match the lookup best, and, for a source lookup, its match score
+    and the article sentences that carry its footnote."""
+
+    reference: Reference
+    passages: tuple[Hit, ...] = ()
+    score: float | None = None
+    citing: tuple = ()
+
+
+@dataclass(frozen=True)
+class FootnoteLookup:
+    """Footnote ``footnote`` of document ``doc``: the sentences that carry it (``citing``,
+    ``cite.references.CitingSentence`` records) and its references."""
+
+    doc: str
+    footnote: int
+    citing: tuple
+    references: tuple[CitedSource, ...]
+
+
+@dataclass(frozen=True)
+class SourceLookup:
+    """The references matching ``query`` (an author, organisation, title word or year),
+    best first."""
+
+    query: str
+    matches: tuple[CitedSource, ...]
+
+
+@dataclass(frozen=True)
+class ClaimMatch:
+    """A footnoted article sentence (``passage.text[start:end]``) that makes a claim."""
+
+    score: float
+    passage: Passage
+    start: int
+    end: int
+    footnotes: tuple[int, ...]
+    references: tuple[CitedSource, ...]
+
+    @property
+    def sentence(self) -> str:
+        return self.passage.text[self.start:self.end]
+
+
+@dataclass(frozen=True)
+class ClaimLookup:
+    """The footnoted sentences that make ``claim``, best first."""
+
+    claim: str
+    matches: tuple[ClaimMatch, ...]

@@ -10,41 +10,26 @@ declines and lists the closest passages as related.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from bronwijzer.answer.answerability import judge, wanted_features
-from bronwijzer.answer.confidence import corpus_vocabulary, missing_names
-from bronwijzer.answer.evidence import gather, missing_kinds
-from bronwijzer.answer.gather import flat_ranks, wants_gathering
-from bronwijzer.answer.gather import gather as gather_recommendations
+from bronwijzer.answer.evidence import features_of, missing_kinds
+from bronwijzer.answer.gather import flat_ranks, gather_recommendations, wants_gathering
+from bronwijzer.answer.names import corpus_vocabulary, missing_names
 from bronwijzer.answer.qtype import asks_proposal, is_prescriptive
 from bronwijzer.index.lexical import tokenize
 from bronwijzer.index.store import Index
 from bronwijzer.phrases import phrase
-from bronwijzer.records import Answer, Citation, Hit, Reference, Source
-from bronwijzer.settings import Settings
-from bronwijzer.settings import TUNING
-
-_NL = set("de het een en van is op te dat die in voor met zijn wat welke hoe waarom wie waar "
-          "wanneer er niet ook aan om naar volgens artikel wordt worden moet kan bij".split())
-_EN = set("the a an and of is on to that in for with are what which how why who where when "
-          "does do did there not also about according article text be should can by".split())
-# Words that frame a question about the text rather than name its subject.
-FRAME_TERMS = set(tokenize(["artikel article tekst text auteur auteurs author authors volgens "
-                            "according zegt say says noemt mention mentions mentioned"])[0])
-# Scoring weights of a sentence: cosine + words shared with the question + passage rank.
-
-
-def detect_lang(text: str) -> str:
-    """``nl`` or ``en``: the language of the question's function words (English wins ties
-    only when it has some)."""
-    words = re.findall(r"[a-zà-ÿ]+", text.lower())
-    nl = sum(w in _NL for w in words)
-    en = sum(w in _EN for w in words)
-    return "en" if en > nl else "nl"
-
+from bronwijzer.quotes import (
+    FRAME_TERMS,
+    citations_of,
+    detect_lang,
+    footnote_superscripts,
+    refs_of,
+    shared_terms,
+)
+from bronwijzer.records import Answer, Hit, Source
+from bronwijzer.settings import TUNING, Settings
 
 
 def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
@@ -97,8 +82,8 @@ def _evidence(question, vector, hits, scored, chosen, index,
     if not scored:
         return None
     q_terms = set(tokenize([question])[0]) - FRAME_TERMS
-    return gather(question, vector, hits, scored, chosen, index, q_terms, vocabulary(index),
-                  only)
+    return features_of(question, vector, hits, scored, chosen, index, q_terms,
+                       vocabulary(index), only)
 
 
 def choose_sentences(scored, index: Index, limit: int):
@@ -121,51 +106,33 @@ def choose_sentences(scored, index: Index, limit: int):
 
 def _next_sentence(sentence, index: Index):
     """The sentence after ``sentence`` in its passage, scored like it, or None."""
-    score, hit, start, _ = sentence
-    row = index.rows[hit.passage.id]
-    spans = index.sentence_spans[row]
-    position = next(i for i, span in enumerate(spans) if span[0] == start)
+    hit = sentence[1]
+    spans = index.sentence_spans[index.rows[hit.passage.id]]
+    position = next(i for i, span in enumerate(spans) if span[0] == sentence[2])
     if position + 1 >= len(spans):
         return None
-    return (score, hit, *spans[position + 1])
+    return (sentence[0], hit, *spans[position + 1])
 
 
 def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: Index):
     """Every sentence of the hits as ``(score, hit, start, end)``, best first."""
     if not hits:
         return []
-    offsets = index.sentence_offsets
     q_terms = set(tokenize([question])[0]) - FRAME_TERMS
     proposal = asks_proposal(question)
     scored = []
     for hit in hits:
         row = index.rows[hit.passage.id]
-        spans = index.sentence_spans[row]
-        vectors = index.sentence_vectors[offsets[row]:offsets[row] + len(spans)]
-        cosines = vectors @ vector
-        for (start, end), cosine in zip(spans, cosines):
-            shared = shared_terms(q_terms, hit.passage.text[start:end])
-            score = float(cosine) + TUNING.sentence_lexical_weight * shared - TUNING.sentence_rank_weight * (hit.rank - 1)
-            if proposal and is_prescriptive(hit.passage.text[start:end]):
+        cosines = index.sentences_of(row) @ vector
+        for (start, end), cosine in zip(index.sentence_spans[row], cosines):
+            text = hit.passage.text[start:end]
+            score = (float(cosine) + TUNING.sentence_lexical_weight * shared_terms(q_terms, text)
+                     - TUNING.sentence_rank_weight * (hit.rank - 1))
+            if proposal and is_prescriptive(text):
                 score += TUNING.proposal_bonus
             scored.append((score, hit, start, end))
     scored.sort(key=lambda s: -s[0])
     return scored
-
-
-def shared_terms(q_terms: set[str], sentence: str) -> float:
-    """The share of ``q_terms`` (stemmed query terms) that a sentence holds.
-
-    Args:
-        q_terms: the query's terms (``index.lexical.tokenize``).
-        sentence: the sentence's text.
-
-    Returns:
-        A fraction in [0, 1]; 0 for no terms.
-    """
-    if not q_terms:
-        return 0.0
-    return len(q_terms & set(tokenize([sentence])[0])) / len(q_terms)
 
 
 def vocabulary(index: Index) -> frozenset[str]:
@@ -199,31 +166,3 @@ def _assemble(question, lang, confidence, chosen, hits, references) -> Answer:
     return Answer(question=question, lang=lang, text=" ".join(parts), abstained=False,
                   confidence=confidence, sources=tuple(sources), citations=citations,
                   hits=tuple(hits))
-
-
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def footnote_superscripts(text: str) -> str:
-    """Footnote markers as superscripts (``[12]`` -> ``⁽¹²⁾``), so that in an answer
-    ``[k]`` always means source k."""
-    return re.sub(r"\s?\[(\d{1,3})\]", lambda m: f"⁽{m.group(1).translate(_SUPERSCRIPT)}⁾", text)
-
-
-def refs_of(passage, references: tuple[Reference, ...]) -> tuple[Reference, ...]:
-    """The references a passage carries (its document's footnotes), or the one it is a source of."""
-    if passage.source_of:
-        return tuple(r for r in references if (r.footnote, r.position) == tuple(passage.source_of))
-    return tuple(r for n in passage.footnotes for r in references
-                 if r.footnote == n and r.doc == passage.doc)
-
-
-def citations_of(sources: list[Source]) -> tuple[Citation, ...]:
-    """The footnote references behind the sources, once each, in source order."""
-    seen, result = set(), []
-    for source in sources:
-        for ref in source.references:
-            if (ref.doc, ref.footnote, ref.position) not in seen:
-                seen.add((ref.doc, ref.footnote, ref.position))
-                result.append(Citation(ref.footnote, ref.position, ref.raw, ref.url, ref.doc))
-    return tuple(result)

@@ -24,9 +24,9 @@ from typing import Iterable
 
 import numpy as np
 
-from bronwijzer.answer.confidence import missing_names
-from bronwijzer.answer.qtype import asks_amount, asks_proposal, has_number
-from bronwijzer.index.lexical import tokenize
+from bronwijzer.answer.names import missing_names
+from bronwijzer.answer.qtype import asks_amount, asks_proposal, has_count, has_number
+from bronwijzer.quotes import shared_terms
 from bronwijzer.settings import TUNING
 
 # kind: (words that say a question is about it, a question that asks for it whatever
@@ -44,12 +44,6 @@ KINDS = {
              r"september|oktober|november|december|january|february|march|june|july|august|"
              r"october)\b"),
 }
-# A count in digits or words ("een"/"one" is an article more often than a count).
-_COUNT = re.compile(r"\d|\b(twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|"
-                    r"honderd|duizend|miljoen|miljard|two|three|four|five|six|seven|eight|nine|"
-                    r"ten|hundred|thousand|million|billion)\b", re.I)
-
-
 def asked_kinds(question: str) -> list[str]:
     """What the question asks for: ``money``, ``area``, ``percent``, ``year``, or
     ``number`` (an amount of something else)."""
@@ -66,14 +60,14 @@ def missing_kinds(question: str, sentences: list[str]) -> list[str]:
     text = " ".join(re.sub(r"\[\d+\]", " ", s) for s in sentences)
     missing = []
     for kind in asked_kinds(question):
-        gives = (_COUNT.search(text) if kind == "number"
+        gives = (has_count(text) if kind == "number"
                  else re.search(KINDS[kind][2], text, re.I))
         if not gives:
             missing.append(kind)
     return missing
 
 
-def gather(question: str, vector: np.ndarray, hits, scored, chosen, index,
+def features_of(question: str, vector: np.ndarray, hits, scored, chosen, index,
            q_terms: set[str], vocabulary: frozenset[str],
            only: Iterable[str] | None = None) -> dict[str, float]:
     """The evidence features of one question.
@@ -95,15 +89,17 @@ def gather(question: str, vector: np.ndarray, hits, scored, chosen, index,
         Feature name -> value (see the module docstring).
     """
     sentences = [h.passage.text[s:e] for _, h, s, e in chosen]
-    cosines = _sentence_cosines(vector, hits, index)
+    # all sentences of the hits, best first
+    rows = [index.rows[h.passage.id] for h in hits]
+    cosines = np.sort(index.sentence_cosines(rows, vector))[::-1]
     top_text = hits[0].passage.text if hits else ""
     features = {
         "best_cosine": lambda: float(cosines[0]) if len(cosines) else 0.0,
         "margin": lambda: float(cosines[0] - cosines[1]) if len(cosines) > 1 else 0.0,
         "best_score": lambda: float(scored[0][0]) if scored else 0.0,
         "peak": lambda: _peak(index, vector),
-        "terms_chosen": lambda: _share(q_terms, " ".join(sentences)),
-        "terms_top": lambda: _share(q_terms, top_text),
+        "terms_chosen": lambda: shared_terms(q_terms, " ".join(sentences)),
+        "terms_top": lambda: shared_terms(q_terms, top_text),
         "terms_corpus": lambda: index.lexical.coverage(question) if index.lexical else 0.0,
         "kind_missing": lambda: float(bool(missing_kinds(question, sentences))),
         "names_missing": lambda: float(len(missing_names(question, vocabulary))),
@@ -122,22 +118,6 @@ def _peak(index, vector: np.ndarray) -> float:
         return 0.0
     dense = np.sort(index.vectors @ vector)[::-1]
     return float(dense[0] - dense[:TUNING.evidence_top].mean())
-
-
-def _sentence_cosines(vector: np.ndarray, hits, index) -> np.ndarray:
-    """The cosines of all sentences of the hits to the question, best first."""
-    parts = []
-    for hit in hits:
-        row = index.rows[hit.passage.id]
-        parts.append(index.sentence_vectors[index.sentence_offsets[row]:
-                                            index.sentence_offsets[row + 1]] @ vector)
-    return np.sort(np.concatenate(parts))[::-1] if parts else np.zeros(0)
-
-
-def _share(q_terms: set[str], text: str) -> float:
-    if not q_terms:
-        return 0.0
-    return len(q_terms & set(tokenize([text])[0])) / len(q_terms)
 
 
 def _agreement(hits, index, question: str, vector: np.ndarray, depth: int = 5) -> float:

@@ -37,8 +37,8 @@ daarop daaruit daarna hieraan hierop erop eraan hij zij ze hun hen hem
 that this these those it its they them their there
 """.split())
 FRAME_WORDS = frozenset("""
-artikel tekst auteur auteurs platform31 stuk volgens zegt zeggen noemt stelt vindt schrijft beschrijft
-article text author authors piece according say says said mention mentions mentioned state states
+artikel tekst auteur auteurs uitgever stuk volgens zegt zeggen noemt stelt vindt schrijft beschrijft
+article text author authors publisher piece according say says said mention mentions mentioned state states
 propose proposes proposed describe describes write writes wat welke hoe waarom wie waar wanneer
 hoeveel what which how many much why who where when does do did is are was were be the a an of to in for on about
 de het een van voor op over met te en and dat that

@@ -1,8 +1,7 @@
 """Gathering the recommending sentences for proposal and "what does the text say" questions.
 
-A proposal is rarely one sentence: the article recommends in runs ("Daarnaast is
-het belangrijk om ... Te denken valt aan ... Dit kan worden gecombineerd met
-..."). For such questions the answer gathers the normative sentences (``qtype.
+A proposal is rarely one sentence: a text recommends in runs ("Daarnaast is het
+belangrijk om ... Dit kan worden gecombineerd met ..."). For such questions the answer gathers the normative sentences (``qtype.
 is_prescriptive``) that score close to the best one, from up to
 ``TUNING.gather_passages`` of the top passages, in reading order. A gathered sentence
 that opens with a referring word ("Dit", "Deze", "Daarom", "This", ...) brings
@@ -19,9 +18,6 @@ from dataclasses import replace
 from bronwijzer.answer.qtype import is_prescriptive
 from bronwijzer.settings import TUNING
 
-# Chosen on the authored broad proposal questions (eval/gather_extra.jsonl; the tuning
-# set has none): mean gold recall within the scorer's 600-character answer budget.
-
 REFERRING = re.compile(
     r"^\W*(?:dit|deze|dat|die|daarom|daardoor|daarmee|daarbij|hiermee|hierdoor|hierbij|hierin"
     r"|zij|ze|this|these|those|that|such|therefore|thus|hence|it|they)\b", re.I)
@@ -31,9 +27,9 @@ _BROAD_PROPOSAL = re.compile(
     r"|suggest\w*|advis\w*|advocat\w*|aanbevel\w*|voorstel\w*|stel(?:t|len)\b[^?]*\bvoor\b"
     r"|pleit\w*|adviseer\w*)", re.I)
 _SAYS_ABOUT = re.compile(
-    r"\b(?:what\s+(?:does|do)\s+(?:the\s+)?(?:text|article|piece|authors?|platform31)\s+"
+    r"\b(?:what\s+(?:does|do)\s+(?:the\s+)?(?:text|article|piece|authors?|publisher)\s+"
     r"(?:say|write|note|argue|state|think)\w*|wat\s+(?:zegt|schrijft|stelt|vindt|vinden|zeggen)"
-    r"\s+(?:het\s+artikel|de\s+tekst|de\s+auteurs?|platform31)\b)", re.I)
+    r"\s+(?:het\s+artikel|de\s+tekst|de\s+auteurs?|de\s+uitgever)\b)", re.I)
 
 
 def wants_gathering(question: str) -> bool:
@@ -41,16 +37,14 @@ def wants_gathering(question: str) -> bool:
     return bool(_BROAD_PROPOSAL.search(question) or _SAYS_ABOUT.search(question))
 
 
-# Normative beyond ``qtype.is_prescriptive``: a future obligation ("zal ... moeten"),
-# a necessity ("essentieel", "vraagt om", "heeft ... nodig"), or an actor of policy
-# right before or after "moet(en)".
+# Normative beyond ``qtype.is_prescriptive``: the words of need and obligation ("nodig",
+# "noodzaak", "essentieel", "vraagt om", "must", "need to", "calls for") and a future
+# obligation ("zal ... moeten", "will have to"). Plain "moet"/"moeten" is left out, as
+# there: it as often describes what happens.
 _NORMATIVE = re.compile(
-    r"\b(?:zal|zullen)\b[^.;:]{0,160}\bmoeten\b|\b(?:essentieel|cruciaal|vraagt\s+om|vragen\s+om"
-    r"|must|need\s+to|needs\s+to)\b|\b(?:hebben|heeft)\b[^.;:]{0,80}\bnodig\b"
-    r"|\b(?:kabinet|overheid|overheden|rijk|ministerie|ministeries|gemeenten|provincies"
-    r"|government|cabinet)\s+(?:\w+\s+){0,2}(?:moet|moeten)\b"
-    r"|\b(?:moet|moeten)\s+(?:\w+\s+){0,2}(?:kabinet|overheid|overheden|rijk|ministeries"
-    r"|gemeenten|provincies)\b", re.I)
+    r"\b(?:nodig|noodzaak|essentieel|cruciaal|vraagt\s+om|vragen\s+om|must|need\s+to"
+    r"|needs\s+to|have\s+to|has\s+to|essential|crucial|calls?\s+for)\b"
+    r"|\b(?:zal|zullen|will)\b[^.;:]{0,160}\b(?:moeten|have\s+to)\b", re.I)
 
 
 def recommends(sentence: str) -> bool:
@@ -80,7 +74,8 @@ def _previous(index, hit, at: int) -> tuple | None:
 
 def _neighbours(item, index) -> list[tuple]:
     """The sentences a gathered sentence brings along (same score)."""
-    score, hit, start, end = item
+    hit = item[1]
+    start, end = item[2], item[3]
     spans = _spans(index, hit.passage)
     at = next(i for i, span in enumerate(spans) if span[0] == start)
     text = hit.passage.text
@@ -93,7 +88,7 @@ def _neighbours(item, index) -> list[tuple]:
     for follow in spans[at + 1:at + 1 + TUNING.continue_max]:
         if REFERRING.match(text[follow[0]:follow[1]]):
             extra.append((hit, *follow))
-    return [(score, h, s, e) for h, s, e in extra]
+    return [(item[0], *sentence) for sentence in extra]
 
 
 def _kept_passages(normative: list[tuple], index, margin: float, passages: int,
@@ -114,14 +109,14 @@ def _kept_passages(normative: list[tuple], index, margin: float, passages: int,
     return list(dict.fromkeys(kept))[:passages]
 
 
-def gather(scored: list[tuple], index, margin: float = TUNING.gather_margin,
+def gather_recommendations(scored: list[tuple], index, margin: float = TUNING.gather_margin,
            passages: int = TUNING.gather_passages, whole: bool = TUNING.gather_whole,
            span: int = TUNING.gather_span, follow_margin: float = TUNING.follow_margin) -> list[tuple]:
     """The recommending sentences for a proposal question, in reading order.
 
     Args:
         scored: ``(score, hit, start, end)`` sentences of the pool, best first
-            (``answer.score_sentences``).
+            (``answer.compose.score_sentences``).
         index: the loaded index (sentence spans).
         margin: normative sentences within this of the best normative one are gathered.
         passages: at most this many passages contribute.

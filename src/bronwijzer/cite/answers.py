@@ -1,112 +1,164 @@
-"""Answers to citation questions that need more than one footnote's lookup.
+"""Answers to questions about the article's citations, in the usual ``Answer`` form.
 
-- A claim question looks for the article sentence that makes the claim among
-  *all* sentences; when that sentence carries no footnote, the answer says so,
-  shows the sentence as source [1] and counts as declined.
-- A question about the sources as a set ("which Platform31 publications are
-  cited?") is answered from the reference list, each reference with its footnote.
-- A question about a footnote the article does not have is declined with the reason.
+``answer_citation_question`` recognises the question (``cite.detect``) and answers it
+from the lookups of ``cite.lookup``:
+
+- a footnote question quotes the sentences that carry the footnote, with its references;
+- a source question, the sentences that cite the best-matching references;
+- a claim question looks for the article sentence that makes the claim among *all*
+  sentences; when that sentence carries no footnote, the answer says so, shows the
+  sentence as source [1] and counts as declined;
+- a question about the sources as a set ("which publications of this publisher are
+  cited?") is answered from the reference list, each reference with its footnote;
+- a question about a footnote the article does not have is declined with the reason.
 """
 
 from __future__ import annotations
 
-import re
-
-from bronwijzer.answer.compose import FRAME_TERMS, footnote_superscripts, refs_of, shared_terms
-from bronwijzer.cite.references import citing_sentences, find_references
-from bronwijzer.index.chunk import footnotes_in
-from bronwijzer.index.lexical import tokenize
+from bronwijzer.cite.detect import detect_citation_question
+from bronwijzer.cite.lookup import article_passages, claim_evidence, claim_sentences, reference_set
+from bronwijzer.cite.references import citing_sentences, find_references, footnote_refs
+from bronwijzer.errors import CiteError
 from bronwijzer.phrases import phrase
-from bronwijzer.records import Answer, Citation, Hit, Reference, Source
-from bronwijzer.settings import TUNING
-
-# Claim lookup constants, chosen on the tuning set's claim questions (see the note):
-# the text makes the claim when its best sentence scores at least TUNING.claim_min_score;
-# a footnoted sentence within TUNING.claim_window sentences of it in the same passage gives
-# the source; else one anywhere scoring within TUNING.claim_footnote_margin of it.
-# Words for the government as a publisher ("bronnen van de rijksoverheid").
-_GOVERNMENT = re.compile(r"\b(?:rijksoverheid|overheid|government|rijk|kabinet|cabinet"
-                         r"|ministeri\w*|ministr\w*)\b", re.I)
+from bronwijzer.quotes import citations_of, footnote_superscripts, refs_of
+from bronwijzer.records import Answer, Citation, Hit, Source
 
 
-def claim_sentences(live, claim: str, vector) -> list[tuple]:
-    """Every article sentence scored against a claim, best first.
-
-    The score is the cosine of the sentence's own vector to the claim, plus a
-    small share of its passage's hybrid score, plus a small share for the claim's
-    terms that the sentence holds.
+def answer_citation_question(retriever, question: str, vector, hits: list[Hit],
+                             lang: str) -> Answer | None:
+    """An answer for a question about the citations themselves, or None for others.
 
     Args:
-        live: the engine's loaded index and retriever.
-        claim: the statement.
-        vector: the query vector (the question's own: a question is encoded once).
+        retriever: the search over the loaded index (``search.retrieve.Retriever``).
+        question: the question.
+        vector: its query vector.
+        hits: its passages.
+        lang: the answer's language.
 
     Returns:
-        ``(score, passage, start, end, footnotes, position)`` tuples (position:
-        the sentence's place in its passage).
+        a ``cite-*`` answer (declined for an unknown footnote or a claim whose
+        sentence has no footnote), or None when the question is not about
+        citations or its lookup finds nothing.
     """
-    index = live.index
-    article = lambda p: p.source_of is None  # noqa: E731
-    scores = {h.passage.id: h.score for h in live.retriever.search(
-        claim, len(index.passages), vector=vector, where=article)}
-    top = max(scores.values(), default=1.0) or 1.0
-    terms = set(tokenize([claim])[0]) - FRAME_TERMS if TUNING.claim_lexical_weight else set()
-    rows = []
-    for number, (passage, spans) in enumerate(zip(index.passages, index.sentence_spans)):
-        if not article(passage) or not spans:
-            continue
-        first = int(index.sentence_offsets[number])
-        cosines = index.sentence_vectors[first:first + len(spans)] @ vector
-        bonus = TUNING.claim_passage_weight * scores.get(passage.id, 0.0) / top
-        for position, ((start, end), cosine) in enumerate(zip(spans, cosines)):
-            notes = [n for n in footnotes_in(passage.text[start:end]) if n in passage.footnotes]
-            lexical = TUNING.claim_lexical_weight * shared_terms(terms, passage.text[start:end])
-            rows.append((float(cosine) + bonus + lexical, passage, start, end, notes, position))
-    return sorted(rows, key=lambda r: -r[0])
+    fingerprint = getattr(retriever.embedder, "fingerprint", None)
+    found = detect_citation_question(question, vector, fingerprint)
+    if not found:
+        return None
+    index = retriever.index
+    refs = index.references
+    if found["kind"] == "set":
+        return set_answer(index, question, lang, found["query"], hits)
+    if found["kind"] == "claim":
+        return _claim_answer(retriever, question, found["query"], vector, hits, lang)
+    try:
+        if found["kind"] == "footnote":
+            missing = [n for n in found["footnotes"] if not any(r.footnote == n for r in refs)]
+            if missing:
+                return no_footnote_answer(question, lang, missing[0], refs, hits)
+            frames = [_footnote_frame(index, n, lang, hits) for n in found["footnotes"]]
+            notes = [note for frame_notes, _ in frames for note in frame_notes]
+            head = " ".join(h for _, h in frames)
+        else:
+            notes, head = _source_frame(index, found["query"], lang)
+    except CiteError:
+        return None
+    return _cited_answer(index, question, lang, notes, head, hits, found["kind"])
 
 
-def claim_evidence(rows: list[tuple]) -> tuple[tuple | None, tuple | None]:
-    """Which sentence backs a claim: ``(footnoted, unfootnoted)``, at most one set.
+def _claim_answer(retriever, question: str, claim: str, vector, hits: list[Hit],
+                  lang: str) -> Answer | None:
+    """The footnotes of the sentence that makes the claim, or a decline when it has none."""
+    rows = claim_sentences(retriever, claim or question, vector)
+    noted, bare = claim_evidence(rows)
+    if bare is not None:
+        return no_source_answer(retriever.index, question, lang, bare, hits)
+    if noted is None:
+        return None
+    doc, numbers = noted[1].doc, noted[4]
+    refs = [r.raw for r in retriever.index.references if r.footnote in numbers and r.doc == doc]
+    head = phrase("cite-claim", lang, notes=", ".join(map(str, numbers)), refs="; ".join(refs))
+    return _cited_answer(retriever.index, question, lang, [(doc, n) for n in numbers], head,
+                         hits, "claim", lead=rows[0])
 
-    The best sentence when it has a footnote; else the best footnoted sentence
-    within ``TUNING.claim_window`` sentences of it in its passage; else the best
-    footnoted sentence anywhere within ``TUNING.claim_footnote_margin``; else the best
-    sentence itself, as the unfootnoted one. ``(None, None)`` when no sentence
-    reaches ``TUNING.claim_min_score`` (the text does not make the claim).
 
-    Args:
-        rows: from ``claim_sentences``, best first.
+def _footnote_frame(index, n: int, lang: str, hits: list[Hit]) -> tuple[list, str]:
+    """The footnote of the document that ranks first among those having footnote ``n``."""
+    refs = footnote_refs(n, index.references)
+    docs = [h.passage.doc for h in hits] + [r.doc for r in refs]
+    doc = next(d for d in docs if any(r.doc == d for r in refs))
+    refs = [r for r in refs if r.doc == doc]
+    return [(doc, n)], phrase("cite-footnote", lang, n=n, refs="; ".join(r.raw for r in refs))
 
-    Returns:
-        the footnoted row, or the unfootnoted best row.
+
+def _source_frame(index, query: str, lang: str) -> tuple[list[int], str]:
+    matches = find_references(query, index.references)
+    if not matches:
+        raise CiteError(query)
+    best = [r for r, s in matches if s >= matches[0][1] * 0.9][:3]
+    notes = list(dict.fromkeys((r.doc, r.footnote) for r in best))
+    return notes, phrase("cite-source", lang, ref=best[0].raw,
+                         notes=", ".join(str(n) for _, n in notes))
+
+
+def _source_number(sources: list[Source], passage, sentence: str, refs) -> int:
+    """The number of ``passage`` among ``sources``, adding it (quoting ``sentence``) if new."""
+    for source in sources:
+        if source.hit.passage.id == passage.id:
+            return source.number
+    start = max(passage.text.find(sentence), 0)
+    hit = Hit(passage=passage, score=1.0, rank=len(sources) + 1)
+    sources.append(Source(len(sources) + 1, hit, sentence, start, start + len(sentence),
+                          refs_of(passage, refs)))
+    return len(sources)
+
+
+def _cited_answer(index, question, lang, notes, head, hits, kind, lead=None) -> Answer:
+    """Quote the citing sentences of ``notes`` (``(doc, n)`` pairs); their passages rank first.
+
+    ``lead`` (a ``claim_sentences`` row): the sentence that makes a claim, quoted
+    first when it is not itself a citing sentence.
     """
-    if not rows or rows[0][0] < TUNING.claim_min_score:
-        return None, None
-    best = rows[0]
-    if best[4]:
-        return best, None
-    near = [r for r in rows if r[4] and r[1].id == best[1].id
-            and abs(r[5] - best[5]) <= TUNING.claim_window]
-    if near:
-        return near[0], None
-    noted = next((r for r in rows if r[4]), None)
-    if noted is not None and noted[0] >= best[0] - TUNING.claim_footnote_margin:
-        return noted, None
-    return None, best
+    by_id = {p.id: p for p in index.passages}
+    refs = index.references
+    sources: list[Source] = []
+    quotes, first = [], []
+    citing = [c for doc, n in notes
+              for c in citing_sentences(article_passages(index), n, doc)[:2]]
+    if lead is not None:
+        sentence = lead[1].text[lead[2]:lead[3]].strip()
+        if sentence not in {c.sentence for c in citing}:
+            number = _source_number(sources, lead[1], sentence, refs)
+            first.append(f"«{footnote_superscripts(sentence)}» [{number}]")
+    for c in citing:
+        number = _source_number(sources, by_id[c.passage_id], c.sentence, refs)
+        quote = f"«{footnote_superscripts(c.sentence)}» [{number}]"
+        if quote not in quotes:
+            quotes.append(quote)
+    # the passages that carry the footnotes rank first, then the claim's own
+    cited = {c.passage_id for c in citing}
+    top = sorted((s.hit for s in sources), key=lambda h: h.passage.id not in cited)
+    ranked = top + [h for h in hits if h.passage.id not in {t.passage.id for t in top}]
+    ranked = [Hit(h.passage, h.score, r, h.dense, h.bm25) for r, h in enumerate(ranked, 1)]
+    text = " ".join([*first, head, phrase("cited-at", lang), *quotes]) if quotes else head
+    return Answer(question=question, lang=lang, text=text, abstained=False, confidence=1.0,
+                  sources=tuple(sources), citations=citations_of(sources),
+                  hits=tuple(ranked[:max(len(hits), len(top))]), kind=f"cite-{kind}")
 
 
 def _ranked(first: list[Hit], hits: list[Hit]) -> tuple[Hit, ...]:
+    """``first``, then the other hits, numbered again from rank 1."""
     ids = {h.passage.id for h in first}
     ranked = first + [h for h in hits if h.passage.id not in ids]
     return tuple(Hit(h.passage, h.score, r, h.dense, h.bm25) for r, h in enumerate(ranked, 1))
 
 
-def no_source_answer(live, question: str, lang: str, row: tuple, hits: list[Hit]) -> Answer:
+def no_source_answer(index, question: str, lang: str, row: tuple, hits: list[Hit]) -> Answer:
     """The declined answer for a claim whose sentence carries no footnote."""
-    passage, start, end = row[1:4]
+    passage = row[1]
+    start, end = row[2], row[3]
     sentence = passage.text[start:end].strip()
     hit = Hit(passage=passage, score=1.0, rank=1)
-    source = Source(1, hit, sentence, start, end, refs_of(passage, live.index.references))
+    source = Source(1, hit, sentence, start, end, refs_of(passage, index.references))
     text = f"{phrase('cite-no-source', lang)} «{footnote_superscripts(sentence)}» [1]"
     return Answer(question=question, lang=lang, text=text, abstained=True, confidence=0.0,
                   sources=(source,), hits=_ranked([hit], hits), kind="cite-claim",
@@ -123,37 +175,16 @@ def no_footnote_answer(question: str, lang: str, n: int, refs, hits: list[Hit]) 
                   extra={"reason": phrase("cite-no-footnote-reason", lang, n=n)})
 
 
-def reference_set(query: str, refs) -> list[Reference]:
-    """The references a set question asks for (publisher, author, title word, year).
-
-    Government words ("rijksoverheid", "government") also match ministries.
-    Returns the references scoring within ``TUNING.set_score_share`` of the best, in
-    footnote order.
-    """
-    if _GOVERNMENT.search(query):
-        query = _GOVERNMENT.sub(" ", query)
-        gov = [r for r in refs
-               if _GOVERNMENT.search(" ".join(r.authors) + " " + (r.publisher or ""))]
-        rest = [r for r, _ in find_references(query, gov)] if query.strip() else []
-        return sorted(rest or gov, key=lambda r: (r.footnote, r.position))
-    matches = find_references(query, refs)
-    if not matches:
-        return []
-    best = matches[0][1]
-    return sorted((r for r, s in matches if s >= best * TUNING.set_score_share),
-                  key=lambda r: (r.footnote, r.position))
-
-
-def set_answer(live, question: str, lang: str, query: str, hits: list[Hit]) -> Answer | None:
+def set_answer(index, question: str, lang: str, query: str, hits: list[Hit]) -> Answer | None:
     """The answer to a question about the sources as a set, or None when none match.
 
     Every matching reference is listed with its footnote and ``[k]`` pointing at
     the passage that cites it; ``citations`` holds each reference.
     """
-    refs = reference_set(query, live.index.references)
+    refs = reference_set(query, index.references)
     if not refs:
         return None
-    article = [p for p in live.index.passages if p.source_of is None]
+    article = article_passages(index)
     by_id = {p.id: p for p in article}
     sources: list[Source] = []
     items = []

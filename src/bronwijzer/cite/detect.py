@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bronwijzer.text import fold as _fold_accents
+from bronwijzer.text import fold
 
 KINDS = ("none", "footnote", "source", "claim", "set")
 DETECTOR_FILE = Path(__file__).with_name("detector.json")
@@ -75,14 +75,9 @@ CUES: dict[str, str] = {
 _CUE_RES = {name: re.compile(pattern, re.I) for name, pattern in CUES.items()}
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, whitespace collapsed."""
-    return _fold_accents(" ".join(text.split()))
-
-
 def cue_features(question: str) -> np.ndarray:
     """One 0/1 feature per cue-word group of ``CUES``, in its order."""
-    q = fold(question)
+    q = fold(" ".join(question.split()))  # white space collapsed for the cue phrases
     return np.array([1.0 if regex.search(q) else 0.0 for regex in _CUE_RES.values()])
 
 
@@ -174,7 +169,7 @@ _THAT = re.compile(
 _FRAME = re.compile(
     r"\b(?:which|what|whose|who|whom|where|welke?|wat|wiens|wie|waar|name|can you|kun je"
     r"|is there|are there|is er|zijn er|does|do|did|is|are|was|were|wordt|worden|werd|the article"
-    r"|het artikel|the text|de tekst|the authors?|de auteurs?|the piece|het stuk|platform31 use"
+    r"|het artikel|the text|de tekst|the authors?|de auteurs?|the piece|het stuk|the publisher|de uitgever"
     r"|bron\w*|sources?|publicati\w*|publications?|referen\w*|rapport\w*|reports?|stud(?:y|ies|ie)"
     r"|onderzoek|literatuur|literature|papers?|documents?|essays?|works?|articles?|artikelen"
     r"|cit\w+|quot\w+|aangehaald|geciteerd|verwij\w+|verwezen|backs?|backed|supports?|underpins?"

@@ -44,8 +44,8 @@ def citing_sentences(passages: Sequence[Passage], footnote: int,
     out: list[CitingSentence] = []
     seen: set[tuple[str, str]] = set()
     for passage in passages:
-        if passage.source_of is not None or footnote not in passage.footnotes \
-                or (doc is not None and passage.doc != doc):
+        if (passage.source_of is not None or footnote not in passage.footnotes
+                or (doc is not None and passage.doc != doc)):
             continue
         for start, end in split_sentences(passage.text):
             sentence = passage.text[start:end]
@@ -125,7 +125,6 @@ _QUERY_STOP = frozenset("""
     al et""".split())
 
 
-
 def _tokens(text: str) -> list[str]:
     """Folded word tokens (letters and digits)."""
     return re.findall(r"[a-z0-9]+", fold(text))
@@ -179,8 +178,8 @@ def _score(words: Sequence[str], years: Sequence[int | None], ref: Reference) ->
 def find_references(query: str, refs: Sequence[Reference]) -> list[tuple[Reference, float]]:
     """References matching an author, organisation, title word and/or year.
 
-    Case, accents and small typos are forgiven ("rli", "koelemay",
-    "Koelemaij 2025"); a year in the query ranks references of that year first.
+    Case, accents and small typos are forgiven ("ser", "jansen" for "Janssen",
+    "Janssen 2025"); a year in the query ranks references of that year first.
 
     Args:
         query: free text naming a source.

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
 from bronwijzer.records import Document, Reference
+from bronwijzer.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,7 @@ def _same_file(a: str, b: str) -> bool:
 
 def _norm(text: str) -> str:
     """Lower-case, accents and punctuation removed, padded with spaces for phrase tests."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return " " + " ".join(re.sub(r"[^0-9a-z]+", " ", plain.lower()).split()) + " "
+    return " " + " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text)).split()) + " "
 
 
 def _head(doc: Document) -> str:

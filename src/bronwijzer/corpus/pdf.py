@@ -38,8 +38,10 @@ log = logging.getLogger(__name__)
 
 NO_TEXT = "no extractable text (scanned/image-only PDF?)"
 _MAX_PARA = 1500  # start a new paragraph at a sentence end after this many characters
-_ACRONYMS = {"mkb", "zzp", "ict", "ai", "ov", "ggd", "btw", "eu", "ez", "vro", "bbp", "wrr", "rli",
-             "ser", "cpb", "pbl", "nts", "cao", "ptt", "nv", "bv", "tv", "wifi", "it"}
+# Common Dutch abbreviations written in lower case before a hyphen ("mkb-bedrijf"); a
+# capitalised short word ("Abc-advies") is taken as an acronym by rule (``_real_hyphen``).
+_ACRONYMS = {"mkb", "zzp", "ict", "ai", "ov", "ggd", "btw", "eu", "ez", "vro", "bbp", "nts", "cao",
+             "ptt", "nv", "bv", "tv", "wifi", "it"}
 _SENTENCE_END = re.compile(r"[.!?:][\"'’”)\]]*$")
 
 
@@ -217,7 +219,8 @@ def _real_hyphen(head: str, tail: str, vocab: set[str]) -> bool:
     if len(head) == 1 or any(c.isdigit() for c in head) or sum(c.isupper() for c in head) >= 2:
         return True                                 # "e-mail", "CO2-heffing", "MKB-bedrijf"
     same_vowel = bool(tail) and head[-1].lower() == tail[0].lower() and tail[0].lower() in "aeou"
-    return head.lower() in _ACRONYMS or same_vowel  # "mkb-ondersteuning", "zee-egel"
+    acronym = head.lower() in _ACRONYMS or (len(head) <= 3 and head[:1].isupper())
+    return acronym or same_vowel  # "mkb-ondersteuning", "Abc-advies", "zee-egel"
 
 
 def _mend_page_breaks(paras: list[tuple], vocab: set[str]) -> list[tuple]:

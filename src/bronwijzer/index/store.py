@@ -62,6 +62,59 @@ class Index:
         """The row of each passage id."""
         return {p.id: i for i, p in enumerate(self.passages)}
 
+    # --- sentences: every passage's sentence vectors are one run of ``sentence_vectors`` ---
+
+    def sentences_of(self, row: int) -> np.ndarray:
+        """The sentence vectors of passage ``row``, in sentence order (a view).
+
+        Args:
+            row: the passage's row (``rows[passage.id]``).
+
+        Returns:
+            A ``(sentences, dim)`` array; the ``i``-th row belongs to ``sentence_spans[row][i]``.
+        """
+        offsets = self.sentence_offsets
+        return self.sentence_vectors[offsets[row]:offsets[row + 1]]
+
+    def sentence_cosines(self, rows, vector: np.ndarray) -> np.ndarray:
+        """The cosines of the sentences of passages ``rows`` to ``vector``.
+
+        Args:
+            rows: passage rows, in the order wanted.
+            vector: a normalised query vector.
+
+        Returns:
+            One cosine per sentence, passage by passage in the order of ``rows``.
+        """
+        parts = [self.sentences_of(row) @ vector for row in rows]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+    def sentence_cosine(self, row: int, position: int, vector: np.ndarray) -> float:
+        """The cosine of sentence ``position`` of passage ``row`` to ``vector``."""
+        return float(self.sentence_vectors[int(self.sentence_offsets[row]) + position] @ vector)
+
+    def best_sentence_cosines(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Each passage's best sentence cosine to ``vector``: -inf outside ``rows`` and for
+        passages without sentences.
+
+        Args:
+            rows: the passage rows to score (sorted, as from ``np.flatnonzero``).
+            vector: a normalised query vector.
+
+        Returns:
+            A float32 array with one value per passage.
+        """
+        best = np.full(len(self.passages), -np.inf, dtype=np.float32)
+        offsets = self.sentence_offsets
+        counts = (offsets[rows + 1] - offsets[rows]).astype(np.int64)
+        rows, counts = rows[counts > 0], counts[counts > 0]
+        if not len(rows):
+            return best
+        starts = np.repeat(offsets[rows] - np.cumsum(counts) + counts, counts)
+        cosines = self.sentence_vectors[starts + np.arange(int(counts.sum()))] @ vector
+        best[rows] = np.maximum.reduceat(cosines, np.cumsum(counts) - counts)
+        return best
+
 
 def current_folder(root: Path) -> Path | None:
     """The live build folder under ``root``, or None when there is none."""

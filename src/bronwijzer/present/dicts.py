@@ -1,15 +1,16 @@
-"""Answers and hits as JSON-ready dicts (the ``ask --json`` form that batch files hold)."""
+"""Answers, hits and citation lookups as JSON-ready dicts (the ``ask --json`` form that batch
+files hold, and the ``cite --json`` form)."""
 
 from __future__ import annotations
 
-from bronwijzer.answer.compose import refs_of
-from bronwijzer.records import Answer, Hit, Reference
+from bronwijzer.quotes import refs_of
+from bronwijzer.records import Answer, ClaimLookup, FootnoteLookup, Hit, Reference, SourceLookup
 
 SOURCE_PREFIX = "sources/"
 
 
 def label(passage, references: tuple[Reference, ...]) -> str:
-    """Where a passage stands: ``ruimte-voor-economie-en-werk.txt ¶12`` or ``Rli (2023), p. 12``."""
+    """Where a passage stands: ``artikel.txt ¶12`` or ``Jansen (2023), p. 12``."""
     if passage.source_of:
         refs = refs_of(passage, references)
         if refs:
@@ -67,3 +68,43 @@ def answer_to_dict(answer: Answer, references: tuple[Reference, ...]) -> dict:
         "passages": [hit_to_dict(h, references) for h in answer.hits],
         **answer.extra,
     }
+
+
+def _citing_dicts(citing) -> list[dict]:
+    return [{"sentence": c.sentence, "doc": c.doc, "location": c.location,
+             "passage_id": c.passage_id} for c in citing]
+
+
+def _source_passage_dicts(hits, references: tuple[Reference, ...]) -> list[dict]:
+    return [{"label": label(h.passage, references), "doc": h.passage.doc,
+             "location": h.passage.location, "text": h.passage.text, "score": round(h.score, 6)}
+            for h in hits]
+
+
+def lookup_to_dict(lookup: FootnoteLookup | SourceLookup | ClaimLookup,
+                   references: tuple[Reference, ...]) -> dict:
+    """A citation lookup in the ``cite --json`` form (documented in the README).
+
+    Args:
+        lookup: the record of ``cite.lookup.cite_footnote``, ``cite_source`` or ``cite_claim``.
+        references: every reference of the index (for the source passages' labels).
+
+    Returns:
+        ``{"kind": "footnote" | "source" | "claim", ...}``.
+    """
+    if isinstance(lookup, FootnoteLookup):
+        return {"kind": "footnote", "doc": lookup.doc, "footnote": lookup.footnote,
+                "citing": _citing_dicts(lookup.citing),
+                "references": [{**reference_dict(c.reference, full=True), "source_passages":
+                                _source_passage_dicts(c.passages, references)}
+                               for c in lookup.references]}
+    if isinstance(lookup, SourceLookup):
+        return {"kind": "source", "query": lookup.query, "matches": [
+            {**reference_dict(c.reference, full=True), "score": round(c.score, 4),
+             "citing": _citing_dicts(c.citing)} for c in lookup.matches]}
+    return {"kind": "claim", "claim": lookup.claim, "matches": [
+        {"sentence": m.sentence, "doc": m.passage.doc, "location": m.passage.location,
+         "footnotes": list(m.footnotes), "score": round(m.score, 6), "passage": m.passage.text,
+         "references": [{**reference_dict(c.reference), "source_passages":
+                         _source_passage_dicts(c.passages, references)} for c in m.references]}
+        for m in lookup.matches]}

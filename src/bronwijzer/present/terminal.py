@@ -97,8 +97,10 @@ def answer_for_terminal(data: dict, cols: int | None = None, styled: bool = True
     answer = data.get("answer") or ""
     if data.get("abstained") and data.get("reason"):
         answer += f" ({data['reason']})"  # why it declines
-    lines += _wrap(answer, cols, styled=styled) if not data.get("abstained") else \
-        [_style(answer, "bold", "red") if styled else answer]
+    if data.get("abstained"):
+        lines.append(_style(answer, "bold", "red") if styled else answer)
+    else:
+        lines += _wrap(answer, cols, styled=styled)
     if data.get("abstained"):
         lines += ["", head(f"{message('related', lang)}:")]
         for p in (data.get("passages") or [])[:3]:

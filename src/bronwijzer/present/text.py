@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bronwijzer.answer.compose import refs_of
 from bronwijzer.phrases import phrase
 from bronwijzer.present.dicts import label
+from bronwijzer.quotes import refs_of
 from bronwijzer.records import Answer, Hit, Reference
 from bronwijzer.text import short
 

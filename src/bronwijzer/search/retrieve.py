@@ -53,8 +53,11 @@ class Retriever:
         lexical = self.index.lexical.scores(query) if self.index.lexical else np.zeros(len(cosines))
         if keep is not None:
             lexical = np.where(keep, lexical, 0.0)
-        sentences = self._sentence_cosines(vector, self._candidates(cosines, lexical)) \
-            if self.settings.sentence_weight else None
+        sentences = None
+        if self.settings.sentence_weight:
+            # a paraphrase often matches one sentence better than the whole passage
+            candidates = np.flatnonzero(self._candidates(cosines, lexical))
+            sentences = self.index.best_sentence_cosines(candidates, vector)
         fused = fuse(cosines, lexical, self._weighted(query), sentences)
         order = np.argsort(-fused, kind="stable")
         order = order[np.isfinite(fused[order])][:k]
@@ -81,22 +84,6 @@ class Retriever:
             positive = positive[np.argpartition(-lexical[positive], depth - 1)[:depth]]
         chosen[positive] = True
         return chosen
-
-    def _sentence_cosines(self, vector: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-        """Each candidate passage's best sentence cosine to the query (-inf elsewhere):
-        a paraphrase often matches one sentence better than the whole passage."""
-        best = np.full(len(self.index.passages), -np.inf, dtype=np.float32)
-        offsets = self.index.sentence_offsets
-        rows = np.flatnonzero(candidates)
-        counts = (offsets[rows + 1] - offsets[rows]).astype(np.int64)
-        rows, counts = rows[counts > 0], counts[counts > 0]
-        if not len(rows):
-            return best
-        starts = np.repeat(offsets[rows] - np.cumsum(counts) + counts, counts)
-        sentence_rows = starts + np.arange(int(counts.sum()))
-        cosines = self.index.sentence_vectors[sentence_rows] @ vector
-        best[rows] = np.maximum.reduceat(cosines, np.cumsum(counts) - counts)
-        return best
 
     def _cosines(self, vector: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
         """Cosines of the dense candidates to the query (-inf elsewhere).
@@ -146,11 +133,11 @@ def fuse(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
     if settings.fusion == "convex":
         dense_part = _scaled(np.where(np.isfinite(dense_rank), cosines, np.nan))
         bm25_part = _scaled(np.where(np.isfinite(bm25_rank), lexical, np.nan))
-        total = settings.dense_weight * np.nan_to_num(dense_part) \
-            + settings.bm25_weight * np.nan_to_num(bm25_part)
+        total = (settings.dense_weight * np.nan_to_num(dense_part)
+                 + settings.bm25_weight * np.nan_to_num(bm25_part))
     else:
-        total = settings.dense_weight / (settings.rrf_k + dense_rank) \
-            + settings.bm25_weight / (settings.rrf_k + bm25_rank)
+        total = (settings.dense_weight / (settings.rrf_k + dense_rank)
+                 + settings.bm25_weight / (settings.rrf_k + bm25_rank))
         if sentences is not None:
             total = total + settings.sentence_weight / (settings.rrf_k + ranks(sentences))
     missing = ~np.isfinite(dense_rank) & ~np.isfinite(bm25_rank)

@@ -79,7 +79,7 @@ class Actions(ConversationActions):
 
     @staticmethod
     def _reference_rows(engine) -> list[dict]:
-        from bronwijzer.cite.overview import reference_rows
+        from bronwijzer.present.overview import reference_rows
         from bronwijzer.cite.references import citing_sentences
         article = [p for p in engine.passages() if p.source_of is None]
         return reference_rows(engine.references(), lambda ref: [

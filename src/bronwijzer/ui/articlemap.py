@@ -2,18 +2,18 @@
 
 The map shows each footnoted document as a column of its passages, in reading order
 (with the page for paged documents); every reference cited in a passage is a dot
-coloured by its kind of source (``cite.overview.SOURCE_KINDS``); the passages of the current
+coloured by its kind of source (``present.overview.SOURCE_KINDS``); the passages of the current
 answer are filled yellow. All text in the SVG is escaped (``esc``); it holds no script
 and no external reference.
 """
 
 from __future__ import annotations
 
-from bronwijzer.cite.overview import KIND_LABELS
+from bronwijzer.present.overview import KIND_LABELS
 from bronwijzer.ui.render import esc, link, tag
 
 COLOURS = {"government": "#1d4ed8", "advisory": "#7c3aed", "press": "#ea580c",
-           "platform31": "#059669", "other": "#6b7280"}
+           "own": "#059669", "other": "#6b7280"}
 WIDTH, TOP, DOT = 250, 58, 9
 
 
@@ -103,7 +103,7 @@ def reference_table(rows: list[dict]) -> list[list]:
     http(s) URL only (no text from the document in it).
 
     Args:
-        rows: ``cite.overview.reference_rows``.
+        rows: ``present.overview.reference_rows``.
 
     Returns:
         One list of cell values per reference.

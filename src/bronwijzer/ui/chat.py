@@ -199,7 +199,7 @@ class ConversationActions:
 
     @staticmethod
     def _outline(engine):
-        from bronwijzer.cite.overview import outline
+        from bronwijzer.present.overview import outline
         return outline(engine.passages(), engine.references())
 
 
