@@ -75,7 +75,7 @@ def questions_lang(questions: list[str]) -> str:
     Returns:
         ``"nl"`` or ``"en"``.
     """
-    from bronwijzer.answer.compose import detect_lang
+    from bronwijzer.quotes import detect_lang
     langs = [detect_lang(q) for q in questions]
     return "nl" if langs.count("nl") > langs.count("en") else "en"
 

@@ -97,7 +97,7 @@ def _fetch_one(rec: dict, corpus: Path, sources_dir: Path, timeout: float, max_b
 
 
 def _site(url: str) -> str:
-    """A short, safe name for the URL's site: ``www.rli.nl`` -> ``rli``."""
+    """A short, safe name for the URL's site: ``www.example.org`` -> ``example``."""
     labels = [x for x in (urlsplit(url).hostname or "").split(".") if x and x != "www"]
     name = labels[0] if labels else "site"
     return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:30] or "site"
