@@ -122,7 +122,7 @@ class Engine:
     def corpus_references(settings: Settings) -> tuple[Reference, ...]:
         """The references of the corpus's articles, read from the corpus (no model, no index)."""
         from bronwijzer.corpus.loader import load_corpus
-        documents, _ = load_corpus(settings.corpus)
+        documents, _ = load_corpus(settings.corpus, settings)
         return tuple(r for d in documents for r in d.references)
 
     def rebuild(self, force: bool = False) -> BuildReport:

@@ -78,8 +78,11 @@ def _pieces(page) -> list[tuple]:
         out.append((x, y, size, text.strip(), width(text.rstrip()) * size,
                     len(text) - len(text.lstrip()), text[-1:].isspace(), same))
 
+    from pypdf.errors import LimitReachedError
     try:
         page.extract_text(visitor_text=visit)
+    except LimitReachedError:
+        raise  # a decompression bomb refuses the file (corpus/limits.py)
     except Exception:  # noqa: BLE001 - a page pypdf cannot walk gives no pieces
         return []
     return out
