@@ -38,12 +38,21 @@ def cmd_build(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_ask(args, settings: Settings) -> int:
+def open_for_queries(settings: Settings):
+    """The engine over the last good index: the query path never builds (issue 21); a
+    stale index is used and said to be stale, on stderr."""
     from bronwijzer.engine import Engine
+    engine = Engine.open(settings, build=False)
+    if note := engine.stale_note():
+        print(f"bronwijzer: {note}", file=sys.stderr)
+    return engine
+
+
+def cmd_ask(args, settings: Settings) -> int:
     from bronwijzer.present.dicts import answer_to_dict, hit_to_dict
     from bronwijzer.present.terminal import answer_for_terminal, wants_style
     from bronwijzer.present.text import answer_to_text, hits_to_text
-    engine = Engine.open(settings)
+    engine = open_for_queries(settings)
     refs = engine.references()
     if args.passages:
         hits = engine.search(args.question, args.k)
@@ -83,11 +92,10 @@ def cmd_refs(args, settings: Settings) -> int:
 
 
 def cmd_cite(args, settings: Settings) -> int:
-    from bronwijzer.engine import Engine
     from bronwijzer.present.text import lookup_to_text
     if args.footnote is None and not args.source and not args.claim:
         raise CiteError("give a footnote number, --source TEXT or --claim TEXT")
-    engine = Engine.open(settings)
+    engine = open_for_queries(settings)
     if args.footnote is not None:
         result = engine.cite_footnote(args.footnote, args.doc)
     elif args.source:
@@ -100,8 +108,7 @@ def cmd_cite(args, settings: Settings) -> int:
 
 def cmd_batch(args, settings: Settings) -> int:
     from bronwijzer.batch.runner import run_batch
-    from bronwijzer.engine import Engine
-    engine = Engine.open(settings)
+    engine = open_for_queries(settings)
     summary = run_batch(args.input, args.output, engine.answer_dicts, resume=args.resume,
                         batch_size=args.batch_size, max_chars=settings.max_question_chars,
                         progress=not args.quiet, column=args.column, id_column=args.id_column)

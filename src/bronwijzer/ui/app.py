@@ -236,6 +236,7 @@ def serve(settings, auth: list | None = None, read_only: bool = False,
 
 
 def _open_engine(settings):
-    """``Engine.open(settings)``, importing the engine (numpy, bm25s, scipy) only here."""
-    from bronwijzer.engine import Engine
-    return Engine.open(settings)
+    """The engine over the last good index (never built here: issue 21), importing the
+    engine (numpy, bm25s, scipy) only here."""
+    from bronwijzer.commands import open_for_queries
+    return open_for_queries(settings)
