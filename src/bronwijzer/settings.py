@@ -80,6 +80,9 @@ class Settings:
     feedback_max_answer_kb: int = 64   # the stored answer of one vote
     feedback_max_mb: int = 20          # feedback.jsonl is rotated to feedback.1.jsonl past this
     feedback_per_minute: int = 10      # votes a session may give per minute
+    # the Host names the browser UI answers to besides loopback and --host (a reverse
+    # proxy's name), comma-separated; any other Host is refused (DNS rebinding)
+    allowed_hosts: str = ""
     # login: a client is locked out for login_lockout_s after login_max_failures wrong tries
     login_max_failures: int = 10
     login_lockout_s: int = 300
