@@ -102,9 +102,10 @@ def docx_xml_flood(path: Path, megabytes: int = 300) -> None:
 
 
 def docx_zip_bomb(path: Path, megabytes: int = 1024) -> None:
-    """A small valid .docx plus one member of ``megabytes`` of zeros (about 1 MB on disk)."""
+    """A small valid .docx whose footnotes part (which the reader unpacks whole) is
+    ``megabytes`` of zeros: about 1 MB on disk."""
     _docx(path, b"<w:p><w:r><w:t>Een korte nota.</w:t></w:r></w:p>", 1,
-          extra=("word/media/image1.bin", megabytes))
+          extra=("word/footnotes.xml", megabytes))
 
 
 def odt_space_bomb(path: Path) -> None:

@@ -125,8 +125,8 @@ def test_the_question_shows_as_text_through_the_api(small_engine):
     demo, url = _serve(small_engine, "127.0.0.1")
     try:
         _, history, _ = _client(url).predict(HOSTILE_Q, [], api_name="/chat")
-        shown = history[0]["content"] if isinstance(history[0]["content"], str) \
-            else history[0]["content"][0]["text"]
+        content = history[0]["content"]
+        shown = content if isinstance(content, str) else content[0]["text"]
         assert html.unescape(shown) == HOSTILE_Q
         assert not any(s in shown for s in ("<a", "<img", "<b>", "](", "!["))
     finally:

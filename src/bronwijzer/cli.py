@@ -96,11 +96,13 @@ def parser() -> argparse.ArgumentParser:
 def _more_parsers(sub, common) -> None:
     p = _sub(sub, "serve", common, "Open the browser app. On this computer only (the default) "
              "anyone on it may add documents; served to others (--host 0.0.0.0) it asks for a "
-             "login (--auth, --auth-file) or else runs read-only.")
+             "login (--auth-file or BRONWIJZER_AUTH) or else runs read-only.")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
-    p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
-    p.add_argument("--auth-file", type=Path, help="a file of USER:PASSWORD lines to log in with")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="deprecated: `ps` shows the password; "
+                   "use --auth-file or BRONWIJZER_AUTH (USER:PASSWORD lines)")
+    p.add_argument("--auth-file", type=Path, help="a file of USER:PASSWORD lines to log in with "
+                   "(or set BRONWIJZER_AUTH)")
     p.add_argument("--read-only", action="store_true", help="no uploads, rebuilds or batches")
     p = _sub(sub, "feedback", [])
     p.add_argument("--csv", type=Path, help="write the votes to this CSV file")

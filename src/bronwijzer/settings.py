@@ -83,6 +83,9 @@ class Settings:
     # the Host names the browser UI answers to besides loopback and --host (a reverse
     # proxy's name), comma-separated; any other Host is refused (DNS rebinding)
     allowed_hosts: str = ""
+    # HTTPS: a key and certificate (PEM) handed to Gradio's ssl_keyfile/ssl_certfile
+    ssl_keyfile: str = ""
+    ssl_certfile: str = ""
     # login: a client is locked out for login_lockout_s after login_max_failures wrong tries
     login_max_failures: int = 10
     login_lockout_s: int = 300

@@ -104,34 +104,39 @@ def load_corpus(corpus_dir: Path, settings=None,
     Returns:
         The documents that could be read, and the problems met (one per bad file).
     """
-    from bronwijzer.corpus.cache import FOLDER, ParseCache
     records = _read_records(corpus_dir / SOURCES_JSON)
+    stats = stats if stats is not None else {}
+    documents, problems = _read_all(corpus_dir, settings, stats)
+    for path in unsupported_files(corpus_dir):
+        problems.append(Problem(path.relative_to(corpus_dir).as_posix(),
+                                f"unsupported type ({path.suffix.lower() or 'no extension'})"))
+    references = [r for d in documents for r in d.references]
+    documents = [_link(d, references, records, corpus_dir) for d in documents]
+    return documents, problems
+
+
+def _read_all(corpus_dir: Path, settings, stats: dict) -> tuple[list[Document], list[Problem]]:
+    """Every supported file read (or taken from the parse cache); see ``load_corpus``."""
+    from bronwijzer.corpus.cache import FOLDER, ParseCache
     limits = ParseLimits.from_settings(settings) if settings is not None else DEFAULT_LIMITS
     cache = ParseCache(settings.index / FOLDER if settings is not None else None)
     context = _digest(corpus_dir / SOURCES_JSON)
-    stats = stats if stats is not None else {}
     stats.update(read=[], cached=[])
     documents, problems = [], []
     with _reader(settings is not None, limits) as read:
         for path in corpus_files(corpus_dir):
             name = path.relative_to(corpus_dir).as_posix()
-            task = {"path": str(path), "name": name, "corpus": str(corpus_dir)}
             key = _key(path, name, limits, "" if name.startswith(SOURCES_DIR + "/") else context)
             result = cache.get(key) if key else None
             stats["cached" if result else "read"].append(name)
             if result is None:
-                result = read(task)
+                result = read({"path": str(path), "name": name, "corpus": str(corpus_dir)})
                 if key and not result.get("transient"):
                     cache.put(key, result)
             doc, problem = _outcome(name, result, cached=name in stats["cached"])
             problems += [problem] if problem else []
             documents += [doc] if doc else []
     cache.prune()
-    for path in unsupported_files(corpus_dir):
-        problems.append(Problem(path.relative_to(corpus_dir).as_posix(),
-                                f"unsupported type ({path.suffix.lower() or 'no extension'})"))
-    references = [r for d in documents for r in d.references]
-    documents = [_link(d, references, records, corpus_dir) for d in documents]
     return documents, problems
 
 
@@ -300,8 +305,8 @@ def _decode_legacy(data: bytes, bad: int) -> tuple[str, str | None]:
             pass
     if encoding:
         return data.decode(encoding, errors="replace"), None
-    return data.decode("utf-8", errors="replace"), \
-        f"invalid UTF-8 at byte {bad}; undecodable bytes replaced"
+    warning = f"invalid UTF-8 at byte {bad}; undecodable bytes replaced"
+    return data.decode("utf-8", errors="replace"), warning
 
 
 def article_document(name: str, raw: str, digest: str, sources_json: Path) -> Document:

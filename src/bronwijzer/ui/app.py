@@ -263,6 +263,7 @@ def launch_options(settings, auth: list | None = None, read_only: bool = False) 
                                    m=max(1, settings.login_lockout_s // 60))
     return {"auth": auth, "auth_message": message if auth else None, "show_error": False,
             "max_file_size": f"{settings.max_upload_mb}mb",
+            "ssl_keyfile": settings.ssl_keyfile or None, "ssl_certfile": settings.ssl_certfile or None,
             "app_kwargs": app_kwargs(settings, read_only)}
 
 

@@ -29,7 +29,9 @@ import time
 from collections import defaultdict, deque
 from pathlib import Path
 
-REFUSED_EVENTS = ("feedback", "vote", "batch_columns", "batch", "upload")
+# refused when read-only (``Actions.batch`` and ``Actions.upload`` refuse themselves, and
+# the files they would read cannot be uploaded: ``RequestGuard``)
+REFUSED_EVENTS = ("feedback", "vote", "batch_columns")
 TEMP_PREFIXES = ("bronwijzer-batch-", "bronwijzer-export-")
 TEMP_MAX_AGE_S = 3600
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -262,9 +264,8 @@ def _rated(fn, rate: SessionRate):
     import gradio as gr
     signature = inspect.signature(fn)
     params = list(signature.parameters.values())
-    kind = inspect.Parameter.KEYWORD_ONLY if any(
-        p.default is not inspect.Parameter.empty for p in params) else \
-        inspect.Parameter.POSITIONAL_OR_KEYWORD
+    defaults = any(p.default is not inspect.Parameter.empty for p in params)
+    kind = inspect.Parameter.KEYWORD_ONLY if defaults else inspect.Parameter.POSITIONAL_OR_KEYWORD
     extra = inspect.Parameter("bw_request", kind, default=None, annotation=gr.Request)
 
     @functools.wraps(fn)
@@ -353,8 +354,8 @@ def clean_temp(max_age_s: float = TEMP_MAX_AGE_S, folder: str | None = None) -> 
     root, removed = Path(folder or tempfile.gettempdir()), 0
     for path in root.glob("bronwijzer-*"):
         try:
-            if path.name.startswith(TEMP_PREFIXES) and path.is_dir() \
-                    and time.time() - path.stat().st_mtime > max_age_s:
+            old = time.time() - path.stat().st_mtime > max_age_s
+            if path.name.startswith(TEMP_PREFIXES) and path.is_dir() and old:
                 shutil.rmtree(path, ignore_errors=True)
                 removed += 1
         except OSError:
