@@ -199,7 +199,7 @@ def test_logins_come_from_a_file_or_the_environment(tmp_path, monkeypatch):
     users.write_text("# logins\ncees:sleutel\n", encoding="utf-8")
     assert read_auth(None, users) == [("anna", "geheim:met:dubbele punten"), ("bob", "wachtwoord"),
                                       ("cees", "sleutel")]
-    with pytest.warns(DeprecationWarning, match="ps"):
+    with pytest.warns(FutureWarning, match="ps"):
         read_auth("dora:x")
 
 

@@ -175,7 +175,7 @@ def read_auth(auth: str | None, auth_file=None) -> list[tuple[str, str]] | None:
     from bronwijzer.ui.guard import read_env_auth
     if auth:
         warnings.warn("--auth puts the password on the command line, where `ps` shows it: "
-                      "use --auth-file or BRONWIJZER_AUTH", DeprecationWarning, stacklevel=2)
+                      "use --auth-file or BRONWIJZER_AUTH", FutureWarning, stacklevel=2)
     lines = [auth] if auth else []
     lines += read_env_auth()
     if auth_file:
