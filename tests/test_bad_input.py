@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import ARTICLE, PROJECT, HashEmbedder
@@ -18,7 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from bronwijzer import cli
-from bronwijzer.corpus import loader as ingest
+from bronwijzer.corpus.worker import BoundedReader
 from bronwijzer.engine import Engine
 from bronwijzer.errors import QuestionError
 from bronwijzer.index.build import build_index
@@ -152,21 +153,21 @@ def test_file_deleted_while_indexing_is_reported(article_home, fake_embedder, mo
     doomed = article_home / "corpus" / "sources" / "verdwijnt.txt"
     doomed.write_text("Deze notitie wordt verwijderd terwijl de index wordt gebouwd.\n",
                       encoding="utf-8")
-    real_read = ingest._read_one
+    real_read = BoundedReader.read
 
-    def read_after_delete(path, name, *args):
-        if name == "sources/verdwijnt.txt":
-            path.unlink()                      # listed, then gone before it is read
-        return real_read(path, name, *args)
+    def read_after_delete(self, task):
+        if task["name"] == "sources/verdwijnt.txt":
+            Path(task["path"]).unlink()        # listed, then gone before it is read
+        return real_read(self, task)
 
-    monkeypatch.setattr(ingest, "_read_one", read_after_delete)
+    monkeypatch.setattr(BoundedReader, "read", read_after_delete)
     settings = load_settings()
     report = build_index(settings, fake_embedder)
     assert [(p.name, p.reason, p.indexed) for p in report.problems] == \
         [("sources/verdwijnt.txt", "file disappeared while indexing", False)]
     assert GOOD in _texts(settings)
     # the file is gone for good: the next build notices and drops the problem
-    monkeypatch.setattr(ingest, "_read_one", real_read)
+    monkeypatch.setattr(BoundedReader, "read", real_read)
     again = build_index(settings, fake_embedder)
     assert not again.skipped and again.problems == ()
 
@@ -174,14 +175,14 @@ def test_file_deleted_while_indexing_is_reported(article_home, fake_embedder, mo
 def test_pdf_vanishing_while_indexing_is_reported(article_home, fake_embedder, monkeypatch):
     pdf = article_home / "corpus" / "sources" / "rapport.pdf"
     _text_pdf(pdf, ["Een rapport over de Brainportregio en de vraag naar werklocaties."])
-    real_read = ingest._read_one
+    real_read = BoundedReader.read
 
-    def read_after_delete(path, name, *args):
-        if name == "sources/rapport.pdf":
-            path.unlink()
-        return real_read(path, name, *args)
+    def read_after_delete(self, task):
+        if task["name"] == "sources/rapport.pdf":
+            Path(task["path"]).unlink()
+        return real_read(self, task)
 
-    monkeypatch.setattr(ingest, "_read_one", read_after_delete)
+    monkeypatch.setattr(BoundedReader, "read", read_after_delete)
     report = build_index(load_settings(), fake_embedder)
     assert [p.name for p in report.problems] == ["sources/rapport.pdf"]
     assert not report.problems[0].indexed

@@ -177,7 +177,9 @@ def test_unwritable_index_folder_on_the_command_line(article_home, blocked_index
     (article_home / "q.txt").write_text(QUESTION + "\n", encoding="utf-8")
     assert cli.main([*command, "--index", str(blocked_index)]) == 1
     out, err = capsys.readouterr()
-    assert err.startswith("bronwijzer: cannot write the index folder") and "blocker/index" in err
+    # only `build` builds; the query path reports the missing index (issue 21)
+    start = "cannot write the index folder" if command[0] == "build" else "no index in"
+    assert err.startswith(f"bronwijzer: {start}") and "blocker/index" in err
     assert "Traceback" not in err and len(err.splitlines()) == 1
 
 
@@ -233,7 +235,9 @@ def test_damaged_index_is_refused_clearly_and_rebuilt(built, damage, monkeypatch
         assert cli.main(["build", "--force"]) == 0
     else:                                        # no readable manifest: there is no index
         assert staleness(settings, HashEmbedder.name).kind == "missing"
-        assert cli.main(["ask", QUESTION]) == 0  # built on the way
+        assert cli.main(["ask", QUESTION]) == 1  # the query path never builds (issue 21)
+        assert "run `bronwijzer build" in capsys.readouterr().err
+        assert cli.main(["build"]) == 0
     assert [p.id for p in load_index(settings.index).passages] == ids
 
 
@@ -319,10 +323,14 @@ def test_same_model_name_with_other_weights_is_detected_and_rebuilt(built, monke
     assert all(s["quote"] in s["text"] for s in data["sources"])
 
 
-def test_ask_with_another_model_rebuilds_on_the_way(built, monkeypatch, capsys):
+def test_ask_with_another_model_asks_for_a_build(built, monkeypatch, capsys):
     settings, ids = built
     _use_model(monkeypatch, OtherEmbedder)
     monkeypatch.setenv("BRONWIJZER_ABSTAIN_BELOW", "0")
+    assert cli.main(["ask", "--json", QUESTION]) == 1   # the query path never builds
+    assert "run `bronwijzer build`" in capsys.readouterr().err
+    assert cli.main(["build"]) == 0
+    capsys.readouterr()
     assert cli.main(["ask", "--json", QUESTION]) == 0
     data = json.loads(capsys.readouterr().out)
     assert not data["abstained"] and data["sources"]

@@ -127,18 +127,20 @@ def small_engine(article_home, fake_embedder):
 def test_beyond_loopback_without_login_uploads_are_refused(small_engine, tmp_path):
     from gradio_client import Client, handle_file
 
-    from bronwijzer.ui.app import served_app
+    from bronwijzer.ui.app import launch_options, served_app
     settings = small_engine.settings.with_(host="0.0.0.0")
     demo = served_app(lambda: small_engine, settings)
-    url = launch(demo, host="0.0.0.0")
+    url = launch(demo, host="0.0.0.0", **launch_options(settings))   # as `serve` launches it
     try:
         client = Client(url, verbose=False, analytics_enabled=False)
         doc = tmp_path / "nota.txt"
         doc.write_text("Een nota over werklocaties en bedrijventerreinen.", "utf-8")
-        note, _, _ = client.predict([handle_file(str(doc))], api_name="/upload")
-        assert "read-only" in note
+        with pytest.raises(Exception, match="403"):   # the file is refused (ui/guard.py)
+            client.predict([handle_file(str(doc))], api_name="/upload")
         assert not list((settings.corpus / "sources").iterdir())
-        summary = client.predict(handle_file(str(doc)), "csv", None, api_name="/batch")[1]
+        note, _, _ = client.predict(None, api_name="/upload")    # the event refuses too
+        assert "read-only" in note
+        summary = client.predict(None, "csv", None, api_name="/batch")[1]
         assert "read-only" in summary
     finally:
         demo.close()

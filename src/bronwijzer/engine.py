@@ -102,7 +102,21 @@ class Engine:
         index = load_index(settings.index)
         check_compatible(index.manifest.get("model", "?"), index.manifest.get("fingerprint", "?"),
                          embedder)
-        return cls(settings, embedder, index)
+        engine = cls(settings, embedder, index)
+        engine._stale = None if build else stale
+        return engine
+
+    def stale_note(self) -> str | None:
+        """Why the index serving questions lags the corpus, and how to update it (or None).
+
+        The query path (``ask``, ``batch``, ``serve``) opens with ``build=False``: it answers
+        from the last good index, and says so, rather than reading the corpus again.
+        """
+        stale = getattr(self, "_stale", None)
+        if stale is None:
+            return None
+        return (f"the index is out of date ({stale}); answering from the last build. "
+                "Run `bronwijzer build` (or `make index`) to update it.")
 
     @classmethod
     def build(cls, settings: Settings, force: bool = False) -> BuildReport:
@@ -123,7 +137,7 @@ class Engine:
     def corpus_references(settings: Settings) -> tuple[Reference, ...]:
         """The references of the corpus's articles, read from the corpus (no model, no index)."""
         from bronwijzer.corpus.loader import load_corpus
-        documents, _ = load_corpus(settings.corpus)
+        documents, _ = load_corpus(settings.corpus, settings)
         return tuple(r for d in documents for r in d.references)
 
     def rebuild(self, force: bool = False) -> BuildReport:

@@ -6,6 +6,8 @@ Each line holds the question, the answer (its ``ask --json`` dict), the vote ("u
 processes), then fsynced: a stop mid-write cannot leave half a line behind an earlier
 one, and a line cut short by a crash is skipped when reading. ``export_csv`` writes
 the votes as a spreadsheet-friendly CSV (``bronwijzer feedback --csv FILE``).
+Questions, stored answers and the file are bounded (``Settings.feedback_*``): a visitor
+cannot fill the disk.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bronwijzer.errors import FeedbackError
+from bronwijzer.settings import Settings
+
+_DEFAULTS = Settings()
 
 FILE_NAME = "feedback.jsonl"
 VOTES = ("up", "down")
@@ -26,26 +31,36 @@ CSV_COLUMNS = ("time", "vote", "question", "answer", "comment", "sources", "foot
 _LOCK = threading.Lock()
 
 
-def record(question: str, answer: dict | None, vote: str, comment: str = "") -> dict:
+def record(question: str, answer: dict | None, vote: str, comment: str = "",
+           settings: Settings = _DEFAULTS) -> dict:
     """A feedback record, checked.
 
     Args:
-        question: the question as asked.
-        answer: the answer in its ``ask --json`` form.
+        question: the question as asked (at most ``settings.max_question_chars``).
+        answer: the answer in its ``ask --json`` form (at most
+            ``settings.feedback_max_answer_kb`` as JSON).
         vote: "up" or "down" (also accepted: 👍/👎, like/dislike, true/false).
         comment: optional free text (cut to ``MAX_COMMENT`` characters).
+        settings: the limits.
 
     Returns:
         The record to append.
 
     Raises:
-        FeedbackError: an unknown vote or an empty question.
+        FeedbackError: an unknown vote, an empty or over-long question, an answer too large.
     """
     vote = _vote(vote)
     if not isinstance(question, str) or not question.strip():
         raise FeedbackError("feedback needs the question it is about")
+    if len(question) > settings.max_question_chars:
+        raise FeedbackError(f"the question is {len(question):,} characters; the limit is "
+                            f"{settings.max_question_chars:,}")
     if answer is not None and not isinstance(answer, dict):
         raise FeedbackError("the answer must be the answer's JSON object")
+    size = len(json.dumps(answer, ensure_ascii=False, default=str).encode("utf-8"))
+    if size > settings.feedback_max_answer_kb * 1024:
+        raise FeedbackError(f"the answer is {size / 1024:,.0f} KB; the limit is "
+                            f"{settings.feedback_max_answer_kb} KB")
     return {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "question": question.strip(), "answer": answer, "vote": vote,
             "comment": str(comment or "").strip()[:MAX_COMMENT]}
@@ -61,16 +76,21 @@ def _vote(vote) -> str:
     return aliases[text]
 
 
-def append(path: Path, entry: dict) -> None:
+def append(path: Path, entry: dict, settings: Settings = _DEFAULTS) -> None:
     """Append one record as one line: a single ``os.write`` under a lock, then fsync.
+
+    A file past ``settings.feedback_max_mb`` is first moved to ``feedback.1.jsonl``
+    (replacing the one before), so feedback never takes more than twice that.
 
     Args:
         path: the ``feedback.jsonl`` file (created when missing).
         entry: the record (see ``record``).
+        settings: the size limit.
     """
     line = (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     with _LOCK:
+        _rotate(path, settings.feedback_max_mb * 1024 * 1024 - len(line))
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             _flock(fd)
@@ -80,6 +100,15 @@ def append(path: Path, entry: dict) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _rotate(path: Path, room: int) -> None:
+    """Move ``path`` aside (to ``*.1.jsonl``) when it holds more than ``room`` bytes."""
+    try:
+        if path.stat().st_size > room:
+            os.replace(path, path.with_suffix(".1.jsonl"))
+    except FileNotFoundError:
+        pass
 
 
 def _flock(fd: int) -> None:
@@ -145,6 +174,7 @@ def export_csv(path: Path, out: Path) -> int:
 
 
 def _cell(value) -> str:
-    """Text for a CSV cell; a leading = + - @ is quoted so spreadsheets do not run it."""
+    """Text for a CSV cell; a leading = + - @ TAB or CR is quoted so spreadsheets do not
+    run it as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -61,6 +61,34 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     max_upload_mb: int = 50
+    # reading corpus files (corpus/limits.py): each file is parsed in a worker process
+    # with these bounds; a file past one is refused with the limit's name in the build
+    # report. Chosen to fit twice the 50 MB upload limit and the largest real sources
+    # (reports of a few hundred pages), while a hostile file stops within 1.5 GB and 60 s.
+    parse_memory_mb: int = 1536        # address space of the worker (RLIMIT_AS)
+    parse_seconds: int = 60            # wall time for one file, OCR included
+    max_unzipped_mb: int = 100         # the uncompressed members of a .docx/.odt/.xlsx
+    max_pdf_pages: int = 1000          # pages of one PDF
+    max_pdf_stream_mb: int = 20        # one decompressed PDF stream (pypdf's zlib/LZW/... limits)
+    max_repeat: int = 100              # a repeat count such as ODF <text:s text:c="n"/>
+    ocr_max_pages: int = 30            # pages of an image-only PDF read by OCR (~1.3 s a page)
+    ocr_seconds: int = 45              # OCR time for one file
+    max_text_mb: int = 20              # a text, Markdown or HTML file
+    max_doc_chars: int = 25_000_000    # the text one file may add (a 20 MB text file)
+    max_doc_passages: int = 25_000     # the passages one file may add
+    # feedback from the browser (feedback.py): bounded so a visitor cannot fill the disk
+    feedback_max_answer_kb: int = 64   # the stored answer of one vote
+    feedback_max_mb: int = 20          # feedback.jsonl is rotated to feedback.1.jsonl past this
+    feedback_per_minute: int = 10      # votes a session may give per minute
+    # the Host names the browser UI answers to besides loopback and --host (a reverse
+    # proxy's name), comma-separated; any other Host is refused (DNS rebinding)
+    allowed_hosts: str = ""
+    # HTTPS: a key and certificate (PEM) handed to Gradio's ssl_keyfile/ssl_certfile
+    ssl_keyfile: str = ""
+    ssl_certfile: str = ""
+    # login: a client is locked out for login_lockout_s after login_max_failures wrong tries
+    login_max_failures: int = 10
+    login_lockout_s: int = 300
 
     @property
     def corpus(self) -> Path:

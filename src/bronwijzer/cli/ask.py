@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bronwijzer.cli.command import command, print_json
+from bronwijzer.cli.command import command, open_for_queries, print_json
 from bronwijzer.settings import Settings
 
 
@@ -25,11 +25,10 @@ def ask_options(p) -> None:
          "answer, Bronwijzer says so.")
 def cmd_ask(args, settings: Settings) -> int:
     """Print the answer to one question (or only its ranked passages)."""
-    from bronwijzer.engine import Engine
     from bronwijzer.present.dicts import answer_to_dict, hit_to_dict
     from bronwijzer.present.terminal import answer_for_terminal, wants_style
     from bronwijzer.present.text import answer_to_text, hits_to_text
-    engine = Engine.open(settings)
+    engine = open_for_queries(settings)
     refs = engine.references()
     if args.passages:
         hits = engine.search(args.question, args.k)
@@ -66,8 +65,7 @@ def batch_options(p) -> None:
 def cmd_batch(args, settings: Settings) -> int:
     """Answer every question of a file into another; print the counts."""
     from bronwijzer.batch.runner import run_batch
-    from bronwijzer.engine import Engine
-    engine = Engine.open(settings)
+    engine = open_for_queries(settings)
     summary = run_batch(args.input, args.output, engine.answer_dicts, resume=args.resume,
                         batch_size=args.batch_size, max_chars=settings.max_question_chars,
                         progress=not args.quiet, column=args.column, id_column=args.id_column)

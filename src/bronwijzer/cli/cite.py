@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bronwijzer.cli.command import command, print_json
+from bronwijzer.cli.command import command, open_for_queries, print_json
 from bronwijzer.errors import CiteError
 from bronwijzer.settings import Settings
 
@@ -21,11 +21,10 @@ def cite_options(p) -> None:
          cite_options)
 def cmd_cite(args, settings: Settings) -> int:
     """Print what a footnote refers to, where a source is cited, or a claim's footnotes."""
-    from bronwijzer.engine import Engine
     from bronwijzer.present.text import lookup_to_text
     if args.footnote is None and not args.source and not args.claim:
         raise CiteError("give a footnote number, --source TEXT or --claim TEXT")
-    engine = Engine.open(settings)
+    engine = open_for_queries(settings)
     if args.footnote is not None:
         result = engine.cite_footnote(args.footnote, args.doc)
     elif args.source:

@@ -63,3 +63,20 @@ def print_json(data) -> None:
     """Print ``data`` as indented UTF-8 JSON."""
     json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
+
+
+def open_for_queries(settings: Settings):
+    """The engine over the last good index: the query path never builds. A stale index
+    is used, and said to be stale on stderr with how to rebuild.
+
+    Args:
+        settings: the settings.
+
+    Returns:
+        The opened ``Engine``.
+    """
+    from bronwijzer.engine import Engine
+    engine = Engine.open(settings, build=False)
+    if note := engine.stale_note():
+        print(f"bronwijzer: {note}", file=sys.stderr)
+    return engine

@@ -12,15 +12,17 @@ def serve_options(p) -> None:
     """Options of ``bronwijzer serve``."""
     p.add_argument("--host")
     p.add_argument("--port", type=int)
-    p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
-    p.add_argument("--auth-file", type=Path, help="a file of USER:PASSWORD lines to log in with")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="deprecated: `ps` shows the password; "
+                   "use --auth-file or BRONWIJZER_AUTH (USER:PASSWORD lines)")
+    p.add_argument("--auth-file", type=Path, help="a file of USER:PASSWORD lines to log in with "
+                   "(or set BRONWIJZER_AUTH)")
     p.add_argument("--read-only", action="store_true", help="no uploads, rebuilds or batches")
 
 
 @command("serve", "open the browser app: chat, citation lookup, batch, corpus", serve_options,
          "Open the browser app. On this computer only (the default) anyone on it may add "
-         "documents; served to others (--host 0.0.0.0) it asks for a login (--auth, "
-         "--auth-file) or else runs read-only.")
+         "documents; served to others (--host 0.0.0.0) it asks for a login (--auth-file "
+         "or BRONWIJZER_AUTH) or else runs read-only.")
 def cmd_serve(args, settings: Settings) -> int:
     """Serve the browser app until stopped."""
     from bronwijzer.ui.app import read_auth, serve

@@ -4,7 +4,9 @@ Files at the top of the corpus folder are articles: their inline footnote
 references are parsed (see ``article.py``). Files under ``sources/`` are cited
 source documents (PDF, HTML, text), linked to the reference they are.
 A file that cannot be read becomes a ``Problem`` with its name and the reason;
-the rest of the corpus still comes through.
+the rest of the corpus still comes through. A build reads each file in a bounded worker
+process (``worker.py``, limits in ``limits.py``) and keeps the result in the parse cache
+(``cache.py``), so an unchanged file, good or bad, is not read again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bronwijzer.corpus.document import paragraph_spans
+from bronwijzer.corpus.limits import DEFAULT_LIMITS, ParseLimits, check_size
 from bronwijzer.errors import IngestError
 from bronwijzer.files import sha256_file
 from bronwijzer.records import Block, Document, Reference
@@ -86,36 +89,92 @@ def file_hashes(corpus_dir: Path) -> dict[str, str]:
     return hashes
 
 
-
-def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[Problem]]:
+def load_corpus(corpus_dir: Path, settings=None,
+                stats: dict | None = None) -> tuple[list[Document], list[Problem]]:
     """Read every supported file of the corpus.
 
     Args:
         corpus_dir: the corpus folder (articles on top, cited sources in ``sources/``).
+        settings: the ``Settings`` of a build: each file is then read in a bounded worker
+            process (``corpus/worker.py``) within the settings' limits, and its result is
+            kept in the parse cache (``corpus/cache.py``) under the index folder. Without,
+            files are read in this process within the default limits, uncached.
+        stats: filled with the names ``read`` now and those taken from the ``cached`` results.
 
     Returns:
         The documents that could be read, and the problems met (one per bad file).
     """
     records = _read_records(corpus_dir / SOURCES_JSON)
-    documents, problems = [], []
-    for path in corpus_files(corpus_dir):
-        name = path.relative_to(corpus_dir).as_posix()
-        with captured_warnings() as heard:
-            try:
-                doc, warning = _read_one(path, name, corpus_dir, records)
-            except Exception as error:  # noqa: BLE001 - every failure is reported by name
-                doc, warning = None, _reason(error)
-        notes = [w for w in [warning, *heard] if w]
-        if doc is None or notes:
-            problems.append(Problem(name, "; ".join(dict.fromkeys(notes)), indexed=doc is not None))
-        if doc is not None:
-            documents.append(doc)
+    stats = stats if stats is not None else {}
+    documents, problems = _read_all(corpus_dir, settings, stats)
     for path in unsupported_files(corpus_dir):
         problems.append(Problem(path.relative_to(corpus_dir).as_posix(),
                                 f"unsupported type ({path.suffix.lower() or 'no extension'})"))
     references = [r for d in documents for r in d.references]
     documents = [_link(d, references, records, corpus_dir) for d in documents]
     return documents, problems
+
+
+def _read_all(corpus_dir: Path, settings, stats: dict) -> tuple[list[Document], list[Problem]]:
+    """Every supported file read (or taken from the parse cache); see ``load_corpus``."""
+    from bronwijzer.corpus.cache import FOLDER, ParseCache
+    limits = ParseLimits.from_settings(settings) if settings is not None else DEFAULT_LIMITS
+    cache = ParseCache(settings.index / FOLDER if settings is not None else None)
+    context = _digest(corpus_dir / SOURCES_JSON)
+    stats.update(read=[], cached=[])
+    documents, problems = [], []
+    with _reader(settings is not None, limits) as read:
+        for path in corpus_files(corpus_dir):
+            name = path.relative_to(corpus_dir).as_posix()
+            key = _key(path, name, limits, "" if name.startswith(SOURCES_DIR + "/") else context)
+            result = cache.get(key) if key else None
+            stats["cached" if result else "read"].append(name)
+            if result is None:
+                result = read({"path": str(path), "name": name, "corpus": str(corpus_dir)})
+                if key and not result.get("transient"):
+                    cache.put(key, result)
+            doc, problem = _outcome(name, result, cached=name in stats["cached"])
+            problems += [problem] if problem else []
+            documents += [doc] if doc else []
+    cache.prune()
+    return documents, problems
+
+
+@contextmanager
+def _reader(bounded: bool, limits: ParseLimits):
+    """A function reading one task: in a worker process when ``bounded``, else here."""
+    from bronwijzer.corpus.worker import BoundedReader, parse_task, workers_available
+    if not (bounded and workers_available()):
+        yield lambda task: parse_task(task, limits)
+        return
+    with BoundedReader(limits) as reader:
+        yield reader.read
+
+
+def _digest(path: Path) -> str:
+    try:
+        return sha256_file(path)
+    except OSError:
+        return ""
+
+
+def _key(path: Path, name: str, limits: ParseLimits, context: str) -> str | None:
+    from bronwijzer.corpus.cache import cache_key
+    digest = _digest(path)
+    return cache_key(digest, name, limits.as_dict(), context) if digest else None
+
+
+def _outcome(name: str, result: dict, cached: bool) -> tuple[Document | None, Problem | None]:
+    """The document and the problem of a reading result (see ``worker.parse_task``)."""
+    from bronwijzer.corpus.cache import document_from_dict
+    doc = document_from_dict(result["document"]) if result.get("document") else None
+    notes = [n for n in [result.get("error"), *(result.get("notes") or [])] if n]
+    if not notes:
+        return doc, None
+    reason = "; ".join(dict.fromkeys(notes))
+    if doc is None and cached:
+        reason += " (unchanged since then: not read again)"
+    return doc, Problem(name, reason, indexed=doc is not None)
 
 
 def _reason(error: Exception) -> str:
@@ -157,18 +216,34 @@ def captured_warnings():
             logger.propagate = propagate
 
 
-def _read_one(path: Path, name: str, corpus_dir: Path, records: list[dict]):
+def read_one(path: Path, name: str, corpus_dir: Path,
+             limits: ParseLimits = DEFAULT_LIMITS) -> tuple[Document, str | None]:
+    """Read one corpus file by its type.
+
+    Args:
+        path: the file.
+        name: its name in the corpus (posix, relative).
+        corpus_dir: the corpus folder (articles take URLs from its ``sources.json``).
+        limits: the bounds of reading it.
+
+    Returns:
+        The document and a warning (or None).
+
+    Raises:
+        IngestError: the file cannot be read (``LimitError``: it passes a limit).
+    """
     suffix = path.suffix.lower()
     is_source = name.startswith(SOURCES_DIR + "/")
     if suffix == ".pdf":
         from bronwijzer.corpus.pdf import read_pdf
-        return read_pdf(path, name), None
+        return read_pdf(path, name, limits), None
+    if suffix in {".docx", ".odt"}:
+        from bronwijzer.corpus.office import read_docx, read_odt
+        return (read_docx if suffix == ".docx" else read_odt)(path, name, limits), None
+    check_size(path, name, limits.max_text_mb, "max_text_mb")
     if suffix in HTML_SUFFIXES:
         from bronwijzer.corpus.markup import read_html_with_notes
         return read_html_with_notes(path, name), None
-    if suffix in {".docx", ".odt"}:
-        from bronwijzer.corpus.office import read_docx, read_odt
-        return (read_docx if suffix == ".docx" else read_odt)(path, name), None
     data = path.read_bytes()
     text, warning = decode_text(data)
     digest = hashlib.sha256(data).hexdigest()
@@ -230,8 +305,8 @@ def _decode_legacy(data: bytes, bad: int) -> tuple[str, str | None]:
             pass
     if encoding:
         return data.decode(encoding, errors="replace"), None
-    return data.decode("utf-8", errors="replace"), \
-        f"invalid UTF-8 at byte {bad}; undecodable bytes replaced"
+    warning = f"invalid UTF-8 at byte {bad}; undecodable bytes replaced"
+    return data.decode("utf-8", errors="replace"), warning
 
 
 def article_document(name: str, raw: str, digest: str, sources_json: Path) -> Document:

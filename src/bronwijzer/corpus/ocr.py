@@ -8,8 +8,10 @@ with the command that installs them.
 from __future__ import annotations
 
 import shutil
+import time
 
 from bronwijzer.corpus.document import ingest_failure
+from bronwijzer.corpus.limits import DEFAULT_LIMITS, LimitError, ParseLimits
 
 INSTALL = "apt-get install -y tesseract-ocr tesseract-ocr-nld"
 _DPI = 300
@@ -29,13 +31,15 @@ def ocr_available() -> str | None:
     return None
 
 
-def ocr_pages(data: bytes, name: str, no_text: str) -> list[list[str]]:
+def ocr_pages(data: bytes, name: str, no_text: str,
+              limits: ParseLimits = DEFAULT_LIMITS) -> list[list[str]]:
     """The text lines of every page of an image-only PDF, read by OCR.
 
     Args:
         data: the PDF's bytes.
         name: the document name (for the error).
         no_text: the reason to give when OCR finds no text either.
+        limits: at most ``ocr_max_pages`` pages, read within ``ocr_seconds``.
 
     Returns:
         One list of lines per page ("" for blank lines, as for text PDFs).
@@ -43,6 +47,7 @@ def ocr_pages(data: bytes, name: str, no_text: str) -> list[list[str]]:
     Raises:
         IngestError: when OCR is not available (the message says how to install it)
             or finds no text.
+        LimitError: more pages than ``ocr_max_pages``, or OCR past ``ocr_seconds``.
     """
     missing = ocr_available()
     if missing:
@@ -50,15 +55,33 @@ def ocr_pages(data: bytes, name: str, no_text: str) -> list[list[str]]:
     import pypdfium2
     import pytesseract
     langs = "nld+eng" if "eng" in pytesseract.get_languages(config="") else "nld"
-    pages = []
+    pages, began = [], time.monotonic()
     pdf = pypdfium2.PdfDocument(data)
     try:
+        if len(pdf) > limits.ocr_max_pages:
+            raise LimitError(name, f"an image-only PDF of {len(pdf):,} pages to OCR",
+                             "ocr_max_pages", f"{limits.ocr_max_pages} pages")
         for page in pdf:
-            image = page.render(scale=_DPI / 72).to_pil()
-            text = pytesseract.image_to_string(image, lang=langs)
-            pages.append([" ".join(line.split()) for line in text.splitlines()])
+            pages.append(_read_page(page, langs, name, began, limits))
     finally:
         pdf.close()
     if not any(line for page in pages for line in page):
         raise ingest_failure(name, no_text)
     return pages
+
+
+def _read_page(page, langs: str, name: str, began: float, limits: ParseLimits) -> list[str]:
+    """One page's lines by OCR, within what is left of ``ocr_seconds``."""
+    import pytesseract
+    left = limits.ocr_seconds - (time.monotonic() - began)
+    over = LimitError(name, "OCR that takes longer", "ocr_seconds", f"{limits.ocr_seconds} s")
+    if left <= 0:
+        raise over
+    image = page.render(scale=_DPI / 72).to_pil()
+    try:
+        text = pytesseract.image_to_string(image, lang=langs, timeout=left)
+    except RuntimeError as exc:  # pytesseract's timeout
+        if "timeout" in str(exc).lower():
+            raise over from None
+        raise
+    return [" ".join(line.split()) for line in text.splitlines()]

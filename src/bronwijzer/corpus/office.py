@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bronwijzer.corpus.document import ingest_failure, read_bytes
 from bronwijzer.corpus.footnotes import notes_document, renumber
+from bronwijzer.corpus.limits import DEFAULT_LIMITS, ParseLimits, check_zip
 from bronwijzer.records import Document
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -23,23 +24,26 @@ OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 
 
-def read_docx(path: Path, name: str) -> Document:
+def read_docx(path: Path, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> Document:
     """Read a Word document: paragraphs (tables included) and footnotes.
 
     Args:
         path: the ``.docx`` file.
         name: the document name (path relative to the corpus folder).
+        limits: the bounds (the package's unpacked size is checked before parsing).
 
     Returns:
         The ``Document`` with footnote markers and references.
 
     Raises:
         IngestError: a file that is not a readable Word document, or one without text.
+        LimitError: a package that unpacks past ``max_unzipped_mb``.
     """
     import io
 
     import docx
     data = read_bytes(path, name)
+    check_zip(io.BytesIO(data), name, limits)
     try:
         word = docx.Document(io.BytesIO(data))
         notes_xml = _zip_member(data, "word/footnotes.xml")
@@ -92,21 +96,26 @@ def _zip_member(data: bytes, member: str) -> bytes | None:
         return archive.read(member) if member in archive.namelist() else None
 
 
-def read_odt(path: Path, name: str) -> Document:
+def read_odt(path: Path, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> Document:
     """Read an OpenDocument text: headings, paragraphs (lists and tables too) and notes.
 
     Args:
         path: the ``.odt`` file.
         name: the document name.
+        limits: the bounds (unpacked size; ``<text:s text:c>`` clamped to ``max_repeat``).
 
     Returns:
         The ``Document`` with footnote markers and references.
 
     Raises:
         IngestError: a file that is not a readable ODT, or one without text.
+        LimitError: a package that unpacks past ``max_unzipped_mb``.
     """
+    import io
+
     from lxml import etree
     data = read_bytes(path, name)
+    check_zip(io.BytesIO(data), name, limits)
     try:
         root = etree.fromstring(_zip_member(data, "content.xml"))
         meta = _zip_member(data, "meta.xml")
@@ -115,7 +124,7 @@ def read_odt(path: Path, name: str) -> Document:
     blocks = [el for el in root.iter(TEXT + "p", TEXT + "h")
               if not any(a.tag == TEXT + "note" for a in el.iterancestors())]
     notes: dict[int, str] = {}
-    paras = [(_odt_text(el, notes), None, None) for el in blocks]
+    paras = [(_odt_text(el, notes, limits.max_repeat), None, None) for el in blocks]
     title = None
     if meta:
         found = etree.fromstring(meta).find(f".//{DC}title")
@@ -123,8 +132,9 @@ def read_odt(path: Path, name: str) -> Document:
     return notes_document(name, paras, notes, hashlib.sha256(data).hexdigest(), title)
 
 
-def _odt_text(element, notes: dict[int, str]) -> str:
-    """The text of a paragraph; each note becomes the next marker and its body goes to ``notes``."""
+def _odt_text(element, notes: dict[int, str], max_repeat: int) -> str:
+    """The text of a paragraph; each note becomes the next marker and its body goes to ``notes``.
+    A run of spaces (``<text:s text:c="n"/>``) counts at most ``max_repeat``."""
     parts = [element.text or ""]
     for child in element:
         if child.tag == TEXT + "note":
@@ -134,10 +144,18 @@ def _odt_text(element, notes: dict[int, str]) -> str:
             notes[n] = " ".join(" ".join("".join(p.itertext()).split()) for p in paras).strip()
             parts[:] = ["".join(parts).rstrip(), f" [{n}]"]
         elif child.tag == TEXT + "s":
-            parts.append(" " * int(child.get(TEXT + "c", "1")))
+            parts.append(" " * _repeat(child.get(TEXT + "c", "1"), max_repeat))
         elif child.tag in {TEXT + "tab", TEXT + "line-break"}:
             parts.append(" ")
         else:
-            parts.append(_odt_text(child, notes))
+            parts.append(_odt_text(child, notes, max_repeat))
         parts.append(child.tail or "")
     return " ".join("".join(parts).split())
+
+
+def _repeat(value: str, most: int) -> int:
+    """A repeat count from the file, between 1 and ``most`` (junk counts 1)."""
+    try:
+        return max(1, min(int(value), most))
+    except (TypeError, ValueError):
+        return 1

@@ -18,6 +18,7 @@ from functools import reduce
 from pathlib import Path
 
 from pypdf import PdfReader
+from pypdf.errors import LimitReachedError
 
 from bronwijzer.corpus.document import (
     assemble_blocks,
@@ -25,6 +26,7 @@ from bronwijzer.corpus.document import (
     ingest_failure,
     read_bytes,
 )
+from bronwijzer.corpus.limits import DEFAULT_LIMITS, LimitError, ParseLimits, pdf_limits
 from bronwijzer.corpus.pdf_pages import (
     filled_pages,
     full_last_line,
@@ -45,12 +47,14 @@ _ACRONYMS = {"mkb", "zzp", "ict", "ai", "ov", "ggd", "btw", "eu", "ez", "vro", "
 _SENTENCE_END = re.compile(r"[.!?:][\"'’”)\]]*$")
 
 
-def read_pdf(path: Path, name: str) -> Document:
+def read_pdf(path: Path, name: str, limits: ParseLimits = DEFAULT_LIMITS) -> Document:
     """Read a PDF into paragraphs with page numbers and printed page labels.
 
     Args:
         path: the PDF file.
         name: the document name, i.e. the path relative to the corpus folder (posix).
+        limits: the bounds: pages (``max_pdf_pages``), one decompressed stream
+            (``max_pdf_stream_mb``), OCR pages and time.
 
     Returns:
         A ``Document`` whose blocks are the paragraphs of the clean text, running
@@ -58,17 +62,28 @@ def read_pdf(path: Path, name: str) -> Document:
 
     Raises:
         IngestError: empty, corrupt, encrypted or image-only PDFs.
+        LimitError: a PDF past one of the limits.
     """
+    try:
+        with pdf_limits(limits):
+            return _read_pdf(read_bytes(path, name), name, limits)
+    except LimitReachedError as exc:
+        raise LimitError(name, f"a stream that decompresses further ({exc})", "max_pdf_stream_mb",
+                         f"{limits.max_pdf_stream_mb} MB") from None
+
+
+def _read_pdf(data: bytes, name: str, limits: ParseLimits) -> Document:
     from bronwijzer.corpus.footnotes import notes_document
     from bronwijzer.corpus.pdf_notes import footnoted_pages
-    data = read_bytes(path, name)
     reader, pages = _open_pdf(data, name)
+    if len(pages) > limits.max_pdf_pages:
+        raise LimitError(name, f"{len(pages):,} pages", "max_pdf_pages", f"{limits.max_pdf_pages:,}")
     labels = _page_labels(reader, len(pages))
     found = footnoted_pages(pages, labels)
     lines, notes, filled = found or ([_page_lines(page) for page in pages], {}, None)
     if not any(any(page) for page in lines):
         from bronwijzer.corpus.ocr import ocr_pages
-        lines = ocr_pages(data, name, NO_TEXT)
+        lines = ocr_pages(data, name, NO_TEXT, limits)
     bottom = max(max((i for i, ln in enumerate(page) if ln), default=0) for page in lines)
     lines = _strip_running(lines, labels)
     lengths = sorted(len(line) for page in lines for line in page if line)
@@ -105,7 +120,7 @@ def _open_pdf(data: bytes, name: str) -> tuple[PdfReader, list]:
             if not opened:
                 raise ingest_failure(name, "encrypted")
         pages = list(reader.pages)
-    except IngestError:
+    except (IngestError, LimitReachedError):
         raise
     except Exception as exc:  # pypdf raises many kinds on broken files
         raise ingest_failure(name, f"corrupt or unreadable PDF: {exc}") from exc
@@ -126,9 +141,13 @@ def _page_lines(page) -> list[str]:
         wide = [ln for ln in raw.splitlines() if re.search(r"\S {4,}\S", ln.strip())]
         if len(wide) >= 5 and len(wide) >= 0.3 * len([ln for ln in raw.splitlines() if ln.strip()]):
             raw = page.extract_text()
+    except LimitReachedError:
+        raise
     except Exception:
         try:
             raw = page.extract_text()
+        except LimitReachedError:
+            raise
         except Exception:
             return []
     raw = raw.replace("\u00a0", " ").replace("\ufb01", "fi").replace("\ufb02", "fl")

@@ -78,8 +78,11 @@ def _pieces(page) -> list[tuple]:
         out.append((x, y, size, text.strip(), width(text.rstrip()) * size,
                     len(text) - len(text.lstrip()), text[-1:].isspace(), same))
 
+    from pypdf.errors import LimitReachedError
     try:
         page.extract_text(visitor_text=visit)
+    except LimitReachedError:
+        raise  # a decompression bomb refuses the file (corpus/limits.py)
     except Exception:  # noqa: BLE001 - a page pypdf cannot walk gives no pieces
         return []
     return out
@@ -284,5 +287,5 @@ def footnoted_pages(pages, labels: list[str | None] | None = None
     for all_lines, (body_lines, _), ys in zip(glyph, split, texts):
         below = all_lines[len(body_lines)].y if len(all_lines) > len(body_lines) else lowest
         filled.append(bool(ys) and ys[-1] - below <= 5 * body)
-    return [gap_lines(lines, body, known) for lines, _ in split], \
-        {n: notes[n] for n in sorted(known)}, filled
+    pages = [gap_lines(lines, body, known) for lines, _ in split]
+    return pages, {n: notes[n] for n in sorted(known)}, filled

@@ -101,7 +101,7 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
                            time.perf_counter() - began, skipped=True)
     with _build_lock(settings.index):
         hashes = file_hashes(settings.corpus)
-        documents, problems = load_corpus(settings.corpus)
+        documents, problems = load_corpus(settings.corpus, settings)
         passages = [p for d in documents for p in chunk_document(d, **chunk_settings(settings))]
         spans = [_sentence_spans(p.text) for p in passages]
         cache = {} if force else _vector_cache(settings.index, embedder)

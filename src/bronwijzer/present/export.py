@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bronwijzer.escape import no_raw_html
 from bronwijzer.phrases import phrase as message
 
 _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -74,7 +75,7 @@ def answer_markdown(data: dict) -> str:
     notes = _note_lines(footnotes_of(data))
     if notes:
         lines += ["", f"**{message('references', lang)}**", "", *notes]
-    return "\n".join(lines).strip() + "\n"
+    return no_raw_html("\n".join(lines).strip() + "\n")  # raw HTML shown as text (issue 21)
 
 
 def conversation_markdown(turns: list[dict], title: str = "Bronwijzer") -> str:
@@ -91,7 +92,7 @@ def conversation_markdown(turns: list[dict], title: str = "Bronwijzer") -> str:
     for n, data in enumerate(turns, 1):
         # footnote labels are made unique per turn so the document's footnotes do not clash
         body = re.sub(r"\[\^(\d+)\]", lambda m: f"[^{n}-{m.group(1)}]", answer_markdown(data))
-        parts.append(f"## {n}. {data.get('question', '')}\n\n{body}")
+        parts.append(f"## {n}. {no_raw_html(str(data.get('question', '')))}\n\n{body}")
     return "\n".join(parts)
 
 

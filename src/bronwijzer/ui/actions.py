@@ -123,11 +123,11 @@ class Actions(ConversationActions):
 
     def batch_columns(self, file):
         """After an upload: the table's columns to choose the question column from."""
-        from bronwijzer.batch.runner import question_columns
+        from bronwijzer.ui.guard import header_columns
         if not file:
             return gr.Dropdown(choices=[], value=None), ""
-        try:
-            names, found = question_columns(Path(file))
+        try:  # the header rows only, after a zip-size check (issue 21)
+            names, found = header_columns(Path(file), self.holder.get().settings)
         except (BronwijzerError, OSError) as error:
             return gr.Dropdown(choices=[], value=None), render_error(str(error))
         note = "" if found or not names else render_error(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 
+from bronwijzer.ui.guard import start_cleaning
 from bronwijzer.ui.startup import EngineHolder, one_server_app, start_when_served
 
 EXAMPLES = (
@@ -88,6 +89,7 @@ def create_app(engine_factory, settings=None, read_only: bool = False, access: s
     from bronwijzer.settings import load_settings
     from bronwijzer.ui.actions import Actions
     from bronwijzer.ui.chat import chat_tab
+    from bronwijzer.ui.guard import guard_events
     from bronwijzer.ui.tabs import batch_tab, corpus_tab, lookup_tab
     max_mb = (settings or load_settings()).max_upload_mb
     holder = engine_factory if isinstance(engine_factory, EngineHolder) \
@@ -112,6 +114,7 @@ def create_app(engine_factory, settings=None, read_only: bool = False, access: s
                  lookup=[table, footnote, doc, lookup_map])
     demo.queue(default_concurrency_limit=4)
     demo.bronwijzer_actions = actions
+    guard_events(demo, read_only, settings or load_settings())  # ui/guard.py (issue 21)
     return demo
 
 
@@ -152,10 +155,12 @@ def access_mode(host: str, auth: list | None, read_only: bool) -> tuple[bool, st
 
 
 def read_auth(auth: str | None, auth_file=None) -> list[tuple[str, str]] | None:
-    """Users from ``USER:PASSWORD`` and/or a file of such lines (``#`` comments allowed).
+    """Users from a file of ``USER:PASSWORD`` lines (``#`` comments allowed) and/or the
+    ``BRONWIJZER_AUTH`` environment variable (such lines); ``auth`` (``--auth``, which
+    shows the password to every user of the machine in ``ps``) still works, with a warning.
 
     Args:
-        auth: one ``USER:PASSWORD`` (the password may contain ``:``), or None.
+        auth: one ``USER:PASSWORD`` (the password may contain ``:``), or None (deprecated).
         auth_file: a file with one ``USER:PASSWORD`` a line, or None.
 
     Returns:
@@ -167,7 +172,12 @@ def read_auth(auth: str | None, auth_file=None) -> list[tuple[str, str]] | None:
     from pathlib import Path
 
     from bronwijzer.errors import LoginError
+    from bronwijzer.ui.guard import read_env_auth
+    if auth:
+        warnings.warn("--auth puts the password on the command line, where `ps` shows it: "
+                      "use --auth-file or BRONWIJZER_AUTH", FutureWarning, stacklevel=2)
     lines = [auth] if auth else []
+    lines += read_env_auth()
     if auth_file:
         lines += Path(auth_file).read_text(encoding="utf-8").splitlines()
     users = []
@@ -222,9 +232,9 @@ def serve(settings, auth: list | None = None, read_only: bool = False,
     with one_server_app():  # launch() builds the app it serves; no need for one before
         demo = served_app(holder, settings, auth, read_only)
     start_when_served(demo, holder)
-    demo.launch(server_name=settings.host, server_port=settings.port, show_error=True,
-                max_file_size=f"{settings.max_upload_mb}mb", quiet=True, auth=auth,
-                prevent_thread_lock=True)
+    start_cleaning(demo)
+    demo.launch(server_name=settings.host, server_port=settings.port, quiet=True,
+                prevent_thread_lock=True, **launch_options(settings, auth, read_only))
     holder.start()  # normally started already, once the server listened
     access = access_mode(settings.host, auth, read_only)[1]
     print(f"Bronwijzer: serving http://{settings.host}:{settings.port} "
@@ -235,7 +245,35 @@ def serve(settings, auth: list | None = None, read_only: bool = False,
     return demo
 
 
+def launch_options(settings, auth: list | None = None, read_only: bool = False) -> dict:
+    """``launch()``'s guarded options: the login (with its lock-out) and its message, the
+    Host/Origin/read-only checks (``ui.guard``), no internal errors sent to the browser.
+
+    Args:
+        settings: host, upload and login limits.
+        auth: the logins, if any.
+        read_only: read-only asked for (forced beyond loopback without a login).
+
+    Returns:
+        Keyword arguments for ``gr.Blocks.launch``.
+    """
+    from bronwijzer.ui.guard import LOGIN_MESSAGE, app_kwargs
+    read_only = access_mode(settings.host, auth, read_only)[0]
+    message = LOGIN_MESSAGE.format(n=settings.login_max_failures,
+                                   m=max(1, settings.login_lockout_s // 60))
+    return {"auth": auth, "auth_message": message if auth else None, "show_error": False,
+            "max_file_size": f"{settings.max_upload_mb}mb",
+            "ssl_keyfile": settings.ssl_keyfile or None, "ssl_certfile": settings.ssl_certfile or None,
+            "app_kwargs": app_kwargs(settings, read_only)}
+
+
 def _open_engine(settings):
-    """``Engine.open(settings)``, importing the engine (numpy, bm25s, scipy) only here."""
+    """The engine over the last good index (never built here: issue 21), importing the
+    engine (numpy, bm25s, scipy) only here."""
+    import logging
+
     from bronwijzer.engine import Engine
-    return Engine.open(settings)
+    engine = Engine.open(settings, build=False)
+    if note := engine.stale_note():
+        logging.getLogger("bronwijzer").warning(note)
+    return engine

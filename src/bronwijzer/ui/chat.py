@@ -17,6 +17,7 @@ import gradio as gr
 
 from bronwijzer.phrases import phrase as message
 from bronwijzer.errors import QuestionError
+from bronwijzer.escape import plain_html
 from bronwijzer.ui.render import esc, render_answer, render_error, render_ok, tag
 
 _BUTTON = ("border:1px solid #93c5fd;border-radius:6px;background:#eff6ff;color:#1d4ed8;"
@@ -110,7 +111,7 @@ class ConversationActions:
             reply = render_turn(data)
         except QuestionError as error:
             reply = render_error(f"Cannot ask this: {error}")
-        history += [{"role": "user", "content": esc(question.strip())},
+        history += [{"role": "user", "content": plain_html(question.strip())},  # issue 21
                     {"role": "assistant", "content": reply}]
         if data is not None:
             turns[str(len(history) - 1)] = data
