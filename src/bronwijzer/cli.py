@@ -106,6 +106,8 @@ def _more_parsers(sub, common) -> None:
     p.add_argument("--csv", type=Path, help="write the votes to this CSV file")
     p = _sub(sub, "build", common)
     p.add_argument("--force", action="store_true", help="rebuild and re-embed everything")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS", help="embed on Ray: a local "
+                   "Ray with this machine's CPUs, or the cluster at ADDRESS; resumes if killed")
     p = _sub(sub, "eval", [])
     p.add_argument("questions", type=Path)
     p.add_argument("answers", type=Path)

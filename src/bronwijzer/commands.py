@@ -25,7 +25,7 @@ def print_json(data) -> None:
 
 def cmd_build(args, settings: Settings) -> int:
     from bronwijzer.engine import Engine
-    report = Engine.build(settings, force=args.force)
+    report = Engine.build(settings, force=args.force, ray=getattr(args, "ray", None))
     for problem in report.problems:
         state = "indexed with a warning" if problem.indexed else "skipped"
         print(f"{problem.name}: {state}: {problem.reason}", file=sys.stderr)
