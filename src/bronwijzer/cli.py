@@ -89,6 +89,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="skip ids already in OUTPUT")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS", help="answer on Ray: a "
+                   "local Ray with this machine's CPUs, or the cluster at ADDRESS")
     _more_parsers(sub, common)
     return top
 

@@ -101,10 +101,14 @@ def cmd_cite(args, settings: Settings) -> int:
 def cmd_batch(args, settings: Settings) -> int:
     from bronwijzer.batch.runner import run_batch
     from bronwijzer.engine import Engine
-    engine = Engine.open(settings)
-    summary = run_batch(args.input, args.output, engine.answer_dicts, resume=args.resume,
-                        batch_size=args.batch_size, max_chars=settings.max_question_chars,
-                        progress=not args.quiet, column=args.column, id_column=args.id_column)
+    options = {"resume": args.resume, "batch_size": args.batch_size, "progress": not args.quiet,
+               "max_chars": settings.max_question_chars, "column": args.column,
+               "id_column": args.id_column}
+    if getattr(args, "ray", None) is not None:
+        from bronwijzer.batch.distributed import run_batch_on_ray
+        summary = run_batch_on_ray(args.input, args.output, settings, args.ray or None, **options)
+    else:
+        summary = run_batch(args.input, args.output, Engine.open(settings).answer_dicts, **options)
     print(f"{summary.answered} answered, {summary.declined} declined, {summary.failed} failed"
           + (f", {summary.skipped} skipped (already in output)" if summary.skipped else "")
           + f" -> {summary.output}")
