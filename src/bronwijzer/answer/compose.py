@@ -170,6 +170,8 @@ def shared_terms(q_terms: set[str], sentence: str) -> float:
 
 def vocabulary(index: Index) -> frozenset[str]:
     """The corpus's folded words (computed once per loaded index)."""
+    if index.vocabulary is not None:  # stored by the build (index/store.py)
+        return index.vocabulary
     key = (str(index.folder), len(index.passages))
     if key not in _VOCABULARIES:
         _VOCABULARIES.clear()
