@@ -165,6 +165,12 @@ def embed_shard(embedder, texts: list[str], spans: list, batch_size: int):
     """The vectors of a shard's passages and of their sentences, as a local build
     embeds them (each distinct text once, passages first).
 
+    Args:
+        embedder: the actor's embedder.
+        texts: the shard's passage texts.
+        spans: each passage's sentence spans.
+        batch_size: texts per ``embed_batch`` call.
+
     Returns:
         ``(passage vectors, sentence vectors)``, float32.
     """
@@ -187,6 +193,8 @@ class EmbedActor:
                                      "give every node the same model")
 
     def __call__(self, batch: dict) -> dict:
+        """Embed each shard of the batch (``key``, JSON ``payload``); return the keys and
+        the vectors as ``.npy`` bytes."""
         keys, passages, sentences = [], [], []
         for key, payload in zip(batch["key"], batch["payload"]):
             texts, spans = json.loads(payload)
