@@ -197,8 +197,8 @@ def _write_hnsw(path: Path, vectors: np.ndarray, m: int) -> None:
 def _dense(folder: Path, manifest: dict, vectors: np.ndarray):
     """The dense index the manifest names: HNSW (large corpora) or exact ``IndexFlatIP``."""
     import faiss
-    if manifest.get("dense") == "hnsw":
-        index = faiss.read_index(str(folder / "dense.faiss"))
+    if manifest.get("dense") == "hnsw":  # the graph is read, the vectors memory-mapped
+        index = faiss.read_index(str(folder / "dense.faiss"), getattr(faiss, "IO_FLAG_MMAP_IFC", 0))
         index.hnsw.efSearch = int(manifest.get("hnsw_ef_search", 128))
         return index
     index = faiss.IndexFlatIP(int(manifest.get("dim") or vectors.shape[1] or 1))
