@@ -48,11 +48,14 @@ from bronwijzer.index.shards import ShardStore, npy_bytes, plan_shards
 from bronwijzer.index.store import read_manifest, write_build
 from bronwijzer.settings import Settings
 
-# Passages per shard: the unit of work, of retry and of resume. 64 passages (with their
-# ~3 sentences each) take ~30 s on one CPU thread of this machine with the default
-# model: short enough to lose little to a kill, long enough that Ray's per-task
-# overhead (~10 ms) does not count.
+# Passages per shard: the unit of work, of retry and of resume. At most 64 passages
+# (with their ~4 sentences each, ~1 min on one CPU thread of this machine with the
+# default model): little is lost to a kill and Ray's per-task overhead (~10 ms) does
+# not count. A smaller build is cut into ~SHARDS_AT_LEAST shards (of >= 4 passages) so
+# that every worker has work; the size depends only on the passages to embed, so a
+# resumed build cuts the same shards whatever the cluster.
 SHARD_PASSAGES = 64
+SHARDS_AT_LEAST = 32
 # Times Ray restarts a dead embedding actor (and retries its shard) before the build
 # stops; a shard that kills every actor it meets then fails the build instead of
 # looping. The finished shards stay for the next run.
@@ -73,7 +76,7 @@ class Identity:
 
 def build_on_ray(settings: Settings, address: str | None = None, force: bool = False,
                  embedder_factory=None, workers: int | None = None,
-                 shard_passages: int = SHARD_PASSAGES) -> BuildReport:
+                 shard_passages: int | None = None) -> BuildReport:
     """Build (or refresh) the index, embedding on a Ray cluster; resumable.
 
     Args:
@@ -85,7 +88,8 @@ def build_on_ray(settings: Settings, address: str | None = None, force: bool = F
         embedder_factory: a picklable callable that returns an embedder, called once
             in each actor (default: the settings' model, one CPU thread per actor).
         workers: embedding actors (default: one per CPU of the cluster).
-        shard_passages: passages per shard.
+        shard_passages: passages per shard (default: by the passages to embed, at
+            most ``SHARD_PASSAGES``).
 
     Returns:
         A ``BuildReport``; ``reused`` counts the texts taken from the live index and
@@ -120,7 +124,7 @@ class _Job:
     factory: object
     identity: Identity
     workers: int | None
-    shard_passages: int
+    shard_passages: int | None
 
 
 def _build(settings, job: _Job, force: bool, hashes, documents, problems, passages):
@@ -290,11 +294,12 @@ class _Work:
     batch_size: int
 
     @classmethod
-    def plan(cls, passages, spans, cache: dict, identity: Identity, size: int,
+    def plan(cls, passages, spans, cache: dict, identity: Identity, size: int | None,
              batch_size: int) -> "_Work":
         texts = tuple(p.text for p in passages)
         todo = tuple(i for i, (t, ss) in enumerate(zip(texts, spans))
                      if t not in cache or any(t[s:e] not in cache for s, e in ss))
+        size = size or min(SHARD_PASSAGES, max(4, -(-len(todo) // SHARDS_AT_LEAST)))
         shards = plan_shards([texts[i] for i in todo], [spans[i] for i in todo], size,
                              identity.fingerprint)
         return cls(texts, tuple(spans), todo, cache, tuple(shards), batch_size)
