@@ -119,12 +119,21 @@ class Engine:
                 "Run `bronwijzer build` (or `make index`) to update it.")
 
     @classmethod
-    def build(cls, settings: Settings, force: bool = False) -> BuildReport:
+    def build(cls, settings: Settings, force: bool = False, ray: str | None = None) -> BuildReport:
         """Build or refresh the index; the model is loaded only when there is work.
+
+        Args:
+            settings: the settings.
+            force: rebuild and re-embed everything.
+            ray: embed on Ray: ``""`` on a local Ray, else the cluster at this address
+                (see :mod:`bronwijzer.index.distributed`); None builds in this process.
 
         Returns:
             The ``BuildReport`` (``skipped`` when the index was up to date).
         """
+        if ray is not None:
+            from bronwijzer.index.distributed import build_on_ray
+            return build_on_ray(settings, address=ray or None, force=force)
         from bronwijzer.model.embed import resolve_model
         _, fingerprint = resolve_model(settings.model, settings.cache)
         if not force and staleness(settings, settings.model, fingerprint) is None:

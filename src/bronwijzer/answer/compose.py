@@ -137,6 +137,8 @@ def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: I
 
 def vocabulary(index: Index) -> frozenset[str]:
     """The corpus's folded words (computed once per loaded index)."""
+    if index.vocabulary is not None:  # stored by the build (index/store.py)
+        return index.vocabulary
     key = (str(index.folder), len(index.passages))
     if key not in _VOCABULARIES:
         _VOCABULARIES.clear()

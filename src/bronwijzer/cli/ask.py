@@ -56,6 +56,8 @@ def batch_options(p) -> None:
     p.add_argument("--resume", action="store_true", help="skip ids already in OUTPUT")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS", help="answer on Ray: a "
+                   "local Ray with this machine's CPUs, or the cluster at ADDRESS")
 
 
 @command("batch", "answer a list of questions (spreadsheet, CSV, JSONL or text) into a file",
@@ -65,10 +67,15 @@ def batch_options(p) -> None:
 def cmd_batch(args, settings: Settings) -> int:
     """Answer every question of a file into another; print the counts."""
     from bronwijzer.batch.runner import run_batch
-    engine = open_for_queries(settings)
-    summary = run_batch(args.input, args.output, engine.answer_dicts, resume=args.resume,
-                        batch_size=args.batch_size, max_chars=settings.max_question_chars,
-                        progress=not args.quiet, column=args.column, id_column=args.id_column)
+    options = {"resume": args.resume, "batch_size": args.batch_size, "progress": not args.quiet,
+               "max_chars": settings.max_question_chars, "column": args.column,
+               "id_column": args.id_column}
+    if args.ray is not None:
+        from bronwijzer.batch.distributed import run_batch_on_ray
+        summary = run_batch_on_ray(args.input, args.output, settings, args.ray or None, **options)
+    else:
+        engine = open_for_queries(settings)
+        summary = run_batch(args.input, args.output, engine.answer_dicts, **options)
     print(f"{summary.answered} answered, {summary.declined} declined, {summary.failed} failed"
           + (f", {summary.skipped} skipped (already in output)" if summary.skipped else "")
           + f" -> {summary.output}")

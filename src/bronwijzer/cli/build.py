@@ -12,6 +12,8 @@ from bronwijzer.settings import Settings
 def build_options(p) -> None:
     """Options of ``bronwijzer build``."""
     p.add_argument("--force", action="store_true", help="rebuild and re-embed everything")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS", help="embed on Ray: a local "
+                   "Ray with this machine's CPUs, or the cluster at ADDRESS; resumes if killed")
 
 
 @command("build", "read the documents and (re)build the search index after adding files",
@@ -19,7 +21,7 @@ def build_options(p) -> None:
 def cmd_build(args, settings: Settings) -> int:
     """Build the index when missing or stale; report skipped or damaged files."""
     from bronwijzer.engine import Engine
-    report = Engine.build(settings, force=args.force)
+    report = Engine.build(settings, force=args.force, ray=args.ray)
     for problem in report.problems:
         state = "indexed with a warning" if problem.indexed else "skipped"
         print(f"{problem.name}: {state}: {problem.reason}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +22,6 @@ def _stopwords() -> list[str]:
 def _stemmer():
     import Stemmer
     return Stemmer.Stemmer("dutch")
-
 
 
 _TOKENS: dict[str, list[str]] = {}  # answering tokenizes the same sentences again and again
@@ -52,6 +52,19 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return [list(done[t] if t in done else _TOKENS[t]) for t in texts]
 
 
+def vocabulary_of(texts) -> frozenset[str]:
+    """The folded words of the texts (the corpus vocabulary the answer stage checks
+    names against; stored with the index).
+
+    Args:
+        texts: the passages' and references' texts.
+
+    Returns:
+        The set of folded ``\\w+`` words.
+    """
+    return frozenset(w for t in texts for w in re.findall(r"\w+", fold(t)))
+
+
 class Lexical:
     """BM25 scores for a fixed list of passage texts."""
 
@@ -74,8 +87,9 @@ class Lexical:
 
     @classmethod
     def load(cls, folder: Path) -> "Lexical":
+        """Open a saved index, its arrays memory-mapped (read on demand, not loaded)."""
         import bm25s
-        return cls(bm25s.BM25.load(str(folder), show_progress=False))
+        return cls(bm25s.BM25.load(str(folder), show_progress=False, mmap=True))
 
     def coverage(self, query: str) -> float:
         """The share of the query's terms that occur in the corpus (0 for none).

@@ -9,6 +9,10 @@ Layout of ``index/``::
     b-<id>/vectors.npy      passage vectors, float32, L2-normalised
     b-<id>/sentences.npy    sentence vectors, in passage and sentence order
     b-<id>/bm25/            the BM25 index (bm25s: .npy + JSON)
+    b-<id>/vocabulary.json  the corpus's folded words (passages and references), sorted
+
+Vectors and BM25 arrays are memory-mapped, not read: opening a large index costs
+little RAM and time, and the pages a question touches are read on demand.
 
 Nothing is pickled. A build killed midway leaves ``CURRENT`` pointing at the
 previous build, which stays whole; leftovers are cleared by the next build. The
@@ -50,6 +54,7 @@ class Index:
     references: tuple[Reference, ...]
     lexical: object
     dense: object
+    vocabulary: frozenset | None = None
 
     @cached_property
     def sentence_offsets(self) -> np.ndarray:
@@ -181,6 +186,7 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
         np.save(folder / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
         np.save(folder / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
         lexical.save(folder / "bm25")
+        _write_vocabulary(folder / "vocabulary.json", passages, references)
         if manifest.get("dense") == "hnsw":
             _write_hnsw(folder / "dense.faiss", vectors, manifest["hnsw_m"])
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
@@ -219,17 +225,18 @@ def _load_build(root: Path, folder: Path | None) -> Index:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         rows = [passage_from_dict(d) for d in _read_jsonl(folder / "passages.jsonl")]
         refs = tuple(reference_from_dict(d) for d in _read_jsonl(folder / "references.jsonl"))
-        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
-        sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r")
+        sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False, mmap_mode="r")
         lexical = Lexical.load(folder / "bm25") if rows else None
         dense = _dense(folder, manifest, vectors)
+        vocabulary = _read_vocabulary(folder / "vocabulary.json")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexStateError(f"the index in {folder} is unreadable ({error}); "
                           "run `bronwijzer build --force`") from None
     return Index(folder=folder, manifest=manifest, passages=tuple(p for p, _ in rows),
                  sentence_spans=tuple(s for _, s in rows), vectors=vectors,
                  sentence_vectors=sentence_vectors, references=refs,
-                 lexical=lexical, dense=dense)
+                 lexical=lexical, dense=dense, vocabulary=vocabulary)
 
 
 def _write_hnsw(path: Path, vectors: np.ndarray, m: int) -> None:
@@ -243,14 +250,29 @@ def _write_hnsw(path: Path, vectors: np.ndarray, m: int) -> None:
 def _dense(folder: Path, manifest: dict, vectors: np.ndarray):
     """The dense index the manifest names: HNSW (large corpora) or exact ``IndexFlatIP``."""
     import faiss
-    if manifest.get("dense") == "hnsw":
-        index = faiss.read_index(str(folder / "dense.faiss"))
+    if manifest.get("dense") == "hnsw":  # the graph is read, the vectors memory-mapped
+        index = faiss.read_index(str(folder / "dense.faiss"), getattr(faiss, "IO_FLAG_MMAP_IFC", 0))
         index.hnsw.efSearch = int(manifest.get("hnsw_ef_search", 128))
         return index
     index = faiss.IndexFlatIP(int(manifest.get("dim") or vectors.shape[1] or 1))
     if len(vectors):
         index.add(vectors)
     return index
+
+
+def _write_vocabulary(path: Path, passages, references) -> None:
+    """The corpus's folded words, built with the index rather than at the first question."""
+    from bronwijzer.index.lexical import vocabulary_of
+    words = vocabulary_of([p.text for p in passages] + [r.raw for r in references])
+    path.write_text(json.dumps(sorted(words), ensure_ascii=False), encoding="utf-8")
+
+
+def _read_vocabulary(path: Path) -> frozenset | None:
+    """The stored vocabulary; None for a build made before it was stored."""
+    try:
+        return frozenset(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
 
 
 def _write_jsonl(path: Path, rows) -> None:

@@ -1,0 +1,331 @@
+"""Builds on Ray: the same index as :func:`bronwijzer.index.build.build_index`, with
+the embedding spread over a Ray cluster.
+
+The driver (this process) reads and chunks the corpus, takes the vectors it can reuse
+from the live index, and cuts the rest into shards (:mod:`bronwijzer.index.shards`).
+Ray Data maps the shards over a pool of actors, each of which loads the embedder once;
+every finished shard comes back to the driver, which writes it to the staging folder
+with its checksums. A build killed at any point (the driver or a worker) finds the
+finished shards on its next run and embeds only the rest; a worker that dies is
+restarted by Ray and its shard retried. The index is written and switched to exactly
+as a local build does (:func:`bronwijzer.index.store.write_build`), so the live index
+is never touched until the new one is whole.
+
+Ray is imported only here, and only when a build runs on it (``pip install
+"bronwijzer[ray]"``). Without an address a local Ray starts with this machine's CPUs;
+with one (``ray start --head`` prints it) the build joins that cluster, whose nodes
+need bronwijzer and the model in their cache (``bronwijzer model``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from bronwijzer.corpus.loader import file_hashes, load_corpus
+from bronwijzer.errors import IndexStateError, ModelError, ModelMismatchError
+from bronwijzer.index.build import (
+    BuildReport,
+    _build_lock,
+    _embed,
+    _lexical,
+    _manifest,
+    _sentence_spans,
+    _vector_cache,
+    build_index,
+    chunk_settings,
+    staleness,
+)
+from bronwijzer.index.chunk import chunk_document
+from bronwijzer.index.shards import ShardStore, npy_bytes, plan_shards
+from bronwijzer.index.store import read_manifest, write_build
+from bronwijzer.settings import Settings
+
+# Passages per shard: the unit of work, of retry and of resume. At most 64 passages
+# (with their ~4 sentences each, ~1 min on one CPU thread of this machine with the
+# default model): little is lost to a kill and Ray's per-task overhead (~10 ms) does
+# not count. A smaller build is cut into ~SHARDS_AT_LEAST shards (of >= 4 passages) so
+# that every worker has work; the size depends only on the passages to embed, so a
+# resumed build cuts the same shards whatever the cluster.
+SHARD_PASSAGES = 64
+SHARDS_AT_LEAST = 32
+# Times Ray restarts a dead embedding actor (and retries its shard) before the build
+# stops; a shard that kills every actor it meets then fails the build instead of
+# looping. The finished shards stay for the next run.
+MAX_RESTARTS = 3
+# A local Ray's shared-object store: shards are small (a 64-passage shard is ~0.4 MB
+# of vectors), so 256 MiB is ample and keeps Ray's memory small on a shared machine.
+OBJECT_STORE_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The model a build embeds with, known without loading it on the driver."""
+
+    name: str
+    fingerprint: str
+    dim: int = 0
+
+
+def build_on_ray(settings: Settings, address: str | None = None, force: bool = False,
+                 embedder_factory=None, workers: int | None = None,
+                 shard_passages: int | None = None) -> BuildReport:
+    """Build (or refresh) the index, embedding on a Ray cluster; resumable.
+
+    Args:
+        settings: the settings (corpus, index, model, chunking, batch size).
+        address: a Ray cluster's address (``ray start --head`` prints it); None or ""
+            starts a local Ray with this machine's CPUs. A Ray already initialised in
+            this process is used as it is.
+        force: rebuild even when up to date, and re-embed everything.
+        embedder_factory: a picklable callable that returns an embedder, called once
+            in each actor (default: the settings' model, one CPU thread per actor).
+        workers: embedding actors (default: one per CPU of the cluster).
+        shard_passages: passages per shard (default: by the passages to embed, at
+            most ``SHARD_PASSAGES``).
+
+    Returns:
+        A ``BuildReport``; ``reused`` counts the texts taken from the live index and
+        from shards a killed build had finished.
+
+    Raises:
+        IndexStateError: when the cluster fails the build (finished shards are kept).
+    """
+    began = time.perf_counter()
+    job = _Job(address, embedder_factory or functools.partial(actor_embedder, settings),
+               _identity(settings, embedder_factory), workers, shard_passages)
+    if not force and staleness(settings, job.identity.name, job.identity.fingerprint) is None:
+        manifest = read_manifest(settings.index) or {}
+        return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0),
+                           0, 0, (), time.perf_counter() - began, skipped=True)
+    with _build_lock(settings.index):
+        hashes = file_hashes(settings.corpus)
+        documents, problems = load_corpus(settings.corpus)
+        passages = [p for d in documents for p in chunk_document(d, **chunk_settings(settings))]
+        if passages:
+            embedded, total = _build(settings, job, force, hashes, documents, problems, passages)
+            return BuildReport(len(documents), len(passages), embedded, total - embedded,
+                               tuple(problems), time.perf_counter() - began)
+    return build_index(settings, job.factory(), force=True)  # nothing to spread: empty index
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Where and how a build embeds: the cluster, the model, the pool, the shard size."""
+
+    address: str | None
+    factory: object
+    identity: Identity
+    workers: int | None
+    shard_passages: int | None
+
+
+def _build(settings, job: _Job, force: bool, hashes, documents, problems, passages):
+    """Embed on Ray what neither the live index nor a killed build's shards hold, then
+    write the build and switch to it (the caller holds the build lock).
+
+    Returns:
+        ``(texts embedded, texts in the index)``.
+    """
+    spans = [_sentence_spans(p.text) for p in passages]
+    cache = {} if force else _vector_cache(settings.index, job.identity)
+    work = _Work.plan(passages, spans, cache, job.identity, job.shard_passages,
+                      settings.embed_batch_size)
+    store = ShardStore(settings.index)
+    missing = [s for s in work.shards if not store.done(s)]
+    if missing:
+        with ray_session(job.address):
+            _embed_on_ray(work, missing, job, store)
+    vectors, sentence_vectors = work.assemble(store)
+    references = [r for d in documents for r in d.references]
+    manifest = _manifest(settings, job.identity, hashes, documents, problems, passages, vectors)
+    write_build(settings.index, manifest, passages, spans, vectors, sentence_vectors,
+                references, _lexical(passages, references))
+    store.clear()
+    return sum(work.texts_in(s) for s in missing), len(passages) + len(sentence_vectors)
+
+
+def actor_embedder(settings: Settings):
+    """The settings' embedder as an actor loads it: onnxruntime with as many threads as
+    Ray gave the actor CPUs (not the node's CPU count, which the actors share)."""
+    from bronwijzer.model.embed import load_embedder, resolve_model
+    from bronwijzer.model.onnx_embed import OnnxEmbedder, onnx_ready
+    threads = _assigned_cpus()
+    folder, fingerprint = resolve_model(settings.model, settings.cache)
+    if fingerprint and onnx_ready(folder):
+        return OnnxEmbedder(folder, settings.model, fingerprint,
+                            batch_size=settings.embed_batch_size, threads=threads)
+    return load_embedder(settings)
+
+
+def embed_shard(embedder, texts: list[str], spans: list, batch_size: int):
+    """The vectors of a shard's passages and of their sentences, as a local build
+    embeds them (each distinct text once, passages first).
+
+    Args:
+        embedder: the actor's embedder.
+        texts: the shard's passage texts.
+        spans: each passage's sentence spans.
+        batch_size: texts per ``embed_batch`` call.
+
+    Returns:
+        ``(passage vectors, sentence vectors)``, float32.
+    """
+    cache: dict = {}
+    vectors, _ = _embed(embedder, texts, "passage", cache, batch_size)
+    sentences = [t[s:e] for t, ss in zip(texts, spans) for s, e in ss]
+    sentence_vectors, _ = _embed(embedder, sentences, "passage", cache, batch_size)
+    return vectors, sentence_vectors
+
+
+class EmbedActor:
+    """A Ray Data actor: loads the embedder once, then embeds shard after shard."""
+
+    def __init__(self, factory, fingerprint: str, batch_size: int) -> None:
+        self.embedder = factory()
+        self.batch_size = batch_size
+        if self.embedder.fingerprint != fingerprint:
+            raise ModelMismatchError(f"a worker loaded the model with fingerprint "
+                                     f"{self.embedder.fingerprint}, not {fingerprint}: "
+                                     "give every node the same model")
+
+    def __call__(self, batch: dict) -> dict:
+        """Embed each shard of the batch (``key``, JSON ``payload``); return the keys and
+        the vectors as ``.npy`` bytes."""
+        keys, passages, sentences = [], [], []
+        for key, payload in zip(batch["key"], batch["payload"]):
+            texts, spans = json.loads(payload)
+            vectors, sentence_vectors = embed_shard(self.embedder, texts, spans, self.batch_size)
+            keys.append(key)
+            passages.append(npy_bytes(vectors))
+            sentences.append(npy_bytes(sentence_vectors))
+        return {"key": np.array(keys, dtype=object), "passages": np.array(passages, dtype=object),
+                "sentences": np.array(sentences, dtype=object)}
+
+
+@contextmanager
+def ray_session(address: str | None):
+    """Ray for one build: the one already initialised in this process, else a local Ray
+    (this machine's CPUs, no dashboard, a small object store) or the cluster at
+    ``address``, shut down afterwards."""
+    try:
+        import ray
+    except ImportError:
+        raise ModelError('building on Ray needs Ray: pip install "bronwijzer[ray]"') from None
+    if ray.is_initialized():
+        yield ray
+        return
+    quiet = {"include_dashboard": False, "log_to_driver": False}
+    if address:
+        ray.init(address=address, **quiet)
+    else:
+        ray.init(num_cpus=os.cpu_count() or 1, object_store_memory=OBJECT_STORE_BYTES, **quiet)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def _embed_on_ray(work: "_Work", missing, job: _Job, store: ShardStore) -> None:
+    """Map the missing shards over an actor pool; write each shard as it comes back."""
+    import ray
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    size = job.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    items = [{"key": s.key, "payload": work.payload(s)} for s in missing]
+    with warnings.catch_warnings():  # Ray Data takes the restart limits as "remote args"
+        warnings.simplefilter("ignore", DeprecationWarning)
+        dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+            EmbedActor, batch_size=1,
+            compute=ray.data.ActorPoolStrategy(size=min(size, len(items))),
+            fn_constructor_args=(job.factory, job.identity.fingerprint, work.batch_size),
+            num_cpus=1,
+            max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS)
+    try:
+        for row in dataset.iter_rows():
+            store.write(row["key"], row["passages"], row["sentences"])
+    except Exception as error:  # Ray wraps the worker's error; the finished shards stay
+        if isinstance(getattr(error, "cause", None), ModelMismatchError):
+            raise error.cause from None
+        done = sum(store.done(s) for s in work.shards)
+        raise IndexStateError(f"the build on Ray stopped ({type(error).__name__}: "
+                              f"{str(error).splitlines()[0][:300]}); {done} of "
+                              f"{len(work.shards)} shards are kept: run it again to "
+                              "resume") from None
+
+
+def _assigned_cpus() -> int:
+    try:
+        import ray
+        cpus = ray.get_runtime_context().get_assigned_resources().get("CPU")
+    except Exception:  # not in a Ray worker
+        cpus = None
+    return max(1, int(cpus or os.cpu_count() or 1))
+
+
+def _identity(settings: Settings, factory) -> Identity:
+    """The model's name and fingerprint: from a given factory's embedder, else resolved
+    from the settings without loading the model."""
+    if factory is not None:
+        embedder = factory()
+        return Identity(embedder.name, embedder.fingerprint, embedder.dim)
+    from bronwijzer.model.embed import folder_fingerprint, resolve_model
+    folder, fingerprint = resolve_model(settings.model, settings.cache)
+    return Identity(settings.model, fingerprint or folder_fingerprint(folder))
+
+
+@dataclass(frozen=True)
+class _Work:
+    """The passages of a build, which of them to embed, and the shards they fall in."""
+
+    texts: tuple[str, ...]
+    spans: tuple
+    todo: tuple[int, ...]
+    cache: dict
+    shards: tuple
+    batch_size: int
+
+    @classmethod
+    def plan(cls, passages, spans, cache: dict, identity: Identity, size: int | None,
+             batch_size: int) -> "_Work":
+        texts = tuple(p.text for p in passages)
+        todo = tuple(i for i, (t, ss) in enumerate(zip(texts, spans))
+                     if t not in cache or any(t[s:e] not in cache for s, e in ss))
+        size = size or min(SHARD_PASSAGES, max(4, -(-len(todo) // SHARDS_AT_LEAST)))
+        shards = plan_shards([texts[i] for i in todo], [spans[i] for i in todo], size,
+                             identity.fingerprint)
+        return cls(texts, tuple(spans), todo, cache, tuple(shards), batch_size)
+
+    def payload(self, shard) -> str:
+        rows = self.todo[shard.start:shard.end]
+        return json.dumps([[self.texts[i] for i in rows], [self.spans[i] for i in rows]])
+
+    def texts_in(self, shard) -> int:
+        return sum(1 + len(self.spans[i]) for i in self.todo[shard.start:shard.end])
+
+    def assemble(self, store: ShardStore) -> tuple[np.ndarray, np.ndarray]:
+        """Passage and sentence vectors in passage order, from the cache and the shards."""
+        rows = {}
+        for shard in self.shards:
+            vectors, sentence_vectors = store.read(shard)
+            at = 0
+            for offset, i in enumerate(self.todo[shard.start:shard.end]):
+                count = len(self.spans[i])
+                rows[i] = (vectors[offset], sentence_vectors[at:at + count])
+                at += count
+        passage_rows, sentence_rows = [], []
+        for i, (text, spans) in enumerate(zip(self.texts, self.spans)):
+            vector, sentences = rows.get(i) or (
+                self.cache[text], np.stack([self.cache[text[s:e]] for s, e in spans]))
+            passage_rows.append(vector)
+            sentence_rows.append(sentences)
+        return (np.stack(passage_rows).astype(np.float32),
+                np.concatenate(sentence_rows).astype(np.float32))
