@@ -8,7 +8,7 @@ import pytest
 from conftest import HashEmbedder
 
 from bronwijzer.answer import compose
-from bronwijzer.answer.confidence import corpus_vocabulary
+from bronwijzer.answer.names import corpus_vocabulary
 from bronwijzer.engine import Engine
 from bronwijzer.index.build import build_index
 from bronwijzer.index.store import current_folder, load_index
