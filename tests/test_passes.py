@@ -71,7 +71,8 @@ def test_a_sentence_truncated_away_gets_a_pass_of_its_own(e5):
 class PassEmbedder:
     """The test suite's hash embedder with a build path that records its calls."""
 
-    name, fingerprint, dim = "hash-pass", "hash-pass-v1", 8
+    name, fingerprint = "hash-pass", "hash-pass-v1"
+    dim = 8
 
     def __init__(self) -> None:
         self.calls: list[tuple[int, bool]] = []

@@ -44,6 +44,15 @@ def chunk_settings(settings: Settings) -> dict:
 
 
 @dataclass(frozen=True)
+class _Embedded:
+    """The vectors of a build's passages and sentences, and how many texts were embedded."""
+
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    embedded: int
+
+
+@dataclass(frozen=True)
 class Staleness:
     """Why an index must be rebuilt: ``kind`` for code, ``detail`` for people.
 
@@ -114,14 +123,15 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
             d, max_chars=settings.chunk_max_chars, min_chars=settings.chunk_min_chars)]
         spans = [_sentence_spans(p.text) for p in passages]
         cache = {} if force else _vector_cache(settings, embedder)
-        vectors, sentence_vectors, embedded = _embed(embedder, passages, spans, cache, settings)
+        done = _embed(embedder, passages, spans, cache, settings)
         references = [r for d in documents for r in d.references]
         lexical = _lexical(passages, references)
-        manifest = _manifest(settings, embedder, hashes, documents, problems, passages, vectors)
-        write_build(settings.index, manifest, passages, spans, vectors, sentence_vectors,
-                    references, lexical)
-    reused = len(passages) + len(sentence_vectors) - embedded
-    return BuildReport(len(documents), len(passages), embedded, reused,
+        manifest = _manifest(settings, embedder, hashes, documents, problems, passages,
+                             done.vectors)
+        write_build(settings.index, manifest, passages, spans, done.vectors,
+                    done.sentence_vectors, references, lexical)
+    reused = len(passages) + len(done.sentence_vectors) - done.embedded
+    return BuildReport(len(documents), len(passages), done.embedded, reused,
                        tuple(problems), time.perf_counter() - began)
 
 
@@ -182,7 +192,8 @@ def _embed(embedder, passages, spans, cache: dict, settings: Settings):
     cache (which is updated).
 
     Returns:
-        ``(passage vectors, sentence vectors in passage order, texts embedded)``.
+        The passage vectors, the sentence vectors in passage order and how many texts
+        were embedded.
     """
     todo = {p.text: s for p, s in zip(passages, spans) if p.text not in cache}
     texts, embedded = list(todo), 0
@@ -201,7 +212,7 @@ def _embed(embedder, passages, spans, cache: dict, settings: Settings):
               else np.zeros((0, dim), dtype=np.float32))
     sentences = (np.concatenate([s for _, s in found]).astype(np.float32) if found
                  else np.zeros((0, dim), dtype=np.float32))
-    return matrix, sentences, embedded
+    return _Embedded(matrix, sentences, embedded)
 
 
 def _embed_part(embedder, texts: list[str], spans: list, settings: Settings):

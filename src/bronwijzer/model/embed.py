@@ -97,8 +97,8 @@ class SentenceTransformerEmbedder:
                                              local_files_only=True)
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load the model in {self.folder}: {exc}") from exc
-        get_dim = getattr(self.model, "get_embedding_dimension", None) \
-            or self.model.get_sentence_embedding_dimension
+        get_dim = (getattr(self.model, "get_embedding_dimension", None)
+                   or self.model.get_sentence_embedding_dimension)
         self.dim = int(get_dim())
 
     def embed_batch(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:

@@ -76,7 +76,7 @@ class OnnxEmbedder:
     """An ``Embedder`` over a model folder's ONNX export, on onnxruntime's CPU provider."""
 
     def __init__(self, folder: Path, name: str, fingerprint: str, batch_size: int = 32,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, graph: str = ONNX_FILE) -> None:
         """Open the ONNX session and the tokenizer.
 
         Args:
@@ -85,10 +85,12 @@ class OnnxEmbedder:
             fingerprint: the model's identity (the same as on the torch path).
             batch_size: texts per run (padded to the longest of the batch).
             threads: onnxruntime intra-op threads (default: the CPU count).
+            graph: the ONNX file in the folder (``onnx/model_q4.onnx``: 4-bit matmuls).
         """
         import onnxruntime as ort
 
-        self.folder, self.name, self.fingerprint = Path(folder), name, fingerprint
+        self.folder = Path(folder)
+        self.name, self.fingerprint = name, fingerprint
         self.batch_size = max(1, batch_size)
         st_config = _json(self.folder / "config_sentence_transformers.json")
         self.prompts = st_config.get("prompts") or {}
@@ -103,10 +105,10 @@ class OnnxEmbedder:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: nothing on the user's terminal
         try:
-            self.session = ort.InferenceSession(str(self.folder / ONNX_FILE), options,
+            self.session = ort.InferenceSession(str(self.folder / graph), options,
                                                 providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own kinds for a damaged file
-            raise ModelError(f"cannot load {self.folder / ONNX_FILE}: {exc}; rebuild it "
+            raise ModelError(f"cannot load {self.folder / graph}: {exc}; rebuild it "
                              "with `bronwijzer model build --force`") from exc
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.dim = int(self.session.get_outputs()[0].shape[-1])
