@@ -185,8 +185,10 @@ def load_embedder(settings, backend: str = "auto") -> Embedder:
     if backend == "auto":
         from bronwijzer.model.onnx_embed import OnnxEmbedder, onnx_ready
         if onnx_ready(folder):
+            from bronwijzer.model.onnx_4bit import ensure_graph
+            graph = ensure_graph(folder, getattr(settings, "onnx_graph", "fp32"))
             return OnnxEmbedder(folder, settings.model, fingerprint or folder_fingerprint(folder),
-                                batch_size=batch_size)
+                                batch_size=batch_size, graph=graph)
     return SentenceTransformerEmbedder(folder, name=settings.model, fingerprint=fingerprint,
                                        batch_size=batch_size)
 

@@ -15,13 +15,16 @@ Build-time only; ``onnx`` is imported inside the functions.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 BLOCK = 32
 Q4_FILE = "onnx/model_q4.onnx"
-Q4_DATA = "model_q4.onnx_data"
+GRAPHS = {"fp32": ("onnx/model.onnx", None), "q4": (Q4_FILE, 0),
+          "q4_int8": ("onnx/model_q4_int8.onnx", 4)}  # name: (file, accuracy level)
 
 
 def q4_blocks(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -121,3 +124,35 @@ def export_4bit(folder: Path, accuracy_level: int = 0, out: Path | None = None) 
     onnx.save_model(model, str(out), save_as_external_data=True,
                     all_tensors_to_one_file=True, location=data, size_threshold=1024)
     return out
+
+
+def ensure_graph(folder: Path, name: str) -> str:
+    """The file of a named graph in a model folder, written on first use.
+
+    Args:
+        folder: a model folder with ``onnx/model.onnx``.
+        name: a key of :data:`GRAPHS`.
+
+    Returns:
+        The graph's path relative to the folder.
+
+    Raises:
+        ModelError: an unknown name, or a folder whose matmuls are not 4-bit.
+    """
+    from bronwijzer.errors import ModelError
+    from bronwijzer.files import file_lock
+
+    if name not in GRAPHS:
+        raise ModelError(f"unknown ONNX graph {name!r}; choose one of {', '.join(GRAPHS)}")
+    graph, level = GRAPHS[name]
+    target = Path(folder) / graph
+    if level is None or target.is_file():
+        return graph
+    with file_lock(target.parent / f".{target.stem}.lock"):
+        if not target.is_file():  # written aside, moved in weights first: whole or absent
+            with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+                written = export_4bit(folder, level, Path(tmp) / target.name)
+                data = written.stem + ".onnx_data"
+                os.replace(written.parent / data, target.parent / data)
+                os.replace(written, target)
+    return graph
