@@ -72,30 +72,36 @@ def questions(n: int) -> list[str]:
 def build_round(embedder, texts, spans, one_pass: bool) -> dict:
     """One build-like pass over the texts."""
     load = load_avg()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     _, sentences = embedder.embed_passages(texts, spans, one_pass=one_pass)
     seconds = time.perf_counter() - began
+    cpu = time.process_time() - cpu
     return {"s": seconds, "passages_per_s": len(texts) / seconds,
-            "texts_per_s": (len(texts) + len(sentences)) / seconds, "load": load}
+            "texts_per_s": (len(texts) + len(sentences)) / seconds, "cpu_s": cpu, "load": load}
 
 
 def query_round(embedder, asked: list[str]) -> dict:
     """One question at a time, as ``ask`` embeds it."""
     load = load_avg()
-    times = []
+    times, cpu = [], time.process_time()
     for question in asked:
         began = time.perf_counter()
         embedder.embed_batch([question], kind="query")
         times.append(time.perf_counter() - began)
-    return {**summary_ms(times), "load": load}
+    cpu_ms = (time.process_time() - cpu) * 1000 / max(len(asked), 1)
+    return {**summary_ms(times), "cpu_ms": cpu_ms, "load": load}
 
 
 def _median(rounds: list[dict], key: str) -> float:
     return round(statistics.median(r[key] for r in rounds), 3)
 
 
-def run(rounds: int = 3, n_questions: int = 100) -> dict:
-    """Measure every variant; returns the medians per variant (and the rounds)."""
+def run(rounds: int = 3, n_questions: int = 100, threads: int | None = None) -> dict:
+    """Measure every variant; returns the medians per variant (and the rounds).
+
+    Wall times follow the machine's load; CPU seconds (``cpu_s``, ``cpu_ms`` per
+    question) much less, most of all with ``threads=1`` (no spinning pool threads).
+    """
     from bronwijzer.model.convert import default_fingerprint, ensure_default_model
     from bronwijzer.model.onnx_embed import OnnxEmbedder
     from bronwijzer.settings import Settings
@@ -108,7 +114,7 @@ def run(rounds: int = 3, n_questions: int = 100) -> dict:
         log("build_speed: writing the 4-bit graphs")
         linked = linked_folder(folder, Path(tmp) / "model")
         embedders = {name: OnnxEmbedder(linked if name in LEVELS else folder, settings.model,
-                                        default_fingerprint(), graph=graph,
+                                        default_fingerprint(), graph=graph, threads=threads,
                                         batch_size=settings.embed_batch_size)
                      for name, graph in GRAPHS.items()}
         seen: dict[str, list[dict]] = {}
@@ -120,10 +126,10 @@ def run(rounds: int = 3, n_questions: int = 100) -> dict:
                 seen.setdefault(f"query_{name}", []).append(query_round(embedder, asked))
             log(f"build_speed: round {r + 1} of {rounds} (load {load_avg():.2f})")
     out: dict = {"passages": len(texts), "sentences": sum(len(s) for s in spans),
-                 "questions": len(asked), "rounds": rounds}
+                 "questions": len(asked), "rounds": rounds, "threads": threads or "all"}
     for key, found in seen.items():
-        fields = (("passages_per_s", "texts_per_s", "s") if key.startswith("build")
-                  else ("p50_ms", "p95_ms", "mean_ms"))
+        fields = (("passages_per_s", "texts_per_s", "s", "cpu_s") if key.startswith("build")
+                  else ("p50_ms", "p95_ms", "mean_ms", "cpu_ms"))
         out[key] = {f: _median(found, f) for f in fields}
         out[key]["load"] = [round(r["load"], 2) for r in found]
     return out
@@ -132,7 +138,8 @@ def run(rounds: int = 3, n_questions: int = 100) -> dict:
 def table(result: dict) -> str:
     """The figures as a text table."""
     lines = [f"{result['passages']} passages, {result['sentences']} sentences, "
-             f"{result['questions']} questions, median of {result['rounds']} rounds"]
+             f"{result['questions']} questions, median of {result['rounds']} rounds, "
+             f"threads: {result['threads']}"]
     for key, row in result.items():
         if isinstance(row, dict):
             figures = ", ".join(f"{k} {v}" for k, v in row.items() if k != "load")
@@ -144,9 +151,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--threads", type=int, help="onnxruntime threads (default: all)")
     parser.add_argument("--output", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
-    result = run(args.rounds, args.questions)
+    result = run(args.rounds, args.questions, args.threads)
     print(table(result))
     if args.output:
         args.output.write_text(json.dumps(result, indent=1), encoding="utf-8")
