@@ -64,3 +64,25 @@ def test_an_unknown_graph_name_is_refused(tmp_path):
     with pytest.raises(ModelError, match="q4_int8"):
         ensure_graph(tmp_path, "int3")
     assert ensure_graph(tmp_path, "fp32") == "onnx/model.onnx"
+
+
+def test_the_4bit_graph_is_written_from_a_linked_export(tmp_path):
+    import os
+
+    import onnx
+
+    from bronwijzer.model.onnx_4bit import export_4bit
+    rng = np.random.default_rng(7)
+    weight = q4_weight(rng, 64, 32)
+    model = tiny_model([weight])
+    (tmp_path / "onnx").mkdir()
+    onnx.save_model(model, str(tmp_path / "onnx" / "model.onnx"), save_as_external_data=True,
+                    location="model.onnx_data", size_threshold=0)
+    os.link(tmp_path / "onnx" / "model.onnx_data", tmp_path / "shared.onnx_data")  # a cache
+    out = export_4bit(tmp_path)
+    assert out == tmp_path / "onnx" / "model_q4.onnx"
+    assert (out.parent / "model_q4.onnx_data").is_file()
+    x = rng.normal(size=(2, 64)).astype(np.float32)
+    import onnxruntime as ort
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    assert np.allclose(session.run(None, {"x": x})[0], x @ weight, rtol=1e-4, atol=1e-4)

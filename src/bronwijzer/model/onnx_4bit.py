@@ -114,7 +114,7 @@ def export_4bit(folder: Path, accuracy_level: int = 0, out: Path | None = None) 
     from bronwijzer.model.onnx_export import ONNX_FILE
 
     folder = Path(folder)
-    model = onnx.load(str(folder / ONNX_FILE))
+    model = _load(folder / ONNX_FILE)
     if not quantize_matmuls(model, accuracy_level):
         raise ModelError(f"{folder / ONNX_FILE}: no matmul holds 4-bit (Q4_0) weights")
     out = Path(out or folder / Q4_FILE)
@@ -124,6 +124,25 @@ def export_4bit(folder: Path, accuracy_level: int = 0, out: Path | None = None) 
     onnx.save_model(model, str(out), save_as_external_data=True,
                     all_tensors_to_one_file=True, location=data, size_threshold=1024)
     return out
+
+
+def _load(path: Path):
+    """An ONNX model with its external weights read in. Read here rather than by
+    ``onnx.load``, which refuses a weights file that is a link (a cache shared by
+    hard or symbolic links); the file is this folder's own export."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    for tensor in model.graph.initializer:
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        info = {entry.key: entry.value for entry in tensor.external_data}
+        with open(path.parent / info["location"], "rb") as fh:
+            fh.seek(int(info.get("offset", 0)))
+            tensor.raw_data = fh.read(int(info["length"]) if "length" in info else -1)
+        del tensor.external_data[:]
+        tensor.data_location = onnx.TensorProto.DEFAULT
+    return model
 
 
 def ensure_graph(folder: Path, name: str) -> str:
