@@ -1,12 +1,15 @@
 """An embedder over onnxruntime: the query path without torch or sentence-transformers.
 
 :class:`OnnxEmbedder` runs a model folder's ``onnx/model.onnx`` (written by
-``bronwijzer model build``) with the folder's ``tokenizer.json`` (read by
-:mod:`bronwijzer.model.unigram`, or ``tokenizers`` for other kinds), onnxruntime and numpy, and computes what the folder's sentence-transformers
-pipeline computes: the prompt of the kind (``query: ``/``passage: ``) prepended,
-truncation at the folder's ``max_seq_length`` (512), mean pooling over the
-attention mask, L2 normalisation. Its vectors equal the torch path's (cosine
->= 0.9999, tested), so both carry the same fingerprint and serve the same index.
+``bronwijzer model build``; or a 4-bit graph, :mod:`bronwijzer.model.onnx_4bit`) with
+the folder's ``tokenizer.json``, onnxruntime and numpy, and computes what the folder's
+sentence-transformers pipeline computes: the prompt of the kind (``query: ``/
+``passage: ``) prepended, truncation at the folder's ``max_seq_length`` (512), mean
+pooling over the attention mask, L2 normalisation. Its vectors equal the torch path's
+(cosine >= 0.9999, tested), so both carry the same fingerprint and serve the same index.
+Questions are tokenized by :mod:`bronwijzer.model.unigram` (lean; ``tokenizers`` for
+other kinds of tokenizer), index builds by ``tokenizers``
+(:meth:`OnnxEmbedder.embed_passages`: batch encoding, offsets for one-pass sentences).
 
 sentence-transformers' own ONNX backend (``backend="onnx"``) is not used: its
 ``optimum[onnxruntime]`` extra downgrades transformers (5.x to 4.57), tokenizers and
