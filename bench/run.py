@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import CACHE, ROOT, log, self_peak_mib, temp_home  # noqa: E402
 from report import get_path, table  # noqa: E402
 
-PARTS = ("latency", "compare", "xlsx", "int8", "builds", "startup", "scale", "backends")
+PARTS = ("latency", "compare", "xlsx", "int8", "builds", "build_speed", "startup", "scale",
+         "backends")
 TARGETS = {  # key: (label, limit, unit, higher_is_better)
     "ask_p95_article": ("warm ask p95, article", 60, "ms", False),
     "tutorial_ratio": ("tutorial RAG p95 / Bronwijzer p95", 1.5, "x", True),
@@ -95,6 +96,10 @@ def main(argv=None) -> int:
                 results["builds"] = builds(build_home, embedder)
                 log("builds: `bronwijzer build --force` as its own process")
                 results["builds"]["process"] = build_memory(build_home)
+        if "build_speed" in parts:
+            import build_speed
+            results["build_speed"] = build_speed.run()
+            print(build_speed.table(results["build_speed"]))
         if "startup" in parts:
             import startup
             results["startup"] = startup.run(home)

@@ -1,7 +1,13 @@
-"""The lean Unigram reader gives the same ids as ``tokenizers`` on the same file."""
+"""The lean Unigram reader gives the same ids as ``tokenizers`` on the same file.
+
+The differential test draws thousands of texts with a fixed seed (``unigram_texts``)
+and compares the ids at the model's length and at a short one, where the reader's
+early stop decides most texts; everything it reads is in the repository.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -10,6 +16,7 @@ import pytest
 from bronwijzer.model.convert import ensure_default_model
 from bronwijzer.settings import load_settings
 from bronwijzer.model.unigram import UnigramTokenizer
+from unigram_texts import generated_texts
 
 PROJECT = Path(__file__).resolve().parents[1]
 ODD = ["passage:   spaties\t\tand tabs ", "query: ﬁnanciële ＡＢＣ ①", "passage: ▁x \u200b y",
@@ -28,24 +35,60 @@ def tokenizer_file() -> Path:
 def texts() -> list[str]:
     article = PROJECT / "corpus" / "ruimte-voor-economie-en-werk.txt"
     found = [line for line in article.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for path in (PROJECT / "eval" / "dev.jsonl", PROJECT.parent / "shared" / "eval" / "tuning.jsonl"):
-        if path.exists():
-            found += [json.loads(line)["question"]
-                      for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    path = PROJECT / "eval" / "tuning.jsonl"
+    found += [json.loads(line)["question"]
+              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [prompt + t for t in found for prompt in ("query: ", "passage: ")] + ODD
 
 
-def test_ids_equal_tokenizers(tokenizer_file):
+@pytest.fixture(scope="module")
+def both(tokenizer_file):
+    """``tokenizers``' reader and the lean one of the same file (each loaded once)."""
     from tokenizers import Tokenizer
-    reference = Tokenizer.from_file(str(tokenizer_file))
-    reference.enable_truncation(max_length=512)
-    lean = UnigramTokenizer(tokenizer_file, max_length=512)
+    return Tokenizer.from_file(str(tokenizer_file)), UnigramTokenizer(tokenizer_file)
+
+
+def _differences(both, all_texts, max_length):
+    reference, lean = both
+    reference.enable_truncation(max_length=max_length)
+    lean = copy.copy(lean)
+    lean.max_content = max_length - 2
+    expected = [e.ids for e in reference.encode_batch(all_texts)]
+    return [repr(t[:60]) for t, ids in zip(all_texts, expected) if lean.encode(t) != ids]
+
+
+def test_ids_equal_tokenizers(both):
     all_texts = texts()
     assert len(all_texts) > 100
-    differ = [t[:60] for t in all_texts if lean.encode(t) != reference.encode(t).ids]
+    differ = _differences(both, all_texts, 512)
     assert not differ, f"{len(differ)} texts differ, e.g. {differ[:3]}"
+    lean = both[1]
     assert len(lean.encode("bedrijventerrein " * 600)) == 512
     assert lean.encode("")[0] == 0 and lean.encode("")[-1] == 2
+
+
+@pytest.mark.parametrize("max_length", [512, 12])
+def test_ids_equal_tokenizers_on_generated_texts(both, max_length):
+    generated = generated_texts(2000, seed=20260)
+    assert sum(len(t) > 3000 for t in generated) >= 20  # some run past max_length
+    differ = _differences(both, generated, max_length)
+    assert not differ, f"{len(differ)} of {len(generated)} texts differ, e.g. {differ[:3]}"
+
+
+def test_the_search_stops_at_max_length(both, monkeypatch):
+    lean = copy.copy(both[1])
+    lean.max_content = 14
+    segmented = []
+    search = lean._viterbi
+    monkeypatch.setattr(lean, "_viterbi", lambda word, need=None: segmented.append(word)
+                        or search(word, need))
+    assert len(lean.encode("werk " * 1000)) == 16
+    assert len(segmented) <= 16  # not the 1,000 words of the text
+    segmented.clear()
+    word = "bedrijventerrein" * 400  # one pre-token of 6,400 characters
+    ids = lean.encode(word)
+    assert len(ids) == 16
+    assert ids == [lean.bos, *search("▁" + word)[:14], lean.eos]
 
 
 def test_other_tokenizer_kinds_are_refused(tmp_path, tokenizer_file):

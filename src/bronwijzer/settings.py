@@ -53,6 +53,17 @@ class Settings:
     # (out of fold); the issue asks >= 0.92, a little room is kept for unseen questions
     calibrate_answered: float = 0.95
     embed_batch_size: int = 32
+    # index builds: one encoder pass per passage gives its vector and its sentences'
+    # vectors (mean over each sentence's tokens) instead of a pass per sentence; ~2.5x
+    # fewer encoder tokens, but off: on eval/tuning (176) hit@5 .918 -> .873, answer_hit
+    # .645 -> .582, footnote recall .838 -> .784, since the passage's context makes its
+    # sentences alike (cosine between sentences of a passage .85 -> .98)
+    one_pass_sentences: bool = False
+    # the ONNX graph the default model runs: "fp32", "q4" (weight-only 4-bit matmuls,
+    # the same vectors: cosine 1.000000) or "q4_int8" (also int8 activations, cosine
+    # >= 0.9998); the 4-bit graphs are written beside the export on first use.
+    # Chosen by bench/build_speed.py (figures in the README)
+    onnx_graph: str = "fp32"
     # ask_many encodes questions in parts of this many, the next part while the
     # previous is answered (bronwijzer.overlap); a speed setting, answers are the same.
     query_chunk: int = 16

@@ -17,6 +17,8 @@ from bronwijzer.index.chunk import chunk_document
 from bronwijzer.index.store import INDEX_VERSION, load_index, read_manifest, write_build
 from bronwijzer.settings import Settings
 
+_BUILD_PART = 256  # passages embedded at a time (bounds the memory a part holds)
+
 
 @dataclass(frozen=True)
 class BuildReport:
@@ -32,7 +34,22 @@ class BuildReport:
 
 
 def chunk_settings(settings: Settings) -> dict:
-    return {"max_chars": settings.chunk_max_chars, "min_chars": settings.chunk_min_chars}
+    """The settings that decide the passages and sentence vectors (kept in the manifest;
+    a change makes the index stale). ``sentences`` appears only for one-pass sentence
+    vectors, so indexes built before it existed stay current with it off."""
+    chunk = {"max_chars": settings.chunk_max_chars, "min_chars": settings.chunk_min_chars}
+    if settings.one_pass_sentences:
+        chunk["sentences"] = "one-pass"
+    return chunk
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    """The vectors of a build's passages and sentences, and how many texts were embedded."""
+
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    embedded: int
 
 
 @dataclass(frozen=True)
@@ -104,19 +121,16 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
         documents, problems = load_corpus(settings.corpus, settings)
         passages = [p for d in documents for p in chunk_document(d, **chunk_settings(settings))]
         spans = [_sentence_spans(p.text) for p in passages]
-        cache = {} if force else _vector_cache(settings.index, embedder)
-        vectors, reused_p = _embed(embedder, [p.text for p in passages], "passage", cache,
-                                   settings.embed_batch_size)
-        sentences = [p.text[s:e] for p, ss in zip(passages, spans) for s, e in ss]
-        sentence_vectors, reused_s = _embed(embedder, sentences, "passage", cache,
-                                            settings.embed_batch_size)
+        cache = {} if force else _vector_cache(settings, embedder)
+        done = _embed(embedder, passages, spans, cache, settings)
         references = [r for d in documents for r in d.references]
         lexical = _lexical(passages, references)
-        manifest = _manifest(settings, embedder, hashes, documents, problems, passages, vectors)
-        write_build(settings.index, manifest, passages, spans, vectors, sentence_vectors,
-                    references, lexical)
-    embedded = len(passages) + len(sentences) - reused_p - reused_s
-    return BuildReport(len(documents), len(passages), embedded, reused_p + reused_s,
+        manifest = _manifest(settings, embedder, hashes, documents, problems, passages,
+                             done.vectors)
+        write_build(settings.index, manifest, passages, spans, done.vectors,
+                    done.sentence_vectors, references, lexical)
+    reused = len(passages) + len(done.sentence_vectors) - done.embedded
+    return BuildReport(len(documents), len(passages), done.embedded, reused,
                        tuple(problems), time.perf_counter() - began)
 
 
@@ -154,34 +168,66 @@ def _manifest(settings, embedder, hashes, documents, problems, passages, vectors
     }
 
 
-def _vector_cache(root: Path, embedder) -> dict[str, np.ndarray]:
-    """Vectors of the live build by text, when it was built with the same model."""
-    manifest = read_manifest(root)
-    if not manifest or manifest.get("fingerprint") != embedder.fingerprint:
+def _vector_cache(settings: Settings, embedder) -> dict[str, tuple]:
+    """Vectors of the live build by passage text: ``(vector, its sentences' vectors)``,
+    when it was built with the same model and sentence encoding."""
+    manifest = read_manifest(settings.index)
+    if (not manifest or manifest.get("fingerprint") != embedder.fingerprint
+            or (manifest.get("chunk") or {}).get("sentences")
+            != chunk_settings(settings).get("sentences")):
         return {}
     try:
-        index = load_index(root)
+        index = load_index(settings.index)
     except IndexStateError:
         return {}
-    cache = {p.text: v for p, v in zip(index.passages, index.vectors)}
-    rows = iter(index.sentence_vectors)
-    for p, spans in zip(index.passages, index.sentence_spans):
-        for (s, e), vector in zip(spans, rows):
-            cache[p.text[s:e]] = vector
-    return cache
+    offsets = index.sentence_offsets
+    return {p.text: (vector, index.sentence_vectors[start:start + len(spans)])
+            for p, vector, spans, start in zip(index.passages, index.vectors,
+                                               index.sentence_spans, offsets)}
 
 
-def _embed(embedder, texts: list[str], kind: str, cache: dict, batch: int):
-    """Vectors for the texts, embedding only those not in the cache (which is updated)."""
-    todo = list(dict.fromkeys(t for t in texts if t not in cache))
-    for start in range(0, len(todo), batch):
-        part = todo[start:start + batch]
-        for text, vector in zip(part, embedder.embed_batch(part, kind=kind)):
-            cache[text] = vector
+def _embed(embedder, passages, spans, cache: dict, settings: Settings):
+    """Passage and sentence vectors, embedding only passages whose text is not in the
+    cache (which is updated).
+
+    Returns:
+        The passage vectors, the sentence vectors in passage order and how many texts
+        were embedded.
+    """
+    todo = {p.text: s for p, s in zip(passages, spans) if p.text not in cache}
+    texts, embedded = list(todo), 0
+    for start in range(0, len(texts), _BUILD_PART):
+        part = texts[start:start + _BUILD_PART]
+        vectors, sentence_vectors = _embed_part(embedder, part, [todo[t] for t in part],
+                                                settings)
+        rows = 0
+        for text, vector in zip(part, vectors):
+            cache[text] = (vector, sentence_vectors[rows:rows + len(todo[text])])
+            rows += len(todo[text])
+        embedded += len(part) + rows
     dim = embedder.dim
-    matrix = np.stack([cache[t] for t in texts]).astype(np.float32) if texts \
-        else np.zeros((0, dim), dtype=np.float32)
-    return matrix, len(texts) - len(todo)
+    found = [cache[p.text] for p in passages]
+    matrix = (np.stack([v for v, _ in found]).astype(np.float32) if found
+              else np.zeros((0, dim), dtype=np.float32))
+    sentences = (np.concatenate([s for _, s in found]).astype(np.float32) if found
+                 else np.zeros((0, dim), dtype=np.float32))
+    return _Embedded(matrix, sentences, embedded)
+
+
+def _embed_part(embedder, texts: list[str], spans: list, settings: Settings):
+    """Vectors of some passages and their sentences: through the embedder's build path
+    (one pass per passage when the settings say so) when it has one."""
+    if hasattr(embedder, "embed_passages"):
+        return embedder.embed_passages(texts, spans, one_pass=settings.one_pass_sentences)
+    sentences = [t[s:e] for t, ss in zip(texts, spans) for s, e in ss]
+    batch = settings.embed_batch_size
+    return (_in_parts(embedder, texts, batch), _in_parts(embedder, sentences, batch))
+
+
+def _in_parts(embedder, texts: list[str], batch: int) -> np.ndarray:
+    parts = [embedder.embed_batch(texts[i:i + batch], kind="passage")
+             for i in range(0, len(texts), batch)]
+    return np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
 @contextmanager

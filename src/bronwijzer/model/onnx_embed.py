@@ -1,12 +1,15 @@
 """An embedder over onnxruntime: the query path without torch or sentence-transformers.
 
 :class:`OnnxEmbedder` runs a model folder's ``onnx/model.onnx`` (written by
-``bronwijzer model build``) with the folder's ``tokenizer.json`` (read by
-:mod:`bronwijzer.model.unigram`, or ``tokenizers`` for other kinds), onnxruntime and numpy, and computes what the folder's sentence-transformers
-pipeline computes: the prompt of the kind (``query: ``/``passage: ``) prepended,
-truncation at the folder's ``max_seq_length`` (512), mean pooling over the
-attention mask, L2 normalisation. Its vectors equal the torch path's (cosine
->= 0.9999, tested), so both carry the same fingerprint and serve the same index.
+``bronwijzer model build``; or a 4-bit graph, :mod:`bronwijzer.model.onnx_4bit`) with
+the folder's ``tokenizer.json``, onnxruntime and numpy, and computes what the folder's
+sentence-transformers pipeline computes: the prompt of the kind (``query: ``/
+``passage: ``) prepended, truncation at the folder's ``max_seq_length`` (512), mean
+pooling over the attention mask, L2 normalisation. Its vectors equal the torch path's
+(cosine >= 0.9999, tested), so both carry the same fingerprint and serve the same index.
+Questions are tokenized by :mod:`bronwijzer.model.unigram` (lean; ``tokenizers`` for
+other kinds of tokenizer), index builds by ``tokenizers``
+(:meth:`OnnxEmbedder.embed_passages`: batch encoding, offsets for one-pass sentences).
 
 sentence-transformers' own ONNX backend (``backend="onnx"``) is not used: its
 ``optimum[onnxruntime]`` extra downgrades transformers (5.x to 4.57), tokenizers and
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+from bisect import bisect_right
 from pathlib import Path
 from typing import Sequence
 
@@ -75,7 +79,7 @@ class OnnxEmbedder:
     """An ``Embedder`` over a model folder's ONNX export, on onnxruntime's CPU provider."""
 
     def __init__(self, folder: Path, name: str, fingerprint: str, batch_size: int = 32,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, graph: str = ONNX_FILE) -> None:
         """Open the ONNX session and the tokenizer.
 
         Args:
@@ -84,26 +88,30 @@ class OnnxEmbedder:
             fingerprint: the model's identity (the same as on the torch path).
             batch_size: texts per run (padded to the longest of the batch).
             threads: onnxruntime intra-op threads (default: the CPU count).
+            graph: the ONNX file in the folder (``onnx/model_q4.onnx``: 4-bit matmuls).
         """
         import onnxruntime as ort
 
-        self.folder, self.name, self.fingerprint = Path(folder), name, fingerprint
+        self.folder = Path(folder)
+        self.name, self.fingerprint = name, fingerprint
         self.batch_size = max(1, batch_size)
         st_config = _json(self.folder / "config_sentence_transformers.json")
         self.prompts = st_config.get("prompts") or {}
-        max_len = int(_json(self.folder / "sentence_bert_config.json").get("max_seq_length", 512))
+        self.max_len = int(_json(self.folder / "sentence_bert_config.json")
+                           .get("max_seq_length", 512))
         self.normalize = any("Normalize" in m.get("type", "")
                              for m in _json(self.folder / "modules.json"))
-        self.encode, self._pad = _encoder(self.folder / "tokenizer.json", max_len)
+        self.encode, self._pad = _encoder(self.folder / "tokenizer.json", self.max_len)
+        self._fast = None
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: nothing on the user's terminal
         try:
-            self.session = ort.InferenceSession(str(self.folder / ONNX_FILE), options,
+            self.session = ort.InferenceSession(str(self.folder / graph), options,
                                                 providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own kinds for a damaged file
-            raise ModelError(f"cannot load {self.folder / ONNX_FILE}: {exc}; rebuild it "
+            raise ModelError(f"cannot load {self.folder / graph}: {exc}; rebuild it "
                              "with `bronwijzer model build --force`") from exc
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.dim = int(self.session.get_outputs()[0].shape[-1])
@@ -128,12 +136,89 @@ class OnnxEmbedder:
         for start in range(0, len(order), self.batch_size):
             rows = order[start:start + self.batch_size]
             out[rows] = self._run([encodings[i] for i in rows])
-        if self.normalize and len(out):
-            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-        return out
+        return self._finish(out)
+
+    def embed_passages(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                       one_pass: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of passages and of their sentences, for an index build.
+
+        Tokenizes with ``tokenizers`` (batch encoding in Rust, with offsets; loaded on
+        the first call, so the query path never pays for it). With ``one_pass`` each
+        passage is encoded once: its vector is the mean of all its token states (as
+        :meth:`embed_batch`), each sentence's the mean of the states of the tokens
+        whose last character lies in it (between sentences: the next one). A sentence
+        with no token left after truncation gets a pass of its own.
+
+        Args:
+            texts: the passage texts.
+            spans: per passage, its sentences' ``(start, end)`` in the text.
+            one_pass: False embeds every sentence in a pass of its own (as
+                :meth:`embed_batch` would).
+
+        Returns:
+            ``(passage vectors (len(texts), dim), sentence vectors (all spans, dim))``,
+            float32, normalised as :meth:`embed_batch`.
+        """
+        prompt = self.prompts.get("passage") or ""
+        fast = self._fast_tokenizer()
+        encodings = fast.encode_batch([prompt + t for t in texts]) if texts else []
+        sentences = [t[s:e] for t, ss in zip(texts, spans) for s, e in ss]
+        if not one_pass:
+            own = fast.encode_batch([prompt + t for t in sentences]) if sentences else []
+            return (self._finish(self._pooled([e.ids for e in encodings], None)[0]),
+                    self._finish(self._pooled([e.ids for e in own], None)[0]))
+        owners = [(_token_sentences(e.offsets, e.special_tokens_mask, ss, len(prompt)), len(ss))
+                  for e, ss in zip(encodings, spans)]
+        passages, sentence_rows = self._pooled([e.ids for e in encodings], owners)
+        matrix = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, self.dim))
+        empty = [row for row in range(len(matrix)) if not matrix[row].any()]
+        if empty:  # truncated away: a pass of their own
+            alone = fast.encode_batch([prompt + sentences[row] for row in empty])
+            matrix[empty] = self._pooled([e.ids for e in alone], None)[0]
+        return self._finish(passages), self._finish(matrix)
+
+    def _fast_tokenizer(self):
+        """``tokenizers``' reader of the folder's tokenizer (truncating, no padding)."""
+        if self._fast is None:
+            from tokenizers import Tokenizer
+            self._fast = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+            self._fast.no_padding()
+            self._fast.enable_truncation(max_length=self.max_len)
+        return self._fast
+
+    def _finish(self, matrix: np.ndarray) -> np.ndarray:
+        """float32 rows, L2-normalised when the folder normalises."""
+        matrix = np.asarray(matrix, dtype=np.float32)
+        if self.normalize and len(matrix):
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        return matrix
+
+    def _pooled(self, id_lists: list[list[int]], owners: list[tuple[np.ndarray, int]] | None):
+        """Mean-pooled states of texts, batched by length; with ``owners`` (per text, the
+        sentence of each token, -1 for none, and the number of sentences) also each
+        sentence's mean.
+
+        Returns:
+            ``(text means, per text an array of its sentences' means or [])``.
+        """
+        out = np.zeros((len(id_lists), self.dim), dtype=np.float32)
+        parts: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(id_lists)
+        order = sorted(range(len(id_lists)), key=lambda i: len(id_lists[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            hidden, mask = self._hidden([id_lists[i] for i in rows])
+            out[rows] = _mean(hidden, mask)
+            for k, row in enumerate(rows):
+                if owners is not None:
+                    parts[row] = _sentence_means(hidden[k], *owners[row])
+        return out, parts
 
     def _run(self, id_lists: list[list[int]]) -> np.ndarray:
         """Mean-pooled hidden states of one padded batch."""
+        return _mean(*self._hidden(id_lists))
+
+    def _hidden(self, id_lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The last hidden states of one padded batch and its attention mask."""
         width = max(len(ids) for ids in id_lists)
         ids = np.full((len(id_lists), width), self._pad, dtype=np.int64)
         mask = np.zeros_like(ids)
@@ -143,5 +228,33 @@ class OnnxEmbedder:
         feeds = {"input_ids": ids, "attention_mask": mask,
                  "token_type_ids": np.zeros_like(ids)}
         hidden = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]
-        weights = mask[:, :, None].astype(np.float32)
-        return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return hidden, mask
+
+
+def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean over the attention mask (sentence-transformers' mean pooling)."""
+    weights = mask[:, :, None].astype(np.float32)
+    return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+
+
+def _token_sentences(offsets, special, spans, shift: int) -> np.ndarray:
+    """The sentence each token belongs to (-1: special token or prompt).
+
+    A token belongs to the sentence holding its last character; a character between
+    two sentences (a space the next word's piece carries) to the next one.
+    """
+    ends = [e for _, e in spans]
+    owner = np.full(len(offsets), -1, dtype=np.int64)
+    for i, ((start, end), is_special) in enumerate(zip(offsets, special)):
+        if is_special or end <= shift:
+            continue
+        owner[i] = min(bisect_right(ends, end - 1 - shift), len(ends) - 1)
+    return owner
+
+
+def _sentence_means(hidden: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
+    """Per sentence the mean of its tokens' states (zeros for a sentence without any)."""
+    sizes = np.bincount(owner[owner >= 0], minlength=count)
+    sums = np.zeros((count, hidden.shape[1]), dtype=np.float32)
+    np.add.at(sums, owner[owner >= 0], hidden[:len(owner)][owner >= 0])
+    return sums / np.maximum(sizes, 1)[:, None]

@@ -59,8 +59,8 @@ def export_onnx(folder: Path) -> Path:
     axes = {0: "batch", 1: "sequence"}
     out_dir = folder / ONNX_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder) as tmp, warnings.catch_warnings(), \
-            torch.no_grad():
+    with (tempfile.TemporaryDirectory(dir=folder) as tmp, warnings.catch_warnings(),
+          torch.no_grad()):
         warnings.simplefilter("ignore")
         raw = os.path.join(tmp, "raw.onnx")
         torch.onnx.export(_Wrapper(bert), (ids, torch.ones_like(ids)), raw, dynamo=False,

@@ -26,7 +26,8 @@ def _double_array(keys: list[tuple[bytes, int]]) -> list[int]:
         for byte in key:
             node = node.setdefault(byte, {})
         node[0] = value  # label 0: the leaf holding the value
-    units, used, bases = [0], bytearray(b"\1"), set()
+    units, used = [0], bytearray(b"\1")
+    bases: set[int] = set()
 
     def free(slot: int) -> bool:
         return slot != 0 and (slot >= len(used) or not used[slot])
@@ -90,8 +91,10 @@ def tokenizer_json(nb: NanoBin) -> str:
         processors,
     )
 
-    bos, eos, pad, unk = nb.header["special"]
-    if [nb.pieces[i] for i in (bos, pad, eos, unk)] != list(SPECIALS[:4]):
+    special = dict(zip(("bos", "eos", "pad", "unk"), nb.header["special"]))
+    bos, eos = special["bos"], special["eos"]
+    unk = special["unk"]
+    if [nb.pieces[special[k]] for k in ("bos", "pad", "eos", "unk")] != list(SPECIALS[:4]):
         raise ModelError("unexpected special tokens in the model file")
     tok = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(nb.pieces, nb.scores)],
                                    unk_id=unk, byte_fallback=False))
