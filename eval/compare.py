@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from bronwijzer.engine import Engine
-from bronwijzer.evaluate import read_jsonl, score_question, summarise
+from bronwijzer.tune.evaluate import read_jsonl, score_question, summarise
 from bronwijzer.present.dicts import answer_to_dict
 from bronwijzer.settings import load_settings
 

@@ -14,7 +14,7 @@ import pytest
 from bronwijzer.answer import answerability as ab
 from bronwijzer.answer.confidence import corpus_vocabulary, missing_names
 from bronwijzer.answer.evidence import asked_kinds, missing_kinds
-from bronwijzer.calibrate import (declined_at, fit_model, folds_of, matrix, out_of_fold,
+from bronwijzer.tune.answerability import (declined_at, fit_model, folds_of, matrix, out_of_fold,
                                   pick_threshold)
 
 VOCAB = corpus_vocabulary(["In Nederland en de provincie Utrecht zijn bedrijventerreinen schaars.",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bronwijzer.answer.answerability import MODEL_FILE
-from bronwijzer.calibrate import calibrate
+from bronwijzer.tune.answerability import calibrate
 
 pytestmark = pytest.mark.e2e
 PROJECT = Path(__file__).resolve().parents[1]

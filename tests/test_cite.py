@@ -14,7 +14,7 @@ from bronwijzer.cite.detect import (
     load_detector,
     source_span,
 )
-from bronwijzer.cite.fit import load_training
+from bronwijzer.tune.cite_detector import load_training
 from bronwijzer.cite.references import (
     CitingSentence,
     citing_sentences,

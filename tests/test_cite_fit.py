@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bronwijzer.cite.detect import KINDS, classify, features
-from bronwijzer.cite.fit import (
+from bronwijzer.tune.cite_detector import (
     calibrate_citation_detector,
     cross_validate,
     fit_citation_detector,

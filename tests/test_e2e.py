@@ -12,7 +12,7 @@ import pytest
 
 from bronwijzer.cli import main
 from bronwijzer.errors import CiteError
-from bronwijzer.evaluate import evaluate_files, read_jsonl
+from bronwijzer.tune.evaluate import evaluate_files, read_jsonl
 from bronwijzer.present.dicts import answer_to_dict
 
 pytestmark = pytest.mark.e2e
@@ -87,7 +87,7 @@ def _write(path: Path, rows: list[dict]) -> Path:
 def test_make_eval_figures_hold_and_agree_with_the_reference_scorer(real_engine, tmp_path):
     """Every figure `make eval` prints (tuning cross-validated, dev held out), declines
     included, against eval/baseline.json; and the same figures from ../shared's scorer."""
-    from bronwijzer.calibrate import crossval_answers
+    from bronwijzer.tune.crossval import crossval_answers
     baseline = json.loads((PROJECT / "eval" / "baseline.json").read_text(encoding="utf-8"))
     tuning = read_jsonl(PROJECT / "eval" / "tuning.jsonl")
     dev = read_jsonl(PROJECT / "eval" / "dev.jsonl")

@@ -112,7 +112,7 @@ def cmd_batch(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from bronwijzer.evaluate import evaluate_files, format_report
+    from bronwijzer.tune.evaluate import evaluate_files, format_report
     report = evaluate_files(args.questions, args.answers, args.json)
     print(format_report(report))
     return 0
@@ -120,7 +120,7 @@ def cmd_eval(args, settings: Settings) -> int:
 
 def cmd_calibrate(args, settings: Settings) -> int:
     from bronwijzer.answer.answerability import MODEL_FILE
-    from bronwijzer.calibrate import calibrate, read_questions
+    from bronwijzer.tune.answerability import calibrate, read_questions
     from bronwijzer.engine import Engine
     read_questions(args.questions)  # bad input is reported before the model loads
     model = calibrate(Engine.open(settings), args.questions, args.output or MODEL_FILE)
@@ -135,7 +135,8 @@ def cmd_calibrate(args, settings: Settings) -> int:
 
 
 def cmd_crossval(args, settings: Settings) -> int:
-    from bronwijzer.calibrate import crossval_answers, read_questions
+    from bronwijzer.tune.answerability import read_questions
+    from bronwijzer.tune.crossval import crossval_answers
     from bronwijzer.engine import Engine
     questions = read_questions(args.questions)
     answers = crossval_answers(Engine.open(settings), questions)
@@ -150,7 +151,7 @@ def cmd_crossval(args, settings: Settings) -> int:
 
 def cmd_calibrate_cite(args, settings: Settings) -> int:
     from bronwijzer.cite.detect import DETECTOR_FILE
-    from bronwijzer.cite.fit import calibrate_citation_detector
+    from bronwijzer.tune.cite_detector import calibrate_citation_detector
     output = args.output or DETECTOR_FILE
     found = calibrate_citation_detector(settings, args.tuning, args.labels, args.extra, output)
     for name in ("full", "cues_only"):

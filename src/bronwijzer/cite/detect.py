@@ -1,6 +1,6 @@
 """Recognising questions about the article's citations, in any wording.
 
-A small fitted model (multinomial logistic regression, see ``cite.fit``) says
+A small fitted model (multinomial logistic regression, see ``tune.cite_detector``) says
 whether a question asks about the citations and which kind: ``footnote`` (what
 footnote 12 refers to), ``source`` (where a named source is cited), ``claim``
 (which source backs a statement) or ``set`` (which sources of a publisher,
