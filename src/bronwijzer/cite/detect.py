@@ -131,6 +131,21 @@ def load_detector(path: str = str(DETECTOR_FILE)) -> dict | None:
         return None
 
 
+# A detector set by ``use_detector`` (crossval's per-fold refits), else the stored file.
+_IN_USE: dict = {}
+
+
+def use_detector(detector: dict | None) -> dict | None:
+    """Classify with ``detector`` instead of the stored file (None: the file again).
+
+    Returns:
+        The detector used until now (None: the stored file), to restore it.
+    """
+    previous = _IN_USE.get("detector")
+    _IN_USE["detector"] = detector
+    return previous
+
+
 def classify(question: str, vector: np.ndarray | None = None, fingerprint: str | None = None,
              detector: dict | None = None) -> tuple[str, float]:
     """The citation kind of a question and its probability.
@@ -145,7 +160,7 @@ def classify(question: str, vector: np.ndarray | None = None, fingerprint: str |
     Returns:
         ``(kind, probability)``; kind is one of ``KINDS``.
     """
-    detector = detector or load_detector()
+    detector = detector or _IN_USE.get("detector") or load_detector()
     if detector is None:
         return ("footnote", 1.0) if footnote_numbers(question) else ("none", 1.0)
     full = vector is not None and fingerprint == detector.get("fingerprint")

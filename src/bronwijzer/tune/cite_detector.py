@@ -66,19 +66,22 @@ def load_training(tuning: Path, labels: Path, extra: Path | None) -> list[dict]:
     Returns:
         the rows, tuning questions first, in file order.
     """
-    kinds = json.loads(labels.read_text(encoding="utf-8"))["labels"]
-    rows = []
-    for line in tuning.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            q = json.loads(line)
-            rows.append({"id": q["id"], "question": q["question"],
-                         "kind": kinds.get(q["id"], "none"), "tuning": True})
-    if extra is not None:
-        for number, line in enumerate(extra.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                q = json.loads(line)
-                rows.append({"id": f"extra-{number:03d}", "question": q["question"],
-                             "kind": q["cite"], "tuning": False})
+    from bronwijzer.tune.evaluate import read_jsonl
+    return training_rows(read_jsonl(tuning), read_labels(labels),
+                         read_jsonl(extra) if extra is not None else [])
+
+
+def read_labels(path: Path) -> dict[str, str]:
+    """The citation kind of each labelled tuning question id (``cite_labels.json``)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))["labels"]
+
+
+def training_rows(questions: list[dict], kinds: dict[str, str], extra: list[dict]) -> list[dict]:
+    """``load_training`` over rows already read: tuning questions, then authored ones."""
+    rows = [{"id": q["id"], "question": q["question"], "kind": kinds.get(q["id"], "none"),
+             "tuning": True} for q in questions]
+    rows += [{"id": f"extra-{n:03d}", "question": q["question"], "kind": q["cite"],
+              "tuning": False} for n, q in enumerate(extra, 1)]
     bad = {r["kind"] for r in rows} - set(KINDS)
     if bad:
         raise ValueError(f"unknown citation kinds in the training data: {sorted(bad)}")

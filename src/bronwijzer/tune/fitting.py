@@ -37,6 +37,11 @@ def folds_of(ids: Sequence, labels: Sequence, k: int = FOLDS) -> list[int]:
     return fold
 
 
+def feature_rows(evidence: list[dict | None], features: Sequence[str]) -> np.ndarray:
+    """The rows of named evidence features (zeros where nothing was found)."""
+    return np.array([[float((e or {}).get(f, 0.0)) for f in features] for e in evidence])
+
+
 def pipeline(c: float, steps: Sequence = (), tol: float = 1e-10):
     """A new unfitted pipeline: ``steps`` (feature transformers), standardise, logistic.
 
