@@ -4,8 +4,9 @@
 computes the evidence features of every question, chooses the regularisation ``C``
 by 5-fold cross-validation (``tune.fitting``), sets the threshold on the out-of-fold
 probabilities so that ``ANSWERED`` of the answerable questions are answered, fits the
-final model on all questions and writes it as JSON. Same data and model:
-byte-identical file.
+final model on all questions and writes it as JSON; then fits the confidence model
+(``tune.confidence``) on the answers it lets through. Same data and model:
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bronwijzer.answer.answerability import MODEL_FILE
+from bronwijzer.answer.answerability import MODEL_FILE, model_from_dict
+from bronwijzer.answer.correctness import MODEL_FILE as CONFIDENCE_FILE
 from bronwijzer.errors import QuestionError
 from bronwijzer.files import atomic_write
 from bronwijzer.tune import fitting
+from bronwijzer.tune.confidence import confidence_rows, fit_confidence
 from bronwijzer.tune.evaluate import read_jsonl
 
 # The features the model uses: the few that helped in cross-validation (see
@@ -44,7 +47,7 @@ def labels_of(questions: list[dict]) -> np.ndarray:
 
 def matrix(evidence: list[dict | None], features=FEATURES) -> np.ndarray:
     """The feature rows (zeros where nothing was found)."""
-    return np.array([[float((e or {}).get(f, 0.0)) for f in features] for e in evidence])
+    return fitting.feature_rows(evidence, features)
 
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, folds: list[int], c: float) -> np.ndarray:
@@ -141,26 +144,48 @@ def fitted_on(path: Path, questions: list[dict]) -> dict:
             "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
 
 
-def calibrate(engine, questions_path: Path, output: Path = MODEL_FILE) -> dict:
-    """Fit the answerability model on a tuning set and write it to ``output``.
+def calibrate(engine, questions_path: Path, output: Path = MODEL_FILE,
+              confidence_output: Path | None = None) -> dict:
+    """Fit the answerability model on a tuning set and write it to ``output``; then the
+    confidence model (``tune.confidence``) on the answers it lets through.
 
     Args:
         engine: the open ``Engine`` (its embedder is the one calibrated).
         questions_path: the tuning questions (JSONL with ``answerable``).
         output: where the model JSON goes.
+        confidence_output: where the confidence model goes (default: ``_beside``).
 
     Returns:
-        The written model dict (with ``fitted_on`` and ``cv`` figures).
+        The written model dict (with ``fitted_on`` and ``cv`` figures), with the
+        confidence model under ``confidence``.
     """
     questions = read_questions(Path(questions_path))
-    x = matrix(engine.evidence([q["question"] for q in questions]))
+    evidence = engine.evidence([q["question"] for q in questions])
+    x = matrix(evidence)
     y = labels_of(questions)
     model, figures = fit_model(x, y, folds_of(questions), engine.embedding_model(),
                                answered=engine.settings.calibrate_answered)
     model["fitted_on"] = fitted_on(questions_path, questions)
     model["cv"] = {k: v if k == "curve" else fitting.rounded(v) for k, v in figures.items()}
     write_json(output, model)
+    saved = engine.use_answerability(model_from_dict(model))
+    try:  # the confidence model learns from the answers this model lets through
+        x_right, right = confidence_rows(engine, questions, evidence)
+    finally:
+        engine.use_answerability(saved)
+    confidence = fit_confidence(x_right, right, folds_of(questions), engine.embedding_model())
+    confidence["fitted_on"] = model["fitted_on"]
+    write_json(confidence_output or _beside(Path(output)), confidence)
+    model["confidence"] = confidence
     return model
+
+
+def _beside(output: Path) -> Path:
+    """Where the confidence model goes: the packaged file beside the packaged
+    answerability model, else ``NAME.correctness.json`` beside ``output``."""
+    if output.resolve() == MODEL_FILE.resolve():
+        return CONFIDENCE_FILE
+    return output.with_name(output.stem + ".correctness.json")
 
 
 def write_json(path: Path, data: dict) -> None:
