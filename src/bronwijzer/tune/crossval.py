@@ -109,8 +109,8 @@ def crossval_answers(engine, questions: list[dict], eval_dir: Path = EVAL,
             use_detector(shared.detector(train))
             engine.use_answerability(shared.answerability(train))
             correctness.use_model(shared.confidence(train))
-            chosen = choose_constants(engine, [questions[i] for i in train] + shared.authored) \
-                if choose else {}
+            training = [questions[i] for i in train] + shared.authored
+            chosen = choose_constants(engine, training) if choose else {}
             log.info("fold %d: chosen %s", f, chosen)
             held = [i for i, g in enumerate(shared.folds) if g == f]
             with tuned(**chosen):
