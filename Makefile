@@ -6,7 +6,7 @@ BW     := $(VENV)/bin/bronwijzer
 STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 
-.PHONY: install model index run test eval calibrate baseline bench clean
+.PHONY: install model index run test eval calibrate bench clean
 
 # The runtime packages only (what `make run` needs); redone when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -37,21 +37,18 @@ run: index
 test: install $(TESTSTAMP)
 	$(PY) -m pytest -q
 
-## calibrate: fit the answerability model and the citation-question detector on eval/tuning.jsonl (cross-validated)
+## calibrate: fit the answerability and confidence models and the citation-question detector on eval/tuning.jsonl (cross-validated)
 calibrate: index
 	$(BW) calibrate eval/tuning.jsonl
 	$(BW) calibrate-cite
 
-## eval: cross-validated figures on eval/tuning.jsonl, then the held-out eval/dev.jsonl
+## eval: cross-validated figures on eval/tuning.jsonl (everything refitted per fold, with
+## the reliability of `confidence`), then the held-out eval/dev.jsonl, reported only
 eval: index
 	$(BW) crossval eval/tuning.jsonl --output eval/answers-tuning.jsonl
 	$(BW) eval eval/tuning.jsonl eval/answers-tuning.jsonl --json eval/report-tuning.json
 	$(BW) batch eval/dev.jsonl --output eval/answers.jsonl --quiet
 	$(BW) eval eval/dev.jsonl eval/answers.jsonl --json eval/report.json
-
-## baseline: make eval, then keep its figures in eval/baseline.json (the e2e test holds them)
-baseline: eval
-	$(PY) eval/baseline.py
 
 ## bench: speed, memory and scale figures (bench/results.json)
 bench: index

@@ -31,7 +31,7 @@ def _quantised_folder(folder: Path, tmp: Path) -> Path:
 
 
 def _figures(engine, path: Path, tmp: Path) -> dict:
-    from bronwijzer.evaluate import evaluate_files, read_jsonl
+    from bronwijzer.tune.evaluate import evaluate_files, read_jsonl
     questions = read_jsonl(path)
     out = tmp / f"answers-{path.stem}.jsonl"
     dicts = engine.answer_dicts([q["question"] for q in questions])

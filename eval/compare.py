@@ -1,10 +1,13 @@
 """Compare retrieval methods and abstention thresholds on a gold question set.
 
-    .venv/bin/python eval/compare.py [eval/dev.jsonl]
+    .venv/bin/python eval/compare.py [eval/tuning.jsonl]
 
 Prints hit@1 / hit@5 / MRR for dense, BM25 and the fusion variants, and the
 abstention trade-off (answerable questions answered vs unanswerable declined)
-over a range of thresholds. The model and index load once.
+over a range of thresholds. The model and index load once. Methods are compared on
+the tuning questions; the retrieval variants fit nothing, and the abstention table
+uses the packaged answerability model (fitted on tuning: in-sample there, so the
+honest decline figures come from `bronwijzer crossval`). Never choose on dev.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import sys
 from pathlib import Path
 
 from bronwijzer.engine import Engine
-from bronwijzer.evaluate import read_jsonl, score_question, summarise
+from bronwijzer.tune.evaluate import read_jsonl, score_question, summarise
 from bronwijzer.present.dicts import answer_to_dict
 from bronwijzer.settings import load_settings
 
@@ -64,7 +67,7 @@ def abstention_table(engine: Engine, questions: list[dict]) -> None:
 
 
 def main() -> None:
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else "eval/dev.jsonl")
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "eval/tuning.jsonl")
     questions = read_jsonl(path)
     engine = Engine.open(load_settings())
     retrieval_table(engine, questions)

@@ -5,10 +5,6 @@ follow-up). The follow-ups lean on the first turn; on their own they are too vag
 """
 
 CONVERSATIONS = [
-    ("nl", "Wat zegt het artikel over de WBSO-regeling?", "En hoeveel budget is daarvoor?",
-     "1,8 miljard euro"),
-    ("en", "What does the article say about the Actieagenda MKB-Dienstverlening?",
-     "Until when does it run?", "loopt echter slechts tot eind 2026"),
     ("nl", "Welk groeifondsproject voor werklandschappen noemt het artikel?",
      "En tot wanneer loopt dat?", "Dit loopt nog tot en met 2027"),
     ("en", "What does the text say about herontwikkelingsmaatschappijen?", "And in Utrecht?",
@@ -31,7 +27,7 @@ CONVERSATIONS = [
      "What about the money for it?", "geen concrete financiële middelen"),
     ("nl", "Wat zegt het artikel over de Ruimtelijk Economische Visie?",
      "Wat wordt daarin gesteld?", "ruimte voor economie niet mag afnemen"),
-    ("en", "What does the article say about the competitiveness compass?", "What is its goal?",
+    ("en", "What does the text say about the competitiveness compass?", "What is its goal?",
      "kwetsbare afhankelijkheden af te bouwen"),
     ("nl", "Wat zijn regionale ontwikkelingsmaatschappijen?", "Wie financiert die?",
      "gefinancierd door EZ"),
@@ -60,11 +56,11 @@ HELD_OUT = [
      "Who would that help?", "decentrale overheden in staat"),
     ("nl", "Welke sleuteltechnologieën noemt het artikel?", "En welke ministeries werken daarbij samen?",
      "Defensie, VWS en I&W"),
-    ("en", "What does the article say about vereveningsfondsen?", "What would they make possible?",
+    ("en", "What does the text say about vereveningsfondsen?", "What would they make possible?",
      "maatwerkafspraken"),
     ("nl", "Wat zegt de tekst over de productiviteitsagenda?", "En wat staat daar niet in?",
      "geen concrete financiële middelen"),
-    ("en", "What does the article say about institutionele beleggers?",
+    ("en", "What does the text say about institutionele beleggers?",
      "And what is still missing there?", "ruimtelijke vertaling"),
     ("nl", "Wat vindt het artikel van bezuinigingen op het hoger onderwijs?",
      "En waarmee staat dat in contrast?", "stevige ambities vanuit EZ"),

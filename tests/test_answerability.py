@@ -14,7 +14,7 @@ import pytest
 from bronwijzer.answer import answerability as ab
 from bronwijzer.answer.names import corpus_vocabulary, missing_names
 from bronwijzer.answer.evidence import asked_kinds, missing_kinds
-from bronwijzer.calibrate import (declined_at, fit_model, folds_of, matrix, out_of_fold,
+from bronwijzer.tune.answerability import (declined_at, fit_model, folds_of, matrix, out_of_fold,
                                   pick_threshold)
 
 VOCAB = corpus_vocabulary(["In Nederland en de provincie Utrecht zijn bedrijventerreinen schaars.",
@@ -50,7 +50,7 @@ def test_asked_kinds_and_whether_the_sentences_give_them():
 
 
 def test_names_absent_from_the_corpus_are_found_but_cognates_pass():
-    assert missing_names("Wat regelt het omgevingsplan van Tilburg?", VOCAB) == ["Tilburg"]
+    assert missing_names("Hoe groot is de haven van Tilburg?", VOCAB) == ["Tilburg"]
     assert missing_names("Why are the Netherlands short of space?", VOCAB) == []
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bronwijzer.answer.answerability import MODEL_FILE
-from bronwijzer.calibrate import calibrate
+from bronwijzer.tune.answerability import calibrate
 
 pytestmark = pytest.mark.e2e
 PROJECT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def test_calibration_is_reproducible_and_fitted_on_the_tuning_set(real_engine, t
     calibrate(real_engine, TUNING, tmp_path / "b.json")
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     assert first["fitted_on"]["sha256"] == hashlib.sha256(TUNING.read_bytes()).hexdigest()
-    assert first["fitted_on"]["n"] == 110 and first["embedder"] == real_engine.embedding_model()
+    assert first["fitted_on"]["n"] == 176 and first["embedder"] == real_engine.embedding_model()
     packaged = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     assert packaged["fitted_on"] == first["fitted_on"]
     assert packaged["features"] == first["features"]

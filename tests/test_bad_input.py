@@ -202,7 +202,7 @@ REFUSED = {                          # question -> part of the clear message
 ODD = {                              # asked and answered normally (possibly declined)
     "arabic": "ما هي السياسة الاقتصادية للحكومة الهولندية؟",
     "chinese": "荷兰政府的经济政策是什么？",
-    "markup": "<script>alert('x')</script> Wat is het budget voor de WBSO-regeling in 2026?",
+    "markup": "<script>alert('x')</script> Wat is er in 2025 per provincie van start gegaan op het gebied van bedrijventerreinen?",
     "html entities": "Wat&nbsp;is <b>de</b> WBSO? &lt;/p&gt;",
     "control characters": "Wat\x00 is\x07 het budget\x1b[31m voor de WBSO\u200b-regeling?\x08",
     "undecodable bytes": "Wat is \udcff\udcfe het budget voor de WBSO-regeling?",
@@ -302,7 +302,7 @@ def test_real_model_answers_odd_questions(real_engine, question):
 @pytest.mark.e2e
 def test_real_model_takes_a_question_at_the_length_limit(real_engine):
     limit = real_engine.settings.max_question_chars
-    question = ("Wat is het budget voor de WBSO-regeling in 2026? " * 100)[:limit]
+    question = ("Wat is er in 2025 per provincie van start gegaan op het gebied van bedrijventerreinen? " * 100)[:limit]
     assert not real_engine.ask(question).abstained
     with pytest.raises(QuestionError):
         real_engine.ask(question + " nog meer tekst")

@@ -14,7 +14,7 @@ from bronwijzer.cite.detect import (
     load_detector,
     source_span,
 )
-from bronwijzer.cite.fit import load_training
+from bronwijzer.tune.cite_detector import load_training
 from bronwijzer.cite.references import (
     CitingSentence,
     citing_sentences,
@@ -217,4 +217,5 @@ def test_detector_file_matches_its_training_data():
     dev = {json.loads(line)["question"] for line in lines if line.strip()}
     assert dev and not dev & {r["question"] for r in rows}  # the held-out set never trains
     for name in ("full", "cues_only"):
-        assert detector[name]["cv"]["kind_accuracy"] >= 0.9
+        # cross-validated on the 176 tuning questions (.90 / .91 when fitted)
+        assert detector[name]["cv"]["kind_accuracy"] >= 0.88

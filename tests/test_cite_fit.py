@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bronwijzer.cite.detect import KINDS, classify, features
-from bronwijzer.cite.fit import (
+from bronwijzer.tune.cite_detector import (
     calibrate_citation_detector,
     cross_validate,
     fit_citation_detector,
@@ -29,7 +29,7 @@ def rows():
 def test_training_rows(rows):
     kinds = {r["kind"] for r in rows}
     assert kinds == set(KINDS)  # every kind has examples
-    assert sum(r["tuning"] for r in rows) == 110
+    assert sum(r["tuning"] for r in rows) == 176
 
 
 def test_calibration_is_reproducible(tmp_path, fake_embedder):
@@ -43,7 +43,7 @@ def test_calibration_is_reproducible(tmp_path, fake_embedder):
     assert detector["model"] == fake_embedder.name
     assert detector["fingerprint"] == fake_embedder.fingerprint
     assert len(detector["centroids"]) == len(KINDS)
-    assert detector["data"]["tuning"] == 110
+    assert detector["data"]["tuning"] == 176
 
 
 def test_cross_validation_tests_only_tuning_rows(rows, fake_embedder):

@@ -26,7 +26,7 @@ from bronwijzer.index.store import INDEX_VERSION, current_folder, load_index
 from bronwijzer.settings import load_settings
 
 TESTS = Path(__file__).resolve().parent
-QUESTION = "Wat is het budget voor de WBSO-regeling in 2026?"
+QUESTION = "Wat is er in 2025 per provincie van start gegaan op het gebied van bedrijventerreinen?"
 
 
 class OtherEmbedder(HashEmbedder):

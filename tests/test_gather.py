@@ -96,7 +96,7 @@ def test_recommends_and_wants_gathering():
     assert not recommends("Met aanbevelingen.")
     assert wants_gathering("What does the report propose for city centres?")
     assert wants_gathering("Wat zegt het artikel over vergrijzing?")
-    assert wants_gathering("Welke voorstellen doet de tekst voor het mkb?")
+    assert wants_gathering("Welke voorstellen doet de tekst voor startende ondernemers?")
     assert not wants_gathering("Who should pay for the schuifruimte fund?")
     assert not wants_gathering("How many regions take part?")
 

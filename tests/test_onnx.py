@@ -111,7 +111,7 @@ def env_for(real_engine) -> dict:
 
 
 def test_ask_imports_no_torch_and_prints_nothing_on_stderr(real_engine):
-    question = "Hoe kan de ruimte op bedrijventerreinen beter benut worden?"
+    question = "Wat is er in 2025 per provincie van start gegaan op het gebied van bedrijventerreinen?"
     run = subprocess.run([sys.executable, "-c", SCRIPT, question], capture_output=True,
                          text=True, env=env_for(real_engine), cwd=real_engine.settings.home,
                          timeout=300)

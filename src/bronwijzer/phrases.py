@@ -13,6 +13,10 @@ PHRASES: dict[str, dict[str, str]] = {
     "related": {"nl": "Verwante passages", "en": "Related passages"},
     "references": {"nl": "Voetnoten", "en": "Footnotes"},
     "confidence": {"nl": "zekerheid", "en": "confidence"},
+    # the confidence in words (``confidence_words``): the chance the answer is right
+    "sure": {"nl": "zeker", "en": "certain"},
+    "likely": {"nl": "waarschijnlijk", "en": "likely"},
+    "unsure": {"nl": "onzeker", "en": "uncertain"},
     "understood": {"nl": "Begrepen als", "en": "Understood as"},
     "question": {"nl": "Vraag", "en": "Question"},
     "cite-footnote": {"nl": "Voetnoot {n} verwijst naar: {refs}",
@@ -63,3 +67,23 @@ def phrase(key: str, lang: str, **values) -> str:
     table = PHRASES[key]
     text = table.get(lang, table["en"])
     return text.format(**values) if values else text
+
+
+# From these probabilities that the answer is right (``Answer.confidence``, fitted out of
+# fold on the tuning questions, see tune/confidence.py) a confidence is "sure" / "likely";
+# below the second, "unsure". Round figures a reader can check in the reliability table.
+CONFIDENCE_WORDS = ((0.75, "sure"), (0.5, "likely"))
+
+
+def confidence_words(confidence: float, lang: str) -> str:
+    """The confidence in words: "zeker" / "waarschijnlijk" / "onzeker" (or in English).
+
+    Args:
+        confidence: the probability that the answer is right (0..1).
+        lang: ``"nl"`` or ``"en"``.
+
+    Returns:
+        The word for the band the confidence falls in (``CONFIDENCE_WORDS``).
+    """
+    key = next((k for low, k in CONFIDENCE_WORDS if confidence >= low), "unsure")
+    return phrase(key, lang)

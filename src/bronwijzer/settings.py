@@ -125,7 +125,7 @@ class Tuning:
     Each was chosen on ``eval/tuning.jsonl`` (see ``eval/NOTES.md`` and
     ``eval/cite_notes.md``), never on the held-out ``eval/dev.jsonl``; the fitted models
     (``answer/answerability.json``, ``cite/detector.json``) are refitted by
-    ``make calibrate``. After changing one, run ``make calibrate && make baseline``.
+    ``make calibrate``. After changing one, run ``make calibrate && make eval``.
     """
 
     # A sentence's score: its cosine to the question + this weight x the share of the
@@ -146,13 +146,14 @@ class Tuning:
     fallback_terms: float = 0.2
     # Gathered answers (proposals, "what does the text say about X"): normative
     # sentences within this margin of the best, from at most this many passages of a
-    # pool this deep, quoting at most this many sentences; chosen on the authored broad
-    # proposal questions in eval/gather_extra.jsonl (the tuning set has none).
-    gather_margin: float = 0.03
-    gather_passages: int = 4
+    # pool this deep, quoting at most this many sentences. Chosen by
+    # `python -m bronwijzer.tune.constants` on eval/tuning.jsonl (+ the authored
+    # eval/gather_extra.jsonl, checked against dev), and again per fold by `crossval`.
+    gather_margin: float = 0.02
+    gather_passages: int = 3
     gather_pool: int = 10
     gather_whole: bool = True
-    gather_span: int = 4
+    gather_span: int = 3
     # A referring sentence ("Dit", "This") brings the one before it when that scores
     # within this margin; announcing sentences (":") bring at most this many after them.
     follow_margin: float = 0.08
@@ -173,10 +174,11 @@ class Tuning:
     # sentence within this many sentences of it gives the source, else one anywhere
     # within this margin of it. (0.85 when the claim was encoded on its own; scored with
     # the question's vector the tuning claim questions' best sentences score 0.018 lower
-    # on average, so the threshold moved down by as much.)
-    claim_min_score: float = 0.83
+    # on average.) Both chosen by `python -m bronwijzer.tune.constants` on
+    # eval/tuning.jsonl (176), and again per fold by `crossval`; 0.81 is the grid's low end.
+    claim_min_score: float = 0.81
     claim_window: int = 2
-    claim_footnote_margin: float = 0.035
+    claim_footnote_margin: float = 0.05
     # Questions about a set of sources keep the references scoring this share of the best.
     set_score_share: float = 0.9
     # Finding a source by name: weights of the fields a query word matches, the

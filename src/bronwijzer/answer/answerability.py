@@ -6,9 +6,10 @@ JSON (``answerability.json`` beside this module): feature names, their mean and
 scale, coefficients, intercept, the decision threshold, the embedding model it
 was fitted with and the data it was fitted on. Evaluating it is plain numpy.
 
-The confidence reported is the model's probability moved so that the fitted
+The score ``judge`` returns is the model's probability moved so that the fitted
 threshold sits at 0.5: ``sigmoid(z - logit(threshold))``; ``settings.abstain_below``
-(default 0.5) therefore means "the calibrated threshold".
+(default 0.5) therefore means "the calibrated threshold". The confidence shown with an
+answer is another model's: the probability that the answer is right (``answer.correctness``).
 
 With another embedding model than the calibrated one, cosines mean something
 else: a warning is logged once and a plain rule decides (``fallback``).

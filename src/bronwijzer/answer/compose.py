@@ -16,6 +16,7 @@ from bronwijzer.answer.answerability import judge, wanted_features
 from bronwijzer.answer.evidence import features_of, missing_kinds
 from bronwijzer.answer.gather import flat_ranks, gather_recommendations, wants_gathering
 from bronwijzer.answer.names import corpus_vocabulary, missing_names
+from bronwijzer.answer.correctness import probability as right_probability
 from bronwijzer.answer.qtype import asks_proposal, is_prescriptive
 from bronwijzer.index.lexical import tokenize
 from bronwijzer.index.store import Index
@@ -59,14 +60,16 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
     confidence, reason = judge(evidence, model, lang, {
         "kinds": missing_kinds(question, sentences),
         "names": missing_names(question, vocabulary(index))})
+    # shown: the probability that the answer is right (answer.correctness)
+    shown = right_probability(evidence, model.fingerprint if model else None, confidence)
     if confidence < settings.abstain_below:
         return Answer(question=question, lang=lang, text=phrase("abstain", lang),
-                      abstained=True, confidence=confidence, hits=tuple(hits),
+                      abstained=True, confidence=shown, hits=tuple(hits),
                       extra={"reason": reason})
     if pool and wants_gathering(question):  # judged on the usual sentences, quoted gathered
         pooled = score_sentences(question, vector, flat_ranks(pool), index)
         chosen = gather_recommendations(pooled, index) or chosen
-    return _assemble(question, lang, confidence, chosen, hits, index.references)
+    return _assemble(question, lang, shown, chosen, hits, index.references)
 
 
 def evidence_for(question: str, vector: np.ndarray, hits: list[Hit], index: Index,

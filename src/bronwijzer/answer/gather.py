@@ -18,6 +18,8 @@ from dataclasses import replace
 from bronwijzer.answer.qtype import is_prescriptive
 from bronwijzer.settings import TUNING
 
+# The constants (``TUNING.gather_*``) are chosen on eval/tuning.jsonl (tune/constants.py).
+
 REFERRING = re.compile(
     r"^\W*(?:dit|deze|dat|die|daarom|daardoor|daarmee|daarbij|hiermee|hierdoor|hierbij|hierin"
     r"|zij|ze|this|these|those|that|such|therefore|thus|hence|it|they)\b", re.I)
@@ -109,9 +111,10 @@ def _kept_passages(normative: list[tuple], index, margin: float, passages: int,
     return list(dict.fromkeys(kept))[:passages]
 
 
-def gather_recommendations(scored: list[tuple], index, margin: float = TUNING.gather_margin,
-           passages: int = TUNING.gather_passages, whole: bool = TUNING.gather_whole,
-           span: int = TUNING.gather_span, follow_margin: float = TUNING.follow_margin) -> list[tuple]:
+def gather_recommendations(scored: list[tuple], index, margin: float | None = None,
+                           passages: int | None = None, whole: bool | None = None,
+                           span: int | None = None,
+                           follow_margin: float | None = None) -> list[tuple]:
     """The recommending sentences for a proposal question, in reading order.
 
     Args:
@@ -123,11 +126,17 @@ def gather_recommendations(scored: list[tuple], index, margin: float = TUNING.ga
         whole: take every normative sentence of a contributing passage (a run of
             recommendations belongs together), not only those within the margin.
         span, follow_margin: see ``_kept_passages``.
+        (Each left None is read from ``TUNING`` when called: crossval varies them.)
 
     Returns:
         the gathered sentences with what they bring along, in reading order;
         empty when no normative sentence is found.
     """
+    margin = TUNING.gather_margin if margin is None else margin
+    passages = TUNING.gather_passages if passages is None else passages
+    whole = TUNING.gather_whole if whole is None else whole
+    span = TUNING.gather_span if span is None else span
+    follow_margin = TUNING.follow_margin if follow_margin is None else follow_margin
     normative = [s for s in scored if recommends(s[1].passage.text[s[2]:s[3]])]
     if not normative:
         return []

@@ -1,6 +1,6 @@
 """Recognising questions about the article's citations, in any wording.
 
-A small fitted model (multinomial logistic regression, see ``cite.fit``) says
+A small fitted model (multinomial logistic regression, see ``tune.cite_detector``) says
 whether a question asks about the citations and which kind: ``footnote`` (what
 footnote 12 refers to), ``source`` (where a named source is cited), ``claim``
 (which source backs a statement) or ``set`` (which sources of a publisher,
@@ -126,6 +126,21 @@ def load_detector(path: str = str(DETECTOR_FILE)) -> dict | None:
         return None
 
 
+# A detector set by ``use_detector`` (crossval's per-fold refits), else the stored file.
+_IN_USE: dict = {}
+
+
+def use_detector(detector: dict | None) -> dict | None:
+    """Classify with ``detector`` instead of the stored file (None: the file again).
+
+    Returns:
+        The detector used until now (None: the stored file), to restore it.
+    """
+    previous = _IN_USE.get("detector")
+    _IN_USE["detector"] = detector
+    return previous
+
+
 def classify(question: str, vector: np.ndarray | None = None, fingerprint: str | None = None,
              detector: dict | None = None) -> tuple[str, float]:
     """The citation kind of a question and its probability.
@@ -140,7 +155,7 @@ def classify(question: str, vector: np.ndarray | None = None, fingerprint: str |
     Returns:
         ``(kind, probability)``; kind is one of ``KINDS``.
     """
-    detector = detector or load_detector()
+    detector = detector or _IN_USE.get("detector") or load_detector()
     if detector is None:
         return ("footnote", 1.0) if footnote_numbers(question) else ("none", 1.0)
     full = vector is not None and fingerprint == detector.get("fingerprint")

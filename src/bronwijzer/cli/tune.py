@@ -22,7 +22,7 @@ def eval_options(p) -> None:
          common=False)
 def cmd_eval(args, settings: Settings) -> int:
     """Print the scores of a file of answers (and write the full report if asked)."""
-    from bronwijzer.evaluate import evaluate_files, format_report
+    from bronwijzer.tune.evaluate import evaluate_files, format_report
     report = evaluate_files(args.questions, args.answers, args.json)
     print(format_report(report))
     return 0
@@ -40,7 +40,7 @@ def calibrate_options(p) -> None:
 def cmd_calibrate(args, settings: Settings) -> int:
     """Fit the answerability model and print its cross-validated trade-off."""
     from bronwijzer.answer.answerability import MODEL_FILE
-    from bronwijzer.calibrate import calibrate, read_questions
+    from bronwijzer.tune.answerability import calibrate, read_questions
     from bronwijzer.engine import Engine
     read_questions(args.questions)  # bad input is reported before the model loads
     model = calibrate(Engine.open(settings), args.questions, args.output or MODEL_FILE)
@@ -65,7 +65,8 @@ def crossval_options(p) -> None:
          "model fitted on the other folds (honest figures).")
 def cmd_crossval(args, settings: Settings) -> int:
     """Write out-of-fold answers to the tuning questions."""
-    from bronwijzer.calibrate import crossval_answers, read_questions
+    from bronwijzer.tune.answerability import read_questions
+    from bronwijzer.tune.crossval import crossval_answers
     from bronwijzer.engine import Engine
     questions = read_questions(args.questions)
     answers = crossval_answers(Engine.open(settings), questions)
@@ -92,7 +93,7 @@ def calibrate_cite_options(p) -> None:
 def cmd_calibrate_cite(args, settings: Settings) -> int:
     """Refit the citation-question detector and print its cross-validated figures."""
     from bronwijzer.cite.detect import DETECTOR_FILE
-    from bronwijzer.cite.fit import calibrate_citation_detector
+    from bronwijzer.tune.cite_detector import calibrate_citation_detector
     output = args.output or DETECTOR_FILE
     found = calibrate_citation_detector(settings, args.tuning, args.labels, args.extra, output)
     for name in ("full", "cues_only"):

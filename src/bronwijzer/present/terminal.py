@@ -13,6 +13,7 @@ import shutil
 import sys
 import textwrap
 
+from bronwijzer.phrases import confidence_words
 from bronwijzer.phrases import phrase as message
 
 _CODES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4", "cyan": "36",
@@ -113,7 +114,8 @@ def answer_for_terminal(data: dict, cols: int | None = None, styled: bool = True
                          + (_style(s.get("label") or "", "bold") if styled else s.get("label") or ""))
             lines += _wrap(f"«{s.get('quote') or ''}»", cols, "      ", styled)
     lines += _footnotes(data.get("citations") or [], cols, lang, styled)
-    confidence = f"({message('confidence', lang)} {float(data.get('confidence') or 0):.2f})"
+    value = float(data.get("confidence") or 0)
+    confidence = f"({message('confidence', lang)}: {confidence_words(value, lang)}, {value:.2f})"
     lines += ["", _style(confidence, "dim") if styled else confidence]
     return "\n".join(lines)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bronwijzer.phrases import phrase
+from bronwijzer.phrases import confidence_words, phrase
 from bronwijzer.present.dicts import label
 from bronwijzer.quotes import refs_of
 from bronwijzer.records import Answer, Hit, Reference
@@ -28,7 +28,8 @@ def answer_to_text(answer: Answer, references: tuple[Reference, ...]) -> str:
         for c in answer.citations:
             url = f" <{c.url}>" if c.url else ""
             lines.append(f"  {c.doc + ' ' if several else ''}{c.footnote}. {c.reference}{url}")
-    lines.append(f"\n({phrase('confidence', answer.lang)} {answer.confidence:.2f})")
+    words = confidence_words(answer.confidence, answer.lang)
+    lines.append(f"\n({phrase('confidence', answer.lang)}: {words}, {answer.confidence:.2f})")
     return "\n".join(lines)
 
 

@@ -17,6 +17,8 @@ from collections import defaultdict
 from difflib import SequenceMatcher
 from pathlib import Path
 
+import numpy as np
+
 OVERLAP, PASSAGE_BUDGET, REFERENCE_BUDGET = 0.6, 1200, 600
 READING_BUDGET, ANSWER_BUDGET = 3000, 600
 METRICS = ["n", "hit@1", "hit@5", "hit@3kc", "mrr@10", "gold_coverage@5", "answer_hit",
@@ -104,8 +106,16 @@ def evaluate(questions: list[dict], answers: dict[str, dict]) -> dict:
         for r in rows:
             buckets[r[key]].append(r)
         groups[key] = {name: summarise(members) for name, members in sorted(buckets.items())}
-    return {"overall": summarise(rows), "by_kind": groups["kind"], "by_lang": groups["lang"],
-            "questions": rows}
+    report = {"overall": summarise(rows), "by_kind": groups["kind"], "by_lang": groups["lang"],
+              "questions": rows}
+    shown = [(answers[str(q["id"])].get("confidence"), bool(r.get("answer_hit")))
+             for q, r in zip(questions, rows) if str(q["id"]) in answers]
+    if shown and all(isinstance(c, (int, float)) for c, _ in shown):
+        from bronwijzer.tune.confidence import brier, reliability
+        p = np.array([float(c) for c, _ in shown])
+        y = np.array([int(hit) for _, hit in shown])
+        report["confidence"] = {"reliability": reliability(p, y), "brier": round(brier(p, y), 4)}
+    return report
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -142,4 +152,8 @@ def format_report(report: dict) -> str:
     misses = [q["id"] for q in report["questions"] if q["answerable"] and not q.get("rank")]
     if misses:
         lines.append("not found in the top 10: " + ", ".join(misses))
+    if "confidence" in report:
+        from bronwijzer.tune.confidence import format_reliability
+        lines += ["", format_reliability(report["confidence"]["reliability"],
+                                         report["confidence"]["brier"])]
     return "\n".join(lines)

@@ -1,0 +1,103 @@
+"""Fit the confidence model: the probability that an answer is right.
+
+The label of a tuning question is 1 when it is answerable and the answer the engine
+gives (declines included) quotes a gold span: what the scorer counts as
+``answer_hit``. The features are evidence features the answer path computes anyway
+(``FEATURES``); the model is a logistic regression through ``tune.fitting`` with ``C``
+chosen by out-of-fold log-loss. Its out-of-fold probabilities give the reliability
+table (``reliability``: ``BINS`` bins of equal size, mean confidence vs share right)
+and the Brier score written beside the model (``answer/correctness.json``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bronwijzer.tune import fitting
+from bronwijzer.tune.evaluate import score_question
+
+# Read by the answer path whatever the answerability model (answer.answerability.JUDGED).
+FEATURES = ("best_cosine", "kind_missing", "names_missing", "terms_chosen")
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+BINS = 5
+
+
+def right_labels(questions: list[dict], answers: list[dict]) -> np.ndarray:
+    """1 where the answer is right (answerable, quoting a gold span), else 0."""
+    return np.array([int(bool(score_question(q, a).get("answer_hit"))) for q, a in
+                     zip(questions, answers)])
+
+
+def brier(p: np.ndarray, y: np.ndarray) -> float:
+    """The mean squared difference between the probabilities and the 0/1 outcomes."""
+    return float(np.mean((np.asarray(p, dtype=float) - np.asarray(y, dtype=float)) ** 2))
+
+
+def reliability(p: np.ndarray, y: np.ndarray, bins: int = BINS) -> list[dict]:
+    """The reliability table: questions sorted by confidence in ``bins`` bins of equal
+    size, each with its count, mean confidence and share right."""
+    order = np.argsort(np.asarray(p, dtype=float), kind="stable")
+    rows = []
+    for part in np.array_split(order, bins):
+        if len(part):
+            rows.append({"n": int(len(part)), "confidence": round(float(np.mean(p[part])), 4),
+                         "right": round(float(np.mean(y[part])), 4)})
+    return rows
+
+
+def fit_confidence(x: np.ndarray, y: np.ndarray, folds: list[int], embedder: dict) -> dict:
+    """Choose C by out-of-fold log-loss, fit on everything, and report the out-of-fold
+    reliability table and Brier score.
+
+    Args:
+        x: the ``FEATURES`` rows; y: 1 where the answer is right.
+        folds: the fold of each row.
+        embedder: the embedding model's ``name`` and ``fingerprint``.
+
+    Returns:
+        The JSON-ready model (``answer.correctness`` reads it) with its ``cv`` figures.
+    """
+    if min(int(y.sum()), int(len(y) - y.sum())) < fitting.FOLDS:
+        return _constant(x, y, embedder)
+
+    def key(probs):
+        return -round(fitting.log_loss(probs[:, 1], y), 6)
+
+    c, probs, _ = fitting.choose_c(fitting.pipeline, x, y, folds, C_GRID, key, classes=(0, 1))
+    parts = fitting.linear_parts(fitting.fit(fitting.pipeline, x, y, c))
+    r = fitting.rounded
+    oof = probs[:, 1]
+    return {"features": list(FEATURES), "mean": r(parts["mean"]), "scale": r(parts["scale"]),
+            "coef": r(parts["coef"][0]), "intercept": r(parts["intercept"][0]), "C": c,
+            "embedder": dict(embedder),
+            "cv": {"brier": r(brier(oof, y)), "reliability": reliability(oof, y),
+                   "log_loss": r(fitting.log_loss(oof, y)), "right": r(float(y.mean()))}}
+
+
+def _constant(x: np.ndarray, y: np.ndarray, embedder: dict) -> dict:
+    """Too few right (or wrong) answers to fit on: the share right, for every answer."""
+    share = min(max(float(y.mean()) if len(y) else 0.0, 1e-3), 1 - 1e-3)
+    p = np.full(len(y), share)
+    r = fitting.rounded
+    return {"features": list(FEATURES), "mean": [0.0] * len(FEATURES),
+            "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES),
+            "intercept": r(np.log(share / (1 - share))), "C": None, "embedder": dict(embedder),
+            "cv": {"brier": r(brier(p, y)), "reliability": reliability(p, y),
+                   "log_loss": r(fitting.log_loss(p, y)), "right": r(share)}}
+
+
+def format_reliability(rows: list[dict], score: float) -> str:
+    """The reliability table and the Brier score as text."""
+    lines = ["reliability of `confidence` (bins of equal size):",
+             f"{'n':>6}{'mean confidence':>18}{'share right':>14}{'gap':>8}"]
+    for row in rows:
+        lines.append(f"{row['n']:>6}{row['confidence']:>18.3f}{row['right']:>14.3f}"
+                     f"{row['right'] - row['confidence']:>+8.3f}")
+    lines.append(f"Brier score {score:.4f}")
+    return "\n".join(lines)
+
+
+def confidence_rows(engine, questions: list[dict], evidence: list[dict | None]):
+    """The ``FEATURES`` rows and the right/wrong labels of the engine's answers."""
+    answers = engine.answer_dicts([q["question"] for q in questions])
+    return fitting.feature_rows(evidence, FEATURES), right_labels(questions, answers)
