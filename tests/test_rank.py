@@ -124,8 +124,8 @@ def test_a_ranker_reorders_the_fused_candidates_and_keeps_the_set(engine, fake_e
     assert list(place[order[:8]]) == sorted(place[rows[:8]])
     assert order[8:].tolist() == rows[8:].tolist() and order.tolist() != rows.tolist()
     retriever.ranker = ranker
-    assert [h.passage.id for h in engine.search(question)] == \
-        [retriever.index.passages[r].id for r in order[:engine.settings.k]]
+    expected = [retriever.index.passages[r].id for r in order[:engine.settings.k]]
+    assert [h.passage.id for h in engine.search(question)] == expected
 
 
 def test_ranker_for_needs_the_setting_and_the_same_model(engine, fake_embedder, tmp_path):

@@ -43,7 +43,14 @@ _PROPER = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+")
 
 
 def asked_kinds(question: str) -> frozenset[str]:
-    """The kinds of answer a question asks for: amount, year, name, place (maybe none)."""
+    """The kinds of answer a question asks for.
+
+    Args:
+        question: the question.
+
+    Returns:
+        A subset of {"amount", "year", "name", "place"} (empty when none is asked).
+    """
     found = {"amount"} if asks_amount(question) else set()
     found |= {name for name, pattern in (("year", _YEAR_Q), ("name", _NAME_Q),
                                           ("place", _PLACE_Q)) if pattern.search(question)}
@@ -51,7 +58,15 @@ def asked_kinds(question: str) -> frozenset[str]:
 
 
 def kind_found(kinds: frozenset[str], text: str) -> float:
-    """1.0 when the text holds something of an asked kind, else 0.0."""
+    """Whether a text holds something of an asked kind.
+
+    Args:
+        kinds: the asked kinds (``asked_kinds``).
+        text: a passage or sentence.
+
+    Returns:
+        1.0 when it holds a number, a year or a name/place as asked, else 0.0.
+    """
     checks = {"amount": lambda: has_number(text), "year": lambda: bool(_YEAR.search(text)),
               "name": lambda: bool(_PROPER.search(text)),
               "place": lambda: bool(_PROPER.search(text))}
@@ -59,7 +74,14 @@ def kind_found(kinds: frozenset[str], text: str) -> float:
 
 
 def positions(passages) -> np.ndarray:
-    """Each passage's place in its document, from 0 (first) to 1 (last)."""
+    """Each passage's place in its document.
+
+    Args:
+        passages: the index's ``Passage`` records.
+
+    Returns:
+        A float32 array, per passage from 0 (its document's first) to 1 (its last).
+    """
     by_doc: dict[str, list[int]] = {}
     for row, p in enumerate(passages):
         by_doc.setdefault(p.doc, []).append(row)
@@ -71,13 +93,22 @@ def positions(passages) -> np.ndarray:
 
 
 def best_sentence(index, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """Each row's best sentence cosine to the query (its passage cosine when it has none)."""
+    """The best sentence cosine of each candidate.
+
+    Args:
+        index: the loaded ``Index``.
+        rows: passage rows.
+        vector: the query's vector.
+
+    Returns:
+        One cosine per row (the passage's own cosine when it has no sentences).
+    """
     offsets = index.sentence_offsets
     out = np.empty(len(rows), dtype=np.float32)
     for n, row in enumerate(rows):
         start, end = int(offsets[row]), int(offsets[row + 1])
-        out[n] = (index.sentence_vectors[start:end] @ vector).max() if end > start \
-            else index.vectors[row] @ vector
+        vectors = index.sentence_vectors[start:end] if end > start else index.vectors[row:row + 1]
+        out[n] = (vectors @ vector).max()
     return out
 
 
@@ -112,7 +143,15 @@ def features(index, rows: np.ndarray, vector: np.ndarray, lexical: np.ndarray,
 
 
 def linear_scores(params: dict, matrix: np.ndarray) -> np.ndarray:
-    """The model's score of each feature row (higher is better)."""
+    """The linear model's scores.
+
+    Args:
+        params: the ranker's parameters (features, mean, scale, coef, intercept).
+        matrix: feature rows in ``FEATURES`` order.
+
+    Returns:
+        One score per row (higher is better).
+    """
     names = list(params["features"])
     columns = [FEATURES.index(name) for name in names]
     x = (matrix[:, columns] - np.asarray(params["mean"])) / np.asarray(params["scale"])
@@ -120,7 +159,15 @@ def linear_scores(params: dict, matrix: np.ndarray) -> np.ndarray:
 
 
 def load_params(path: Path = PARAMS) -> dict | None:
-    """The ranker's parameters from JSON, or None when the file is missing or unusable."""
+    """The ranker's parameters.
+
+    Args:
+        path: the JSON file (default ``search/rank.json``).
+
+    Returns:
+        The parameters, or None when the file is missing, not JSON, lacks a field or
+        names an unknown feature.
+    """
     try:
         params = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -134,7 +181,12 @@ def load_params(path: Path = PARAMS) -> dict | None:
 
 
 def save_params(params: dict, path: Path = PARAMS) -> None:
-    """Write the ranker's parameters as JSON (sorted keys, one file)."""
+    """Write the ranker's parameters as JSON (sorted keys).
+
+    Args:
+        params: the parameters (``rank_fit.fit``).
+        path: the JSON file (default ``search/rank.json``).
+    """
     Path(path).write_text(json.dumps(params, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
                           encoding="utf-8")
 
@@ -159,7 +211,17 @@ class LearnedRanker:
 
     def candidate_features(self, query: str, vector: np.ndarray, order: np.ndarray,
                            lexical: np.ndarray) -> np.ndarray:
-        """The features of the ``depth`` best fused candidates (see ``features``)."""
+        """The features of the ``depth`` best fused candidates.
+
+        Args:
+            query: the question.
+            vector: its vector.
+            order: passage rows in fused order, best first.
+            lexical: every passage's BM25 score for the query.
+
+        Returns:
+            The ``features`` matrix of ``order[:depth]``.
+        """
         rows = np.asarray(order[:self.depth], dtype=np.int64)
         question_tokens = token_vectors(self.embedder, [query], "query")[0]
         passage_tokens = self.tokens.get([self.index.passages[r] for r in rows])
@@ -187,10 +249,18 @@ class LearnedRanker:
 
 
 def ranker_for(index, embedder, settings, path: Path = PARAMS) -> LearnedRanker | None:
-    """The learned ranker the settings ask for, or None (the fused order stands).
+    """The learned ranker the settings ask for.
 
-    None when ``settings.ranker`` is not ``"learned"``, the parameters are missing, or
-    they were fitted with another embedding model than the index's.
+    Args:
+        index: the loaded ``Index``.
+        embedder: its embedder.
+        settings: the ``Settings`` (``ranker``).
+        path: the parameters' JSON file.
+
+    Returns:
+        A ``LearnedRanker``, or None (the fused order stands) when ``settings.ranker`` is
+        not ``"learned"``, the parameters are missing, or they were fitted with another
+        embedding model than the index's.
     """
     if getattr(settings, "ranker", "learned") != "learned":
         return None

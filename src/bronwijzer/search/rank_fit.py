@@ -27,10 +27,14 @@ from bronwijzer.search.rank import FEATURES, LearnedRanker
 from bronwijzer.search.tokens import TokenCache
 
 # Candidates re-ranked per question: the fused order's best this many (rank.json's
-# ``depth``); 20 covers the first gold passage of every tuning question that has one in
-# the fused order's top 30 but one.
+# ``depth``); on eval/tuning.jsonl the fused top 20 holds a gold passage for all 110
+# answerable questions (not tuned further).
 DEPTH = 20
-PASSAGE_BUDGET, REFERENCE_BUDGET, OVERLAP = 1200, 600, 0.6
+# score.py's hit: a gold string in a passage's first 1,200 characters or its references'
+# first 600, or sharing a run of 60% of its length with them
+PASSAGE_BUDGET = 1200
+REFERENCE_BUDGET = 600
+OVERLAP = 0.6
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,16 @@ def _norm(text: str) -> str:
 
 
 def holds_gold(golds: list[str], passage, references) -> bool:
-    """Whether a passage (text and references, within score.py's budgets) holds a gold string."""
+    """Whether a passage holds a gold string, as ``score.py`` counts a hit.
+
+    Args:
+        golds: the question's gold strings.
+        passage: a ``Passage``.
+        references: the index's references (for the passage's own).
+
+    Returns:
+        True when a gold string lies in (or shares 60% with) the budgeted text.
+    """
     refs = " ".join(r.raw for r in refs_of(passage, references))[:REFERENCE_BUDGET]
     text = _norm(passage.text[:PASSAGE_BUDGET] + " " + refs)
     for gold in (_norm(g) for g in golds):
@@ -64,7 +77,14 @@ def holds_gold(golds: list[str], passage, references) -> bool:
 
 
 def retriever_of(engine_or_retriever):
-    """The ``Retriever`` of an ``Engine`` (its live one), or the retriever itself."""
+    """The retriever to fit or evaluate with.
+
+    Args:
+        engine_or_retriever: an ``Engine`` or a ``Retriever``.
+
+    Returns:
+        The engine's live ``Retriever``, or the retriever itself.
+    """
     live = getattr(engine_or_retriever, "_live", None)
     return live.retriever if live is not None else engine_or_retriever
 
@@ -96,8 +116,8 @@ def collect(questions: list[dict], engine_or_retriever, depth: int = DEPTH,
         for q, vector in zip(usable, vectors):
             hits = retriever.search(q["question"], depth, vector=vector)
             rows = np.array([index.rows[h.passage.id] for h in hits], dtype=np.int64)
-            lexical = index.lexical.scores(q["question"]) if index.lexical \
-                else np.zeros(len(index.passages))
+            lexical = (index.lexical.scores(q["question"]) if index.lexical
+                       else np.zeros(len(index.passages)))
             matrix = probe.candidate_features(q["question"], vector, rows, lexical)
             labels = np.array([holds_gold(q["gold"], index.passages[r], index.references)
                                for r in rows], dtype=np.int64)
@@ -108,7 +128,14 @@ def collect(questions: list[dict], engine_or_retriever, depth: int = DEPTH,
 
 
 def data_sha256(questions: list[dict]) -> str:
-    """A sha256 over the questions' ids, texts and gold strings, in id order."""
+    """The fingerprint of a question set.
+
+    Args:
+        questions: rows of a question set.
+
+    Returns:
+        The sha256 (hex) over their ids, texts and gold strings, in id order.
+    """
     rows = sorted((str(q["id"]), q["question"], list(q.get("gold") or [])) for q in questions)
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
 
@@ -172,7 +199,16 @@ def fit(questions: list[dict], engine_or_retriever, depth: int = DEPTH, features
 
 
 def fold_of(questions: list[dict], folds: int = 5, seed: int = 0) -> list[int]:
-    """Each question's fold: a seeded shuffle dealt round-robin."""
+    """Each question's fold.
+
+    Args:
+        questions: rows of a question set.
+        folds: how many folds.
+        seed: the shuffle's seed.
+
+    Returns:
+        One fold number per question: a seeded shuffle dealt round-robin.
+    """
     order = np.random.default_rng(seed).permutation(len(questions))
     result = [0] * len(questions)
     for place, row in enumerate(order):
@@ -215,7 +251,12 @@ def out_of_fold(questions: list[dict], engine, make_params, folds: int = 5,
 
 
 def write_jsonl(rows: list[dict], path: Path) -> None:
-    """Write rows as JSON lines (the batch form ``score.py`` reads)."""
+    """Write rows as JSON lines (the batch form ``score.py`` reads).
+
+    Args:
+        rows: the answers.
+        path: the file to write.
+    """
     with open(path, "w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
