@@ -167,3 +167,14 @@ def test_fit_on_questions_labels_gold_passages(engine):
     assert params["n_questions"] == 2 and params["n_positive"] >= 2
     assert params["embedding_model"]["fingerprint"] == "hash-64-v1"
     assert len(params["data_sha256"]) == 64
+
+
+def test_retrievers_over_one_index_share_the_passage_token_vectors(engine, fake_embedder, tmp_path):
+    retriever = _retriever(engine)
+    path = tmp_path / "rank.json"
+    save_params({**single_feature("maxsim"),
+                 "embedding_model": {"fingerprint": fake_embedder.fingerprint}}, path)
+    on = engine.settings.with_(ranker="learned")
+    first = ranker_for(retriever.index, fake_embedder, on, path)
+    second = ranker_for(retriever.index, fake_embedder, on, path)
+    assert first is not second and first.tokens is second.tokens

@@ -37,6 +37,10 @@ _NAME_Q = re.compile(r"\b(wie|who|whom|whose|welke (organisatie|instantie|partij
                      r"which (organi[sz]ation|body|party|minister|institution)s?)\b", re.I)
 _PLACE_Q = re.compile(r"\b(waar|where|welke (provincie|regio|stad|gemeente|plaats|land)\w*|"
                       r"which (province|region|city|town|municipalit|place|countr)\w*)\b", re.I)
+# passage token vectors per (index build folder, model fingerprint), shared by the
+# retrievers over one index (an engine's ``with_settings`` copies, a reload of the same build)
+_TOKEN_CACHES: dict[tuple[str, str], TokenCache] = {}
+_TOKEN_CACHES_KEPT = 2
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 # a capitalised word that does not open a sentence: a name or a place
 _PROPER = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]+")
@@ -268,4 +272,9 @@ def ranker_for(index, embedder, settings, path: Path = PARAMS) -> LearnedRanker 
     fitted = (params or {}).get("embedding_model", {}).get("fingerprint")
     if params is None or fitted != getattr(embedder, "fingerprint", None):
         return None
-    return LearnedRanker(params, index, embedder)
+    key = (str(index.folder), str(fitted))
+    if key not in _TOKEN_CACHES:
+        while len(_TOKEN_CACHES) >= _TOKEN_CACHES_KEPT:
+            _TOKEN_CACHES.pop(next(iter(_TOKEN_CACHES)))
+        _TOKEN_CACHES[key] = TokenCache(embedder)
+    return LearnedRanker(params, index, embedder, _TOKEN_CACHES[key])
