@@ -40,6 +40,10 @@ class Settings:
     # RRF weight of the ranking by each passage's best sentence cosine (0: off);
     # measured on eval/tuning.jsonl: hit@5 .88 -> .95 (eval/NOTES.md)
     sentence_weight: float = 1.0
+    # "learned": the fused candidates re-ranked by search/rank.json (fitted by
+    # search/rank_fit.py, chosen by 5-fold CV on eval/tuning.jsonl, eval/RANKING.md);
+    # "rrf": the fused order as it is
+    ranker: str = "learned"
     # follow-up questions (answer/followup.py): a question of at most this many words that
     # refers back and names at most this many corpus words of its own takes the earlier
     # subject; checked on eval/tuning.jsonl (none of its standalone questions is rewritten)

@@ -25,6 +25,8 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        from bronwijzer.search.rank import ranker_for
+        self.ranker = ranker_for(index, embedder, settings)
 
     def embed_queries(self, queries: list[str]) -> np.ndarray:
         """Query vectors, one row per query."""
@@ -60,7 +62,10 @@ class Retriever:
             sentences = self.index.best_sentence_cosines(candidates, vector)
         fused = fuse(cosines, lexical, self._weighted(query), sentences)
         order = np.argsort(-fused, kind="stable")
-        order = order[np.isfinite(fused[order])][:k]
+        order = order[np.isfinite(fused[order])]
+        if self.ranker is not None:
+            order = self.ranker.reorder(query, vector, order, lexical)
+        order = order[:k]
         exact = self.index.vectors[order] @ vector if len(order) else np.zeros(0)
         return [Hit(passage=self.index.passages[i], score=float(fused[i]), rank=r,
                     dense=float(d), bm25=float(lexical[i]))

@@ -1,0 +1,262 @@
+"""Fitting the learned ranker (scikit-learn), and its out-of-fold evaluation.
+
+``fit(questions, engine_or_retriever)`` returns the parameters ``search/rank.py`` scores
+with (numpy only). Labels are pointwise: a candidate passage is positive when one of the
+question's gold strings lies in its first 1,200 characters or its references' first 600
+(as ``score.py`` counts a hit). Only answerable questions with gold strings train it.
+
+``out_of_fold(questions, engine)`` answers every question with a ranker fitted on the
+other folds only (each fold refits), in the batch form ``score.py`` reads, so the
+cross-validation of a pipeline that fits everything per fold can call ``fit`` the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import numpy as np
+
+from bronwijzer.answer.compose import refs_of
+from bronwijzer.search.rank import FEATURES, LearnedRanker
+from bronwijzer.search.tokens import TokenCache
+
+# Candidates re-ranked per question: the fused order's best this many (rank.json's
+# ``depth``); on eval/tuning.jsonl the fused top 20 holds a gold passage for all 110
+# answerable questions (not tuned further).
+DEPTH = 20
+# score.py's hit: a gold string in a passage's first 1,200 characters or its references'
+# first 600, or sharing a run of 60% of its length with them
+PASSAGE_BUDGET = 1200
+REFERENCE_BUDGET = 600
+OVERLAP = 0.6
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One question's candidates: their rows (fused order), features and labels."""
+
+    qid: str
+    rows: np.ndarray
+    matrix: np.ndarray
+    labels: np.ndarray
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def holds_gold(golds: list[str], passage, references) -> bool:
+    """Whether a passage holds a gold string, as ``score.py`` counts a hit.
+
+    Args:
+        golds: the question's gold strings.
+        passage: a ``Passage``.
+        references: the index's references (for the passage's own).
+
+    Returns:
+        True when a gold string lies in (or shares 60% with) the budgeted text.
+    """
+    refs = " ".join(r.raw for r in refs_of(passage, references))[:REFERENCE_BUDGET]
+    text = _norm(passage.text[:PASSAGE_BUDGET] + " " + refs)
+    for gold in (_norm(g) for g in golds):
+        if gold in text:
+            return True
+        match = SequenceMatcher(None, gold, text, autojunk=False).find_longest_match(
+            0, len(gold), 0, len(text))
+        if match.size >= OVERLAP * len(gold):
+            return True
+    return False
+
+
+def retriever_of(engine_or_retriever):
+    """The retriever to fit or evaluate with.
+
+    Args:
+        engine_or_retriever: an ``Engine`` or a ``Retriever``.
+
+    Returns:
+        The engine's live ``Retriever``, or the retriever itself.
+    """
+    live = getattr(engine_or_retriever, "_live", None)
+    return live.retriever if live is not None else engine_or_retriever
+
+
+def collect(questions: list[dict], engine_or_retriever, depth: int = DEPTH,
+            tokens: TokenCache | None = None) -> list[Sample]:
+    """The candidates' features and labels of the answerable questions with gold strings.
+
+    Args:
+        questions: rows of a question set (id, question, gold, answerable).
+        engine_or_retriever: an ``Engine`` or a ``Retriever``.
+        depth: candidates per question (the fused order's best).
+        tokens: a ``TokenCache`` to share between calls.
+
+    Returns:
+        One ``Sample`` per usable question, in order.
+    """
+    retriever = retriever_of(engine_or_retriever)
+    usable = [q for q in questions if q.get("answerable", True) and q.get("gold")]
+    if not usable:
+        return []
+    index = retriever.index
+    probe = LearnedRanker({"depth": depth}, index, retriever.embedder,
+                          tokens or TokenCache(retriever.embedder))
+    vectors = retriever.embed_queries([q["question"] for q in usable])
+    saved, retriever.ranker = retriever.ranker, None
+    try:
+        samples = []
+        for q, vector in zip(usable, vectors):
+            hits = retriever.search(q["question"], depth, vector=vector)
+            rows = np.array([index.rows[h.passage.id] for h in hits], dtype=np.int64)
+            lexical = (index.lexical.scores(q["question"]) if index.lexical
+                       else np.zeros(len(index.passages)))
+            matrix = probe.candidate_features(q["question"], vector, rows, lexical)
+            labels = np.array([holds_gold(q["gold"], index.passages[r], index.references)
+                               for r in rows], dtype=np.int64)
+            samples.append(Sample(str(q["id"]), rows, matrix, labels))
+    finally:
+        retriever.ranker = saved
+    return samples
+
+
+def data_sha256(questions: list[dict]) -> str:
+    """The fingerprint of a question set.
+
+    Args:
+        questions: rows of a question set.
+
+    Returns:
+        The sha256 (hex) over their ids, texts and gold strings, in id order.
+    """
+    rows = sorted((str(q["id"]), q["question"], list(q.get("gold") or [])) for q in questions)
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+
+
+def fit_samples(samples: list[Sample], depth: int = DEPTH, features=FEATURES,
+                c: float = 1.0) -> dict:
+    """A logistic regression on the samples' pointwise labels, as ranker parameters.
+
+    Args:
+        samples: from ``collect``.
+        depth: candidates the ranker re-scores.
+        features: the feature names used (a subset of ``FEATURES``).
+        c: the inverse regularisation strength.
+
+    Returns:
+        The parameters (features, mean, scale, coef, intercept, depth, model, n).
+    """
+    from sklearn.linear_model import LogisticRegression
+    columns = [FEATURES.index(f) for f in features]
+    x = np.concatenate([s.matrix[:, columns] for s in samples]).astype(np.float64)
+    y = np.concatenate([s.labels for s in samples])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=1000)
+    model.fit((x - mean) / scale, y)
+    return {"model": f"logistic-regression C={c} class_weight=balanced",
+            "features": list(features), "mean": mean.round(6).tolist(),
+            "scale": scale.round(6).tolist(), "coef": model.coef_[0].round(6).tolist(),
+            "intercept": round(float(model.intercept_[0]), 6), "depth": depth,
+            "n_questions": len(samples), "n_pairs": int(len(y)), "n_positive": int(y.sum())}
+
+
+def single_feature(name: str, depth: int = DEPTH) -> dict:
+    """Parameters that rank by one feature alone (e.g. ``maxsim``): nothing is fitted."""
+    return {"model": f"one feature: {name}", "features": [name], "mean": [0.0],
+            "scale": [1.0], "coef": [1.0], "intercept": 0.0, "depth": depth}
+
+
+def fit(questions: list[dict], engine_or_retriever, depth: int = DEPTH, features=FEATURES,
+        c: float = 1.0, tokens: TokenCache | None = None) -> dict:
+    """Fit the ranker on a question set.
+
+    Args:
+        questions: rows of a question set (the training folds in a cross-validation).
+        engine_or_retriever: an ``Engine`` or a ``Retriever`` over the index to rank.
+        depth: candidates per question.
+        features: the feature names to use.
+        c: the logistic regression's inverse regularisation strength.
+        tokens: a ``TokenCache`` to share between fits.
+
+    Returns:
+        The parameters to save with ``rank.save_params`` (with the embedding model's
+        name and fingerprint and the data's sha256).
+    """
+    retriever = retriever_of(engine_or_retriever)
+    params = fit_samples(collect(questions, retriever, depth, tokens), depth, features, c)
+    embedder = retriever.embedder
+    params["embedding_model"] = {"name": embedder.name, "fingerprint": embedder.fingerprint}
+    params["data_sha256"] = data_sha256(questions)
+    return params
+
+
+def fold_of(questions: list[dict], folds: int = 5, seed: int = 0) -> list[int]:
+    """Each question's fold.
+
+    Args:
+        questions: rows of a question set.
+        folds: how many folds.
+        seed: the shuffle's seed.
+
+    Returns:
+        One fold number per question: a seeded shuffle dealt round-robin.
+    """
+    order = np.random.default_rng(seed).permutation(len(questions))
+    result = [0] * len(questions)
+    for place, row in enumerate(order):
+        result[int(row)] = place % folds
+    return result
+
+
+def out_of_fold(questions: list[dict], engine, make_params, folds: int = 5,
+                seed: int = 0) -> list[dict]:
+    """Every question answered by the engine with a ranker fitted without its fold.
+
+    Args:
+        questions: rows of a question set (id, question, gold, answerable).
+        engine: an ``Engine``.
+        make_params: ``make_params(train_questions, tokens) -> params or None`` (None: the
+            fused order), e.g. ``lambda qs, t: fit(qs, engine, tokens=t)``.
+        folds: how many folds.
+        seed: the shuffle's seed.
+
+    Returns:
+        The answers in the ``ask --json`` form with their ``id``, in question order.
+    """
+    retriever = retriever_of(engine)
+    tokens = TokenCache(retriever.embedder)
+    fold = fold_of(questions, folds, seed)
+    answers: dict[int, dict] = {}
+    saved = retriever.ranker
+    try:
+        for f in range(folds):
+            train = [q for q, g in zip(questions, fold) if g != f]
+            test = [i for i, g in enumerate(fold) if g == f]
+            params = make_params(train, tokens)
+            retriever.ranker = None if params is None else LearnedRanker(
+                params, retriever.index, retriever.embedder, tokens)
+            dicts = engine.answer_dicts([questions[i]["question"] for i in test])
+            answers.update({i: {"id": questions[i]["id"], **d} for i, d in zip(test, dicts)})
+    finally:
+        retriever.ranker = saved
+    return [answers[i] for i in range(len(questions))]
+
+
+def write_jsonl(rows: list[dict], path: Path) -> None:
+    """Write rows as JSON lines (the batch form ``score.py`` reads).
+
+    Args:
+        rows: the answers.
+        path: the file to write.
+    """
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
