@@ -271,6 +271,10 @@ class Engine:
                 pool: list[Hit] | None) -> Answer:
         from bronwijzer.cite.lookup import answer_citation_question
         lang = detect_lang(text)
+        from bronwijzer.cite.card_answer import answer_from_cards  # bibliography questions
+        cards = answer_from_cards(live, text, vector, hits, lang)
+        if cards is not None:
+            return cards
         special = answer_citation_question(live, text, vector, hits, lang)
         if special is not None and (special.kind != "cite-claim" or special.abstained):
             return special
