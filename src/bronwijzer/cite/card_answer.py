@@ -20,7 +20,7 @@ import numpy as np
 from bronwijzer.cite.card_query import CardQuery, parse, select
 from bronwijzer.cite.cards import Card, cards_of, terms
 from bronwijzer.records import Answer, Citation, Hit, Source
-from bronwijzer.text import MARKER
+from bronwijzer.text import MARKER, fold
 
 ROUTE_FILE = Path(__file__).with_name("card_route.json")
 # Used when the file is missing or unreadable (the values it was first written with).
@@ -90,6 +90,15 @@ def _phrase(key: str, lang: str, **values) -> str:
     return table.get(lang, table["en"]).format(**values)
 
 
+def _name_shown(q: CardQuery, left: tuple[str, ...], named: bool) -> str:
+    """The name as the question writes it: all of it when a card matched every word,
+    else the words some card holds, else the words written as names."""
+    if named and not left:
+        return q.shown
+    keep = {w for w in q.name_words if w not in left} if named else set(left) & set(q.named)
+    return " ".join(w for w in q.shown.split() if fold(w) in keep)
+
+
 def describe(q: CardQuery, lang: str, left: tuple[str, ...], named: bool) -> str:
     """The filters of a question in words ("from 2023, without a year ...")."""
     parts = []
@@ -104,11 +113,10 @@ def describe(q: CardQuery, lang: str, left: tuple[str, ...], named: bool) -> str
             parts.append(_phrase(flag, lang))
     if q.position:
         parts.append(_phrase(f"at_{q.position}", lang))
-    if q.kinds:
+    if q.kinds and not named:  # a matched name stands for its kind
         parts.append(_phrase("kind", lang, kinds=", ".join(q.kinds)))
-    shown = " ".join(w for w in q.name.split() if w in q.named) or q.name
     if named or set(left) & set(q.named):
-        parts.append(_phrase("name", lang, name=shown))
+        parts.append(_phrase("name", lang, name=_name_shown(q, left, named)))
     return ", ".join(parts)
 
 

@@ -49,6 +49,7 @@ class CardQuery:
     name_words: tuple[str, ...] = ()
     named: tuple[str, ...] = field(default=())  # name words written as names (capitals)
     footnotes: tuple[int, ...] = ()  # footnote numbers the question names (not a filter alone)
+    shown: str = ""  # the name as the question spells it
 
     @property
     def structural(self) -> bool:
@@ -114,7 +115,13 @@ def parse(question: str) -> CardQuery:
                      position="end" if found["at_end"] else "start" if found["at_start"] else None,
                      kinds=kinds, name=" ".join(name_words), name_words=tuple(rest),
                      named=tuple(w for w in rest if w in _names_in(question)),
-                     footnotes=footnotes)
+                     footnotes=footnotes, shown=_spelt(question, name_words))
+
+
+def _spelt(question: str, name_words: tuple[str, ...]) -> str:
+    """The name words as the question writes them (case and accents kept)."""
+    spelling = {fold(t): t for t in re.findall(r"\w+", question)}
+    return " ".join(spelling.get(w, w) for w in name_words)
 
 
 def _acronyms(card: Card) -> set[str]:
