@@ -85,6 +85,14 @@ def routes(q: CardQuery, left: tuple[str, ...], named: bool, params: dict) -> bo
     return q.structural or named or bool(set(left) & set(q.named))
 
 
+def asks_for_claim(question: str, vector, fingerprint: str | None) -> bool:
+    """Whether the citation detector reads the question as "which source backs this
+    statement": without a filter only bibliography questions set, the claim lookup
+    answers those (on tuning the cards lost on such questions out of fold)."""
+    from bronwijzer.cite.detect import classify
+    return classify(question, vector, fingerprint)[0] == "claim"
+
+
 def _phrase(key: str, lang: str, **values) -> str:
     table = terms()["phrases"][key]
     return table.get(lang, table["en"]).format(**values)
@@ -229,9 +237,12 @@ def answer_from_cards(live, question: str, vector, hits: list[Hit], lang: str,
     if not q.bibliographic or not (q.structural or q.name_words or q.name):
         return None
     embedder = live.retriever.embedder
+    if not q.strong and asks_for_claim(question, vector, getattr(embedder, "fingerprint", None)):
+        return None
     cardset = cards_of(live.index, embedder)
     if not cardset.cards:
         return None
+
     def name_vector():
         return embedder.embed_batch([q.name], kind="query")[0]
     found = select(cardset, q, name_vector, params["name_margin"], params["name_spread"],

@@ -5,7 +5,8 @@ hold that are neither frame, filter nor a name some card explains. Each candidat
 "never") is scored on the questions answered through the engine; the one with the best
 total of answer hit, footnote recall and right declines wins, the largest on a tie (the
 widest routing that costs nothing). The other parameters stay as ``DEFAULT_ROUTE`` sets them.
-A cross-validation refits per fold by calling ``fit`` on the fold's training questions.
+A cross-validation refits per fold by calling ``fit`` on the fold's training questions
+(``crossval`` does so from two runs of the engine).
 
     python -m bronwijzer.cite.card_fit eval/tuning.jsonl   # writes cite/card_route.json
 """
@@ -34,6 +35,36 @@ def value(question: dict, answer: dict) -> float:
     return earned
 
 
+def answer_runs(texts: list[str], engine) -> tuple[list[dict], list[dict]]:
+    """The questions answered never routed to the cards, and routed at the widest candidate."""
+    runs = []
+    for candidate in (-1, CANDIDATES[-1]):
+        with using_route({**DEFAULT_ROUTE, "max_residual": candidate}):
+            runs.append(engine.answer_dicts(texts))
+    return runs[0], runs[1]
+
+
+def routed_at(candidate: int, plain: dict, wide: dict) -> dict:
+    """The answer at ``candidate``: the cards' (from the wide run) when its residual is
+    within the candidate, else the plain one."""
+    if wide.get("kind") == "cite-cards" and wide.get("residual", candidate + 1) <= candidate:
+        return wide
+    return plain
+
+
+def choose(questions: list[dict], plain: list[dict], wide: list[dict]) -> dict:
+    """The parameters whose answers earn most on ``questions`` (largest on a tie).
+
+    Returns:
+        The parameters, with ``totals``: the total value of each candidate (-1: never).
+    """
+    totals = {c: round(sum(value(q, routed_at(c, p, w))
+                           for q, p, w in zip(questions, plain, wide)), 4)
+              for c in (-1, *CANDIDATES)}
+    best = max(totals, key=lambda c: (totals[c], c))
+    return {**DEFAULT_ROUTE, "max_residual": best, "totals": totals}
+
+
 def fit(questions: list[dict], engine) -> dict:
     """The routing parameters that do best on ``questions``.
 
@@ -49,19 +80,31 @@ def fit(questions: list[dict], engine) -> dict:
     Returns:
         The parameters, with ``totals``: the total value of each candidate (-1: never).
     """
-    texts = [q["question"] for q in questions]
-    runs = {}
-    for candidate in (-1, CANDIDATES[-1]):
-        with using_route({**DEFAULT_ROUTE, "max_residual": candidate}):
-            runs[candidate] = engine.answer_dicts(texts)
-    totals: dict[int, float] = {}
-    for candidate in (-1, *CANDIDATES):
-        chosen = [wide if wide.get("kind") == "cite-cards"
-                  and wide.get("residual", candidate + 1) <= candidate else plain
-                  for plain, wide in zip(runs[-1], runs[CANDIDATES[-1]])]
-        totals[candidate] = round(sum(value(q, a) for q, a in zip(questions, chosen)), 4)
-    best = max(totals, key=lambda c: (totals[c], c))
-    return {**DEFAULT_ROUTE, "max_residual": best, "totals": totals}
+    plain, wide = answer_runs([q["question"] for q in questions], engine)
+    return choose(questions, plain, wide)
+
+
+def crossval(questions: list[dict], engine, folds: list[int]) -> tuple[list[dict], list[int]]:
+    """Out-of-fold answers: each fold answered with the parameters fitted on the others.
+
+    Args:
+        questions: gold questions; engine: the ``Engine``; folds: the fold of each question.
+
+    Returns:
+        ``(answers in question order, max_residual chosen for each fold)``.
+    """
+    plain, wide = answer_runs([q["question"] for q in questions], engine)
+    answers: list[dict] = [{} for _ in questions]
+    chosen = []
+    for fold in sorted(set(folds)):
+        train = [i for i, f in enumerate(folds) if f != fold]
+        params = choose([questions[i] for i in train], [plain[i] for i in train],
+                        [wide[i] for i in train])
+        chosen.append(params["max_residual"])
+        for i, f in enumerate(folds):
+            if f == fold:
+                answers[i] = routed_at(params["max_residual"], plain[i], wide[i])
+    return answers, chosen
 
 
 def write(params: dict, path: Path = ROUTE_FILE) -> None:

@@ -52,10 +52,16 @@ class CardQuery:
     shown: str = ""  # the name as the question spells it
 
     @property
+    def strong(self) -> bool:
+        """Whether a filter only a bibliography question sets is there (a year, no year,
+        several sources, the article's title, a place in the text)."""
+        return bool(self.years or self.before or self.after or self.no_year or self.several
+                    or self.same_title or self.position)
+
+    @property
     def structural(self) -> bool:
         """Whether a filter other than a name is set."""
-        return bool(self.years or self.before or self.after or self.no_year or self.several
-                    or self.same_title or self.position or self.kinds)
+        return self.strong or bool(self.kinds)
 
 
 @lru_cache(maxsize=1)
