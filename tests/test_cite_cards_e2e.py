@@ -25,7 +25,6 @@ CASES = [
     ("Bij welke noten worden meerdere bronnen tegelijk opgevoerd?", {1, 2, 9}, {4, 12}),
     ("Is there a footnote that combines more than one source?", {1, 2, 9}, {4, 12}),
     ("Does the text refer to anything published by the Dutch central bank?", {1}, {4, 9}),
-    ("Verwijst de tekst naar een publicatie van de Europese Commissie?", {5}, {1, 4}),
     ("Is er een geciteerd rapport met dezelfde titel als dit stuk zelf?", {12}, {16, 17}),
     ("Which references does the closing part of the text rest on?", {19, 20}, {1, 2, 4}),
     ("Welke bronnen stammen van vóór 2024?", {4, 12, 15, 16, 18}, {1, 20}),
@@ -68,7 +67,14 @@ def test_an_organisation_that_is_not_cited_gets_none(real_engine, question):
     assert answer.kind == "cite-cards" and answer.abstained and not answer.citations
 
 
+def test_a_name_spelt_alike_is_answered_with_its_footnote(real_engine):
+    answer = real_engine.ask("Verwijst de tekst naar een publicatie van de Europese Commissie?")
+    assert answer.kind.startswith("cite-") and not answer.abstained
+    assert {c.footnote for c in answer.citations} == {5}
+
+
 def test_ordinary_questions_do_not_go_to_the_cards(real_engine):
     for question in ("Wat vraagt de tekst van een nieuw kabinet op het gebied van economie?",
-                     "Which footnote supports the point about regional development agencies?"):
+                     "Which footnote supports the point about regional development agencies?",
+                     "What does the cited SER report advise on productivity?"):
         assert real_engine.ask(question).kind != "cite-cards"

@@ -11,13 +11,14 @@ declined. The routing parameters live in ``card_route.json`` (refit per fold wit
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from bronwijzer.cite.card_query import CardQuery, parse, select
+from bronwijzer.cite.card_query import CardQuery, lexical_names, parse, select
 from bronwijzer.cite.cards import Card, cards_of, terms
 from bronwijzer.records import Answer, Citation, Hit, Source
 from bronwijzer.text import MARKER, fold
@@ -85,12 +86,16 @@ def routes(q: CardQuery, left: tuple[str, ...], named: bool, params: dict) -> bo
     return q.structural or named or bool(set(left) & set(q.named))
 
 
-def asks_for_claim(question: str, vector, fingerprint: str | None) -> bool:
-    """Whether the citation detector reads the question as "which source backs this
-    statement": without a filter only bibliography questions set, the claim lookup
-    answers those (on tuning the cards lost on such questions out of fold)."""
+def citation_kind(question: str, vector, fingerprint: str | None) -> str:
+    """The citation detector's kind of the question (``cite.detect.KINDS``).
+
+    Without a filter only bibliography questions set, a "claim" question goes to the
+    claim lookup (on tuning the cards lost such questions out of fold), as does one
+    asking what a source says (``content`` words); a "set" or "source" question whose
+    name or kind the reference lookup spells alike stays with that lookup.
+    """
     from bronwijzer.cite.detect import classify
-    return classify(question, vector, fingerprint)[0] == "claim"
+    return classify(question, vector, fingerprint)[0]
 
 
 def _phrase(key: str, lang: str, **values) -> str:
@@ -237,7 +242,8 @@ def answer_from_cards(live, question: str, vector, hits: list[Hit], lang: str,
     if not q.bibliographic or not (q.structural or q.name_words or q.name):
         return None
     embedder = live.retriever.embedder
-    if not q.strong and asks_for_claim(question, vector, getattr(embedder, "fingerprint", None)):
+    kind = citation_kind(question, vector, getattr(embedder, "fingerprint", None))
+    if not q.strong and (kind == "claim" or re.search(terms()["content"], fold(question))):
         return None
     cardset = cards_of(live.index, embedder)
     if not cardset.cards:
@@ -249,5 +255,8 @@ def answer_from_cards(live, question: str, vector, hits: list[Hit], lang: str,
                    params["max_name_words"])
     if not routes(q, found[1], found[2], params):
         return None
+    spelt = found[2] and not q.strong and lexical_names(cardset.cards, q.name_words, q.named)[0]
+    if kind in ("set", "source") and not q.strong and (spelt or (q.kinds and found[0] and not found[2])):
+        return None  # the reference lookup answers names spelt alike and kinds
     found = (by_relevance(found[0], cardset, vector), *found[1:])
     return cards_answer(question, lang, q, found, live.index, hits)
