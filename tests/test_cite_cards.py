@@ -47,7 +47,8 @@ PARAS = [
 
 
 def make_index() -> Index:
-    passages, spans, start = [], [], 0
+    passages, spans = [], []
+    start = 0
     for number, text in enumerate(PARAS, 1):
         notes = tuple(int(n) for n in re.findall(r"\[(\d+)\]", text))
         passages.append(Passage(id=f"p{number}", doc=DOC, text=text, paragraph=number,
@@ -187,7 +188,9 @@ class SameMeaning:
     """A fake embedder that gives two spellings of one organisation the same vector
     (the way a multilingual model does), so the vector path can be tested."""
 
-    name, fingerprint, dim = "same-meaning", "same-meaning-v1", 8
+    name = "same-meaning"
+    fingerprint = "same-meaning-v1"
+    dim = 8
 
     def embed_batch(self, texts, kind="passage"):
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import re
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from bronwijzer.cite.card_query import CardQuery, lexical_names, parse, select
+from bronwijzer.cite.card_query import CardQuery, Selection, lexical_names, parse, select
 from bronwijzer.cite.cards import Card, cards_of, terms
 from bronwijzer.records import Answer, Citation, Hit, Source
 from bronwijzer.text import MARKER, fold
@@ -184,22 +185,21 @@ def by_relevance(cards: list[Card], cardset, vector) -> list[Card]:
     return sorted(cards, key=lambda c: -float(scores[row[id(c)]]))
 
 
-def cards_answer(question: str, lang: str, q: CardQuery, found: tuple, index,
+def cards_answer(question: str, lang: str, q: CardQuery, found: Selection, index,
                  hits: list[Hit]) -> Answer:
     """The answer listing ``cards`` (or saying that none fits, declined).
 
     Args:
         question: the question; lang: the answer's language.
-        q: the parsed question; found: ``card_query.select``'s result (the matching
-            cards, the name words no card explains, whether a card matched the name).
+        q: the parsed question; found: the ``Selection`` of ``card_query.select``.
         index: the loaded index; hits: the question's retrieved passages (ranked after
             the citing passages).
 
     Returns:
         An ``Answer`` of kind ``cite-cards``.
     """
-    cards, left, named = found
-    what = describe(q, lang, left, named)
+    cards, left = list(found.cards), found.left
+    what = describe(q, lang, left, found.named)
     if not cards:
         total = len({(r.doc, r.footnote, r.position) for r in index.references})
         return Answer(question=question, lang=lang, text=_phrase("none", lang, total=total,
@@ -253,10 +253,11 @@ def answer_from_cards(live, question: str, vector, hits: list[Hit], lang: str,
         return embedder.embed_batch([q.name], kind="query")[0]
     found = select(cardset, q, name_vector, params["name_margin"], params["name_spread"],
                    params["max_name_words"])
-    if not routes(q, found[1], found[2], params):
+    if not routes(q, found.left, found.named, params):
         return None
-    spelt = found[2] and not q.strong and lexical_names(cardset.cards, q.name_words, q.named)[0]
-    if kind in ("set", "source") and not q.strong and (spelt or (q.kinds and found[0] and not found[2])):
+    spelt = found.named and lexical_names(cardset.cards, q.name_words, q.named)[0]
+    by_kind = q.kinds and found.cards and not found.named
+    if kind in ("set", "source") and not q.strong and (spelt or by_kind):
         return None  # the reference lookup answers names spelt alike and kinds
-    found = (by_relevance(found[0], cardset, vector), *found[1:])
+    found = replace(found, cards=tuple(by_relevance(list(found.cards), cardset, vector)))
     return cards_answer(question, lang, q, found, live.index, hits)

@@ -71,6 +71,16 @@ def stopwords() -> frozenset[str]:
     return frozenset(fold(w) for w in (*STOPWORDS_DUTCH, *STOPWORDS_EN_PLUS))
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The cards a question asks for (in card order), the name words no card explains,
+    and whether a card matched the name."""
+
+    cards: tuple[Card, ...]
+    left: tuple[str, ...]
+    named: bool
+
+
 def _cut(pattern: str, text: str) -> tuple[bool, str]:
     """Whether ``pattern`` occurs in ``text``, and the text without its matches."""
     found = re.search(pattern, text) is not None
@@ -219,7 +229,7 @@ def _passes(card: Card, q: CardQuery, use_kinds: bool) -> bool:
 
 
 def select(cardset: CardSet, q: CardQuery, name_vector: Callable, margin: float, spread: float,
-           max_words: int) -> tuple[list[Card], tuple[str, ...], bool]:
+           max_words: int) -> Selection:
     """The cards a question asks for, and the name words that matched no card.
 
     Args:
@@ -232,7 +242,7 @@ def select(cardset: CardSet, q: CardQuery, name_vector: Callable, margin: float,
         max_words: the longest name (in words) matched by its vector.
 
     Returns:
-        ``(cards in footnote order, name words no card explains, whether a name matched)``.
+        The ``Selection`` (cards in footnote order).
     """
     cards = cardset.cards
     rows, spelt = lexical_names(cards, q.name_words, q.named)
@@ -246,4 +256,5 @@ def select(cardset: CardSet, q: CardQuery, name_vector: Callable, margin: float,
         chosen = []  # a name no card is by
     else:
         chosen = [c for c in cards if _passes(c, q, use_kinds=True)]
-    return sorted(chosen, key=lambda c: (c.doc, c.footnote, c.reference.position)), left, bool(rows)
+    chosen = sorted(chosen, key=lambda c: (c.doc, c.footnote, c.reference.position))
+    return Selection(tuple(chosen), left, bool(rows))

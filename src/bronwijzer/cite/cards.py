@@ -125,8 +125,8 @@ def _citing(index, doc: str, footnote: int, extent: dict[str, int]) -> tuple[Cit
     """The article sentences of ``doc`` that carry the marker of ``footnote``, in order."""
     found, seen = [], set()
     for passage, spans in zip(index.passages, index.sentence_spans):
-        if passage.source_of is not None or passage.doc != doc \
-                or footnote not in passage.footnotes:
+        own = passage.source_of is None and passage.doc == doc
+        if not own or footnote not in passage.footnotes:
             continue
         for start, end in spans:
             sentence = passage.text[start:end].strip()
@@ -161,7 +161,7 @@ def build_cards(index) -> tuple[Card, ...]:
         key = (r.doc, r.footnote)
         if key not in citing_of:
             citing_of[key] = _citing(index, r.doc, r.footnote, extent)
-        titles = [t for t in (doc_titles.get(r.doc), ) if t]
+        titles = [doc_titles[r.doc]] if doc_titles.get(r.doc) else []
         cards.append(Card(
             reference=r, authors=tuple(r.authors),
             organisations=tuple(a for a in r.authors if "," not in a),
