@@ -295,7 +295,11 @@ class Engine:
     def _answer(self, live: _Live, text: str, vector, hits: list[Hit],
                 pool: list[Hit] | None) -> Answer:
         from bronwijzer.cite.answers import answer_citation_question
+        from bronwijzer.cite.card_answer import answer_from_cards
         lang = detect_lang(text)
+        cards = answer_from_cards(live.retriever, text, vector, hits, lang)
+        if cards is not None:
+            return cards
         special = answer_citation_question(live.retriever, text, vector, hits, lang)
         if special is not None and (special.kind != "cite-claim" or special.abstained):
             return special

@@ -1,0 +1,213 @@
+"""References as searchable items: one card per footnote reference.
+
+A card holds what a bibliography question filters on, read from the reference's own
+fields and from where the article cites it: authors, organisations, title, year (or
+None), publisher kinds, its footnote, how many sources share that footnote, the
+sentences that carry the footnote and where they lie in the document, and how much of
+the document's own title its title repeats.
+
+The publisher kinds come from the generic word table ``publisher_kinds`` of
+``card_terms.json`` (types of organisation, such as "ministerie", "raad", "bank",
+"universiteit", "krant"; never a name of one publisher). The cards of a loaded index
+are built, and their "who" and "what" texts embedded in one ``embed_batch`` call, the
+first time a question needs them (``cards_of``); nothing is written to the index.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import weakref
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from bronwijzer.records import Reference
+from bronwijzer.text import MARKER, fold
+
+TERMS_FILE = Path(__file__).with_name("card_terms.json")
+
+
+@lru_cache(maxsize=2)
+def terms(path: str = str(TERMS_FILE)) -> dict:
+    """The word tables of ``card_terms.json``."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Citing:
+    """A sentence of the article that carries a card's footnote marker."""
+
+    sentence: str
+    passage_id: str
+    location: str
+    share: float  # where the sentence lies in its document, 0 (start) .. 1 (end)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One reference as a searchable item."""
+
+    reference: Reference
+    authors: tuple[str, ...]
+    organisations: tuple[str, ...]
+    title: str
+    year: int | None
+    publisher: str | None
+    kinds: tuple[str, ...]
+    footnote: int
+    doc: str
+    shared: int
+    citing: tuple[Citing, ...]
+    title_overlap: float
+
+    @property
+    def who(self) -> str:
+        """The card's authors and publisher as one line (what a name is matched against)."""
+        names = list(self.authors) + ([self.publisher] if self.publisher else [])
+        return " ; ".join(names) or self.title
+
+    @property
+    def what(self) -> str:
+        """The card as one line: who, year, title (what a topic is matched against)."""
+        return f"{self.who} ({self.year or 'z.j.'}) {self.title}"
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens (letters and digits)."""
+    return re.findall(r"[a-z0-9]+", fold(text))
+
+
+def publisher_kinds(authors, publisher: str | None, table: dict | None = None) -> tuple[str, ...]:
+    """The kinds of organisation a reference's organisation authors and publisher name.
+
+    Args:
+        authors: the reference's authors; persons ("Surname, I.") are skipped.
+        publisher: its publisher, or None.
+        table: kind -> words (default: ``publisher_kinds`` of ``card_terms.json``).
+
+    Returns:
+        The matching kinds in table order ("person" when only persons wrote it and
+        nothing else matches; empty when nothing matches).
+    """
+    table = table or terms()["publisher_kinds"]
+    orgs = [a for a in authors if "," not in a] + ([publisher] if publisher else [])
+    text = f" {' '.join(words(' '.join(orgs)))} "
+    kinds = [kind for kind, ws in table.items() if any(f" {w} " in text for w in ws)]
+    if not kinds and authors and all("," in a for a in authors):
+        kinds.append("person")
+    return tuple(kinds)
+
+
+def title_overlap(title: str, doc_titles: list[str]) -> float:
+    """The largest share of a document title's words that a reference title holds.
+
+    Args:
+        title: the reference's title.
+        doc_titles: the titles of the documents (titles of fewer than two words are skipped).
+
+    Returns:
+        A share in [0, 1].
+    """
+    own = set(words(title))
+    best = 0.0
+    for doc_title in doc_titles:
+        theirs = set(words(doc_title))
+        if len(theirs) >= 2:
+            best = max(best, len(own & theirs) / len(theirs))
+    return best
+
+
+def _citing(index, doc: str, footnote: int, extent: dict[str, int]) -> tuple[Citing, ...]:
+    """The article sentences of ``doc`` that carry the marker of ``footnote``, in order."""
+    found, seen = [], set()
+    for passage, spans in zip(index.passages, index.sentence_spans):
+        own = passage.source_of is None and passage.doc == doc
+        if not own or footnote not in passage.footnotes:
+            continue
+        for start, end in spans:
+            sentence = passage.text[start:end].strip()
+            if str(footnote) in MARKER.findall(sentence) and sentence not in seen:
+                seen.add(sentence)
+                share = (passage.start + start) / max(extent.get(doc, 1), 1)
+                found.append(Citing(sentence, passage.id, passage.location, min(share, 1.0)))
+    return tuple(found)
+
+
+def build_cards(index) -> tuple[Card, ...]:
+    """The cards of every reference of a loaded index.
+
+    Args:
+        index: the loaded ``Index`` (its references, passages, sentence spans, manifest).
+
+    Returns:
+        One ``Card`` per reference, in reference order.
+    """
+    refs = index.references
+    extent: dict[str, int] = {}
+    for p in index.passages:
+        extent[p.doc] = max(extent.get(p.doc, 0), p.end)
+    doc_titles = {d.get("name"): d.get("title") or "" for d in
+                  index.manifest.get("documents") or () if isinstance(d, dict)}
+    counts: dict[tuple[str, int], int] = {}
+    for r in refs:
+        counts[(r.doc, r.footnote)] = counts.get((r.doc, r.footnote), 0) + 1
+    citing_of: dict[tuple[str, int], tuple[Citing, ...]] = {}
+    cards = []
+    for r in refs:
+        key = (r.doc, r.footnote)
+        if key not in citing_of:
+            citing_of[key] = _citing(index, r.doc, r.footnote, extent)
+        titles = [doc_titles[r.doc]] if doc_titles.get(r.doc) else []
+        cards.append(Card(
+            reference=r, authors=tuple(r.authors),
+            organisations=tuple(a for a in r.authors if "," not in a),
+            title=r.title, year=r.year, publisher=r.publisher,
+            kinds=publisher_kinds(r.authors, r.publisher), footnote=r.footnote, doc=r.doc,
+            shared=counts[key], citing=citing_of[key],
+            title_overlap=round(title_overlap(r.title, titles), 4)))
+    return tuple(cards)
+
+
+@dataclass(frozen=True)
+class CardSet:
+    """The cards of an index and their vectors (rows in card order)."""
+
+    cards: tuple[Card, ...]
+    who: np.ndarray
+    what: np.ndarray
+
+
+_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def embed_cards(cards: tuple[Card, ...], embedder) -> CardSet:
+    """The cards with their "who" and "what" vectors, embedded in one ``embed_batch`` call."""
+    if not cards:
+        empty = np.zeros((0, 1), dtype=np.float32)
+        return CardSet(cards, empty, empty)
+    vectors = embedder.embed_batch([c.who for c in cards] + [c.what for c in cards])
+    vectors = np.asarray(vectors, dtype=np.float32)
+    return CardSet(cards, vectors[:len(cards)], vectors[len(cards):])
+
+
+def cards_of(index, embedder) -> CardSet:
+    """The (cached) embedded cards of a loaded index; built once per index and embedder.
+
+    Args:
+        index: the loaded ``Index``.
+        embedder: the index's embedder.
+
+    Returns:
+        The ``CardSet``.
+    """
+    with _LOCK:
+        per_index = _CACHE.get(index)
+        if per_index is None or per_index[0] is not embedder:
+            per_index = (embedder, embed_cards(build_cards(index), embedder))
+            _CACHE[index] = per_index
+        return per_index[1]
