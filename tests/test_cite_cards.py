@@ -200,7 +200,7 @@ class SameMeaning:
 
 def test_a_name_in_another_language_is_matched_by_the_card_vector(detector_says):
     detector_says("set")
-    answer = ask(Live(SameMeaning()), "Is anything by the Ruritanian national bank cited?", "en")
+    answer = ask(Retriever(SameMeaning()), "Is anything by the Ruritanian national bank cited?", "en")
     assert notes(answer) == [(4, 1)]
 
 
