@@ -63,8 +63,11 @@ def serve(engine_factory, settings=None, **kwargs):
     return demo, launch(demo, host=settings.host, **kwargs)
 
 
-def open_page(browser, url: str, ready: bool = True):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+SIZES = {"wide": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def open_page(browser, url: str, ready: bool = True, size: str | None = None):
+    page = browser.new_page(viewport=SIZES.get(size, {"width": 1400, "height": 1000}))
     page.goto(url)
     if ready:
         page.locator("#bw-status").get_by_text("Ready").wait_for(timeout=120_000)
@@ -86,9 +89,28 @@ def ask(page, question: str):
     return turn_of(page, question)
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
+
+
+def in_view(page, locator) -> bool:
+    """Whether the element's box lies inside the viewport (and inside its scrolled chat)."""
+    box, size = locator.bounding_box(), page.viewport_size
+    return bool(box) and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] + 1
+
+
+def no_side_scroll(page) -> bool:
+    """True when nothing sticks out sideways (else it fails naming the widest elements)."""
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+                     && e.getBoundingClientRect().width > 0)
+        .slice(0, 12).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + (e.parentElement.className || '') + ' '
+                             + Math.round(e.getBoundingClientRect().right))""")
+    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert fits, f"the page is {width} px wide: {wide}"
+    return fits
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +289,34 @@ def test_page_says_read_only_or_asks_for_a_login(browser, article_home, fake_emb
         page.close()
     finally:
         demo.close()
+
+
+@pytest.mark.parametrize("size", ["wide", "phone"])
+def test_question_box_and_answer_start_in_view(browser, url, size):
+    page = open_page(browser, url, size=size)
+    assert "Ready" in page.locator("#bw-status").inner_text()
+    shot(page, f"screen-start-{size}.png", full_page=False)
+    assert in_view(page, page.locator("#bw-question textarea"))
+    ask(page, "Welke rol krijgt het mkb bij innovatie?")
+    answer = ask(page, "What does the text propose for bedrijventerreinen?")
+    page.wait_for_function("window.__bw_scrolled >= 2")
+    page.wait_for_timeout(300)
+    first = answer.locator(".bw-text")
+    top = first.bounding_box()["y"]
+    chat = page.locator("#bw-chat").bounding_box()
+    assert chat["y"] <= top <= chat["y"] + chat["height"] - 20, "the answer's start is not shown"
+    assert 0 <= top <= page.viewport_size["height"] - 20
+    assert in_view(page, page.locator("#bw-question textarea"))
+    label = page.locator("#bw-chat label, #bw-chat [data-testid=block-label]")
+    assert label.count() == 0 or not label.first.is_visible(), "a label floats over the chat"
+    assert no_side_scroll(page), "the page scrolls sideways"
+    shot(page, f"screen-answer-{size}.png", full_page=False)
+    page.close()
+
+
+def test_status_is_shown_from_the_first_paint(browser, url):
+    page = browser.new_page(viewport=SIZES["wide"])
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator("#bw-status .bw-ok, #bw-status .bw-error").first.wait_for(timeout=30_000)
+    assert page.locator("#bw-status").inner_text().strip()
+    page.close()

@@ -47,12 +47,16 @@ class Actions(ConversationActions):
 
     def status(self):
         """The status line, and the timer stopped once loading is over."""
+        return self.status_html(), gr.Timer(active=not self.holder.ready)
+
+    def status_html(self) -> str:
+        """The status line: loading (from the first paint on), ready, or why it failed."""
         h = self.holder
         if not h.ready:
             text = f"⏳ Loading the model and the index… ({time.perf_counter() - h.began:.0f} s)"
-            return render_ok(text), gr.Timer(active=True)
+            return render_ok(text)
         if h.engine is None:
-            return render_error(f"The assistant could not start: {h.error}"), gr.Timer(active=False)
+            return render_error(f"The assistant could not start: {h.error}")
         st, refs = h.engine.status(), h.engine.references()
         titles = [d.get("title") or d["name"] for d in st.documents if not d.get("source_of")]
         notes = {r.footnote for r in refs}
@@ -60,7 +64,7 @@ class Actions(ConversationActions):
                 f"{' …' if len(titles) > 3 else ''} ({count(len(notes), 'footnote')}, "
                 f"{count(len(refs), 'reference')}) · {count(len(st.documents), 'document')}, "
                 f"{count(st.passages, 'passage')}, model {st.model} (loaded in {h.seconds:.1f} s)")
-        return render_ok(text), gr.Timer(active=False)
+        return render_ok(text)
 
     def lookup_overview(self):
         """The reference table, the footnote and document choices and the map, on page load."""

@@ -10,7 +10,7 @@ and no external reference.
 from __future__ import annotations
 
 from bronwijzer.cite.overview import KIND_LABELS
-from bronwijzer.ui.render import esc, link, tag
+from bronwijzer.ui.render import STYLE, esc, link, tag
 
 COLOURS = {"government": "#1d4ed8", "advisory": "#7c3aed", "press": "#ea580c",
            "platform31": "#059669", "other": "#6b7280"}
@@ -31,12 +31,18 @@ def _legend() -> str:
     return "".join(items)
 
 
+def _first_words(block: dict, n: int = 12) -> str:
+    words = str(block.get("text") or "").split()
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+
+
 def _block(block: dict, y: int, lit: bool) -> tuple[str, int]:
     h = _height(block["chars"])
     fill, stroke = ("#fde68a", "#b45309") if lit else ("#f3f4f6", "#d1d5db")
     cls = "bw-map-block bw-map-hit" if lit else "bw-map-block"
     parts = [f'<g class="{cls}" data-passage="{esc(block["id"])}">'
-             f'<title>{esc(block["location"])}</title>'
+             f'<title>{esc(block["location"])}: {esc(_first_words(block))}</title>'
+             f'<desc>{esc(block.get("text") or "")}</desc>'
              f'<rect x="44" y="{y}" width="110" height="{h}" rx="3" fill="{fill}" '
              f'stroke="{stroke}" stroke-width="{2 if lit else 1}"/>'
              f'<text x="40" y="{y + min(h, 20) - 3}" font-size="9" text-anchor="end" '
@@ -88,7 +94,10 @@ def render_map(docs: list[dict], highlight=(), what: str = "of the answer") -> s
                    f'{_legend()}{title}{"".join(body)}</svg>')
     note = tag("div", "muted", f"{len(lit)} passage(s) {esc(what)} highlighted" if lit
                else "Footnotes by kind of source; the passages of an answer light up.")
-    return tag("div", "", note + "".join(out), **{"class": "bw-map"})
+    shown = '<div class="bw-map-passage" hidden style="%s"></div>' % STYLE["card"]
+    body = tag("div", "", note + "".join(out) + shown, **{"class": "bw-map"})
+    return (f'<details class="bw-map-box" open><summary style="{STYLE["head"]}cursor:pointer;">'
+            f'Article map</summary>{body}</details>')
 
 
 TABLE_HEADERS = ("Footnote", "Document", "Reference", "Title", "Link", "Kind of source",

@@ -28,7 +28,7 @@ def render_turn(data: dict) -> str:
 
     The chatbot's sanitizer drops ``data-*`` attributes, so the link is the ``href`` of
     an anchor (``?q=...``: it asks the question again even without script) and the
-    Markdown sits escaped in a hidden ``pre.bw-md``; ``ui.app.COPY_HEAD`` copies either.
+    Markdown sits escaped in a hidden ``pre.bw-md``; the page script (``ui/templates/head.html``) copies either.
 
     Args:
         data: the answer in its ``ask --json`` form.
@@ -199,31 +199,37 @@ class ConversationActions:
 
     @staticmethod
     def _outline(engine):
+        """The map's documents, each paragraph with its text (shown on hover and click)."""
         from bronwijzer.cite.overview import outline
-        return outline(engine.passages(), engine.references())
+        passages = engine.passages()
+        texts = {p.id: p.text for p in passages}
+        docs = outline(passages, engine.references())
+        return [{**d, "blocks": [{**b, "text": texts.get(b["id"], "")} for b in d["blocks"]]}
+                for d in docs]
 
 
 def chat_tab(gr, actions, examples) -> None:
     """The chat tab's components and events (``/chat`` and ``/feedback`` in the API)."""
     turns = gr.State({})
-    with gr.Row():
-        with gr.Column(scale=3):
-            chatbot = gr.Chatbot(label="Conversation", height=600, elem_id="bw-chat",
+    with gr.Row(elem_id="bw-main-row", equal_height=False):
+        with gr.Column(scale=3, min_width=0):
+            chatbot = gr.Chatbot(show_label=False, elem_id="bw-chat", autoscroll=False,
                                  feedback_options=("Like", "Dislike"), buttons=["copy"],
-                                 group_consecutive_messages=False,
+                                 group_consecutive_messages=False, height=None,
                                  placeholder="Ask a question in Dutch or English — or pick an "
                                              "example. Follow-ups («en wie betaalt dat?») "
                                              "build on the previous question.")
-        with gr.Column(scale=1, min_width=270):
-            gr.Markdown("**Article map**")
-            amap = gr.HTML(elem_id="bw-map")
-    with gr.Row():
-        question = gr.Textbox(label="Question", placeholder="Stel een vraag / ask a question…",
-                              scale=5, elem_id="bw-question", lines=1, max_lines=4)
-        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="bw-ask")
-        clear = gr.Button("Clear", scale=0)
-    with gr.Row(elem_classes="bw-examples"):
-        buttons = [gr.Button(q, size="sm") for q in examples]
+            with gr.Row(elem_id="bw-ask-row", equal_height=True):
+                question = gr.Textbox(show_label=False, placeholder="Stel een vraag / ask a "
+                                      "question…", scale=5, min_width=0, elem_id="bw-question",
+                                      lines=1, max_lines=4, container=False)
+                ask = gr.Button("Ask", variant="primary", scale=1, min_width=64,
+                                elem_id="bw-ask")
+                clear = gr.Button("Clear", scale=0, min_width=72)
+            with gr.Row(elem_classes="bw-examples"):
+                buttons = [gr.Button(q, size="sm", min_width=0) for q in examples]
+        with gr.Column(scale=1, min_width=0, elem_id="bw-map-col"):
+            amap = gr.HTML(tag("div", "muted", "Loading the article map…"), elem_id="bw-map")
     with gr.Row():
         comment = gr.Textbox(label="Comment on an answer (optional; sent with your thumbs up or "
                                    "down under it)", scale=4, elem_id="bw-comment", lines=1)
