@@ -320,3 +320,31 @@ def test_status_is_shown_from_the_first_paint(browser, url):
     page.locator("#bw-status .bw-ok, #bw-status .bw-error").first.wait_for(timeout=30_000)
     assert page.locator("#bw-status").inner_text().strip()
     page.close()
+
+
+@pytest.mark.parametrize("size", ["wide", "phone"])
+def test_answer_reads_as_text_with_a_badge_per_source_group(browser, url, size):
+    page = open_page(browser, url, size=size)
+    answer = ask(page, "Welke rol krijgt het mkb bij innovatie?")
+    badges = answer.locator(".bw-text .bw-marker")
+    numbers = [b.inner_text() for b in badges.all()]
+    assert numbers and all(a != b for a, b in zip(numbers, numbers[1:])), numbers
+    assert len(numbers) <= answer.locator(".bw-source").count() + 1
+    title = badges.first.get_attribute("title")
+    assert title and len(title) > 30  # the passage it stands for, shown on hover
+    badges.first.hover()
+    badges.first.click()
+    page.wait_for_timeout(400)
+    assert answer.locator(".bw-source.bw-flash").count() == 1  # clicked: its source, flashed
+    shot(page, f"screen-badges-{size}.png", full_page=False)
+    page.close()
+
+
+@pytest.mark.parametrize("size", ["wide", "phone"])
+def test_decline_shows_its_reason(browser, url, size):
+    page = open_page(browser, url, size=size)
+    declined = ask(page, "What does the article say about Almere?")
+    reason = declined.locator(".bw-abstain .bw-reason")
+    assert reason.is_visible() and "Almere" in reason.inner_text()
+    shot(page, f"screen-decline-{size}.png", full_page=False)
+    page.close()

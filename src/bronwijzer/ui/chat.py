@@ -9,6 +9,7 @@ chatbot's own 👍/👎 (recorded with the optional comment in ``feedback.jsonl`
 from __future__ import annotations
 
 import html
+import re
 import tempfile
 from pathlib import Path
 from urllib.parse import quote
@@ -17,13 +18,50 @@ import gradio as gr
 
 from bronwijzer.phrases import phrase as message
 from bronwijzer.errors import QuestionError
+from bronwijzer.ui.i18n import word
 from bronwijzer.ui.render import esc, render_answer, render_error, render_ok, tag
 
 _BUTTON = ("border:1px solid #93c5fd;border-radius:6px;background:#eff6ff;color:#1d4ed8;"
            "padding:1px 8px;margin-right:6px;font-size:0.82em;cursor:pointer;")
 
 
-def render_turn(data: dict) -> str:
+_CONNECTIVE = re.compile(r"^(?:en|and|maar|but|of|or|ook|also)\s+", re.I)
+_WORD = re.compile(r"[\w’'-]+")
+
+
+def readable_understood(understood: str, question: str, earlier: list[str], lang: str) -> str:
+    """A follow-up as a readable question: its own words, then the earlier question's subject.
+
+    ``answer.followup`` searches ``"<question> (<subject words>)"``; shown as is that is a
+    keyword bag. Here the subject is the stretch of the earlier question that holds those
+    words, in its own order with its own small words ("rol krijgt het mkb bij innovatie").
+
+    Args:
+        understood: the answer's ``understood_as``.
+        question: the follow-up as typed.
+        earlier: the earlier questions, oldest first.
+        lang: ``nl`` or ``en`` (for the joining word).
+
+    Returns:
+        E.g. "Wie betaalt dat — over rol krijgt het mkb bij innovatie?"; ``understood``
+        unchanged when it is not of the follow-up form.
+    """
+    m = re.match(r"^(.*) \(([^()]+)\)$", understood or "")
+    if not m:
+        return understood
+    subject = {w.casefold() for w in m.group(2).split()}
+    span = m.group(2)
+    for text in reversed(earlier):
+        hits = [w for w in _WORD.finditer(text) if w.group().casefold() in subject]
+        if hits:
+            span = text[hits[0].start():hits[-1].end()]
+            break
+    own = _CONNECTIVE.sub("", " ".join(str(question or m.group(1)).split())).rstrip(" ?")
+    own = own[:1].upper() + own[1:]
+    return f"{own} — {word('about', lang)} {span}?"
+
+
+def render_turn(data: dict, earlier: list[str] | None = None) -> str:
     """An answer in the chat: how the question was understood, the answer, its tools.
 
     The chatbot's sanitizer drops ``data-*`` attributes, so the link is the ``href`` of
@@ -32,6 +70,7 @@ def render_turn(data: dict) -> str:
 
     Args:
         data: the answer in its ``ask --json`` form.
+        earlier: the conversation's earlier questions (to show a follow-up readably).
 
     Returns:
         The message's HTML, on one line.
@@ -40,8 +79,10 @@ def render_turn(data: dict) -> str:
     lang = data.get("lang") or "en"
     understood = ""
     if data.get("understood_as"):
+        readable = readable_understood(data["understood_as"], data.get("question") or "",
+                                       list(earlier or []), lang)
         understood = tag("div", "muted", f"{esc(message('understood', lang))}: "
-                                          f"«{esc(data['understood_as'])}»",
+                                          f"«{esc(readable)}»",
                          **{"class": "bw-understood"})
     link = f"?q={quote(str(data.get('question') or ''), safe='')}"
     tools = (f'<a class="bw-copy-link" href="{esc(link)}" style="{_BUTTON}" '
@@ -105,9 +146,10 @@ class ConversationActions:
         data = None
         try:
             engine = self.holder.get()
-            answer = engine.ask(question, history=earlier_questions(history))
+            earlier = earlier_questions(history)
+            answer = engine.ask(question, history=earlier)
             data = answer_to_dict(answer, engine.references())
-            reply = render_turn(data)
+            reply = render_turn(data, earlier)
         except QuestionError as error:
             reply = render_error(f"Cannot ask this: {error}")
         history += [{"role": "user", "content": esc(question.strip())},
