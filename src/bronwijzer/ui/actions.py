@@ -187,7 +187,8 @@ class Actions(ConversationActions):
         engine = self.holder.get()
         files = [f for f in (files if isinstance(files, list) else [files]) if f]
         if not files:
-            return render_error("Choose one or more PDF, HTML or TXT files."), self.corpus(), None
+            return (render_error("Choose one or more PDF, Word, OpenDocument, HTML, Markdown or "
+                                 "text files."), self.corpus(), None)
         notes, added = [], []
         for f in files:
             try:
@@ -206,11 +207,24 @@ class Actions(ConversationActions):
             notes.insert(0, self._rebuilt(added, report, time.perf_counter() - began))
         return "".join(notes), self.corpus(), None
 
-    @staticmethod
-    def _rebuilt(added: list[str], report, seconds: float) -> str:
-        failed = {p.name.split("/")[-1]: p.reason for p in report.problems if not p.indexed}
-        bad = [f"{n}: {failed[n]}" for n in added if n in failed]
-        text = (f"Added {', '.join(added)}; index rebuilt in {seconds:.1f} s "
-                f"({count(report.documents, 'document')}, {count(report.passages, 'passage')}; "
-                f"{count(report.embedded, 'text')} embedded, {report.reused} reused).")
-        return render_ok(text) + "".join(render_error(f"Not indexed — {b}") for b in bad)
+    def _rebuilt(self, added: list[str], report, seconds: float) -> str:
+        """The build's report for the added files: passages, or why not, and warnings."""
+        docs = {d["name"].split("/")[-1]: d for d in self.holder.get().status().documents}
+        problems: dict[str, list] = {}
+        for p in report.problems:
+            problems.setdefault(p.name.split("/")[-1], []).append(p)
+        text = (f"Index rebuilt in {seconds:.1f} s ({count(report.documents, 'document')}, "
+                f"{count(report.passages, 'passage')}; {count(report.embedded, 'text')} embedded, "
+                f"{report.reused} reused).")
+        notes = [render_ok(text)]
+        for name in added:
+            failed = [p.reason for p in problems.get(name, []) if not p.indexed]
+            warned = [p.reason for p in problems.get(name, []) if p.indexed]
+            if failed or name not in docs:
+                notes.append(render_error(f"{name}: not indexed — "
+                                          f"{'; '.join(failed) or 'no text found'}"))
+                continue
+            passages = docs[name].get("passages", 0)
+            notes.append(render_ok(f"{name}: indexed, {count(passages, 'passage')}"
+                                   + (f" (warning: {'; '.join(warned)})" if warned else "")))
+        return "".join(notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bronwijzer.ui.articlemap import TABLE_HEADERS, TABLE_TYPES
+from bronwijzer.ui.upload import UPLOAD_TYPES
 
 
 def lookup_tab(gr, actions):
@@ -66,10 +67,11 @@ def corpus_tab(gr, actions, tab, max_mb: int):
     """The corpus tab: the documents table and uploads; returns the upload event."""
     table = gr.HTML(elem_id="bw-corpus")
     refresh = gr.Button("Refresh", size="sm")
-    gr.Markdown(f"Add cited source documents (PDF, HTML or TXT, up to {max_mb} MB each). They "
+    gr.Markdown(f"Add cited source documents (PDF, Word, OpenDocument, HTML, Markdown or text, up "
+                f"to {max_mb} MB each). They "
                 "are stored in `corpus/sources/` and the index is updated incrementally; a "
                 "source is linked to its footnote reference when its title and authors match.")
-    files = gr.File(label="Source documents", file_types=[".pdf", ".html", ".htm", ".txt"],
+    files = gr.File(label="Source documents", file_types=sorted(UPLOAD_TYPES),
                     file_count="multiple", type="filepath", elem_id="bw-corpus-files",
                     visible=not actions.read_only)
     add = gr.Button("Add and rebuild the index", variant="primary",
