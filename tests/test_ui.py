@@ -219,8 +219,10 @@ def test_chat_lookup_and_errors(actions):
     assert actions.footnote_documents() == ["ruimte-voor-economie-en-werk.txt"]   # the picker
     assert "Rli" in actions.lookup_footnote(18, "ruimte-voor-economie-en-werk.txt")[0]
     assert "bw-error" in actions.lookup_footnote(18, "nota.pdf")[0]
-    assert "bw-error" in actions.lookup_text("qqqzzz", "source")
-    assert "bw-claim" in actions.lookup_text("bedrijventerreinen verduurzamen", "claim")
+    assert "bw-error" in actions.lookup_text("qqqzzz", "source")[0]
+    claim, claim_map = actions.lookup_text("bedrijventerreinen verduurzamen", "claim")
+    assert "bw-claim" in claim and "bw-map-hit" in claim_map  # the map lit anew
+    assert re.search(r"year: (19|20)\d\d", claim), "a claim's references lost their years"
     assert "Ready" in actions.status()[0]
 
 

@@ -126,7 +126,7 @@ def cite_claim(live, text: str, k: int = 5, vector=None) -> dict:
         matches.append({"sentence": passage.text[start:end], "doc": passage.doc,
                         "location": passage.location, "footnotes": notes,
                         "score": round(score, 6), "passage": passage.text,
-                        "references": [{**reference_dict(r), "source_passages":
+                        "references": [{**reference_dict(r, full=True), "source_passages":
                                         _source_passages(live, r, text)} for r in refs]})
     return {"kind": "claim", "claim": text, "matches": matches}
 

@@ -92,12 +92,12 @@ class Actions(ConversationActions):
 
     def lookup_row(self, table, select: gr.SelectData):
         """A click on a row of the reference table: that footnote's full lookup."""
+        from bronwijzer.ui.articlemap import document_of_row
         index = select.index[0] if isinstance(select.index, (list, tuple)) else select.index
-        row = list(select.row_value or [])
-        if not row:
-            rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
-            row = list(rows[index])
-        footnote, doc = int(row[0]), str(row[1] or "") or None
+        rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
+        row = list(select.row_value or []) or list(rows[index])
+        doc = str(row[1] or "") or (document_of_row(rows, index) if rows else "")
+        footnote, doc = int(row[0]), doc or None
         html, amap = self.lookup_footnote(footnote, doc)
         return html, amap, footnote, doc
 
@@ -114,16 +114,30 @@ class Actions(ConversationActions):
         except (BronwijzerError, TypeError, ValueError) as error:
             return render_error(str(error) or "Choose a footnote number."), gr.skip()
 
-    def lookup_text(self, text: str, mode: str) -> str:
+    def lookup_text(self, text: str, mode: str) -> tuple[str, str]:
+        """A source or claim lookup, and the map cleared and lit with the passages it found.
+
+        Args:
+            text: a source name (author, organisation, title word, year) or a claim.
+            mode: ``source`` or ``claim``.
+
+        Returns:
+            The result's HTML and the map (unchanged on an error).
+        """
+        from bronwijzer.ui.articlemap import render_map
         if not (text or "").strip():
             return render_error("Type a source name (author, organisation, title word, year) "
-                                "or a claim from the article.")
+                                "or a claim from the article."), gr.skip()
         engine = self.holder.get()
-        cite = engine.cite_claim if str(mode).lower().startswith("claim") else engine.cite_source
+        claim = str(mode).lower().startswith("claim")
         try:
-            return render_lookup(cite(text.strip()))
+            result = (engine.cite_claim if claim else engine.cite_source)(text.strip())
         except CiteError as error:
-            return render_error(str(error))
+            return render_error(str(error)), gr.skip()
+        outline = self._outline(engine)
+        ids = _found_passages(result, outline)
+        what = "matching the claim" if claim else "citing the source"
+        return render_lookup(result), render_map(outline, ids, what)
 
     def batch_columns(self, file):
         """After an upload: the table's columns to choose the question column from."""
@@ -228,3 +242,12 @@ class Actions(ConversationActions):
             notes.append(render_ok(f"{name}: indexed, {count(passages, 'passage')}"
                                    + (f" (warning: {'; '.join(warned)})" if warned else "")))
         return "".join(notes)
+
+
+def _found_passages(result: dict, outline: list[dict]) -> list[str]:
+    """The map's passages a source or claim lookup found (claims name a document and place)."""
+    if result.get("kind") == "source":
+        return [c["passage_id"] for m in result["matches"] for c in m.get("citing") or []]
+    where = {(d["doc"], b["location"]): b["id"] for d in outline for b in d["blocks"]}
+    return [where[(m["doc"], m["location"])] for m in result.get("matches") or []
+            if (m.get("doc"), m.get("location")) in where]

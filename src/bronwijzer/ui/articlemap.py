@@ -109,7 +109,8 @@ def reference_table(rows: list[dict]) -> list[list]:
     """The reference table's rows for a ``gr.Dataframe`` (``TABLE_HEADERS``).
 
     Texts go in plain-text columns; the link column is Markdown made here from an
-    http(s) URL only (no text from the document in it).
+    http(s) URL only (no text from the document in it). The document is named on the
+    first row of its group only (``document_of_row`` finds it for the others).
 
     Args:
         rows: ``cite.overview.reference_rows``.
@@ -117,11 +118,21 @@ def reference_table(rows: list[dict]) -> list[list]:
     Returns:
         One list of cell values per reference.
     """
-    out = []
+    out, previous = [], None
     for r in rows:
         url = r.get("url") or ""
         safe = bool(link(url))
-        out.append([r["footnote"], r.get("doc") or "", r["short"], r["title"],
+        doc = r.get("doc") or ""
+        shown, previous = ("" if doc == previous else doc), doc  # named once per group
+        out.append([r["footnote"], shown, r["short"], r["title"],
                     f"[link ↗](<{url}>)" if safe else "", KIND_LABELS.get(r["kind"], r["kind"]),
                     ", ".join(r["cited_at"]), r["times"]])
     return out
+
+
+def document_of_row(rows: list[list], index: int) -> str:
+    """The document of the table's row ``index`` (named on the first row of its group)."""
+    for row in reversed(rows[:index + 1]):
+        if row[1]:
+            return str(row[1])
+    return ""

@@ -12,8 +12,9 @@ def lookup_tab(gr, actions):
                 "look up a footnote, a cited source (author, organisation, title word, year) or "
                 "the footnotes behind a claim.")
     table = gr.Dataframe(headers=list(TABLE_HEADERS), datatype=list(TABLE_TYPES),
-                         interactive=False, wrap=True, elem_id="bw-reftable", max_height=420,
-                         column_widths=["7%", "13%", "13%", "30%", "7%", "12%", "11%", "7%"],
+                         interactive=False, wrap=False, elem_id="bw-reftable", max_height=1400,
+                         max_chars=48, show_search="filter", pinned_columns=1,
+                         column_widths=["6%", "15%", "14%", "30%", "6%", "12%", "11%", "6%"],
                          label="References")
     with gr.Row():
         footnote = gr.Dropdown(choices=[], value=None, label="Footnote", scale=1, min_width=120,
@@ -36,8 +37,8 @@ def lookup_tab(gr, actions):
     show.click(actions.lookup_footnote, [footnote, doc], [result, amap], api_visibility="private")
     table.select(actions.lookup_row, [table], [result, amap, footnote, doc],
                  api_visibility="private")
-    text.submit(actions.lookup_text, [text, mode], [result], api_name="lookup")
-    find.click(actions.lookup_text, [text, mode], [result], api_visibility="private")
+    text.submit(actions.lookup_text, [text, mode], [result, amap], api_name="lookup")
+    find.click(actions.lookup_text, [text, mode], [result, amap], api_visibility="private")
     return table, footnote, doc, amap
 
 
