@@ -78,7 +78,7 @@ def turn_of(page, question: str):
     """The answer to ``question`` in the chat, found by its link (not by position)."""
     link = "?q=" + quote(question, safe="")
     turn = page.locator(f'#bw-chat .bw-turn:has(a.bw-copy-link[href="{link}"])')
-    turn.wait_for(timeout=90_000)
+    turn.wait_for(timeout=240_000)  # a busy 2-core machine
     return turn
 
 

@@ -209,29 +209,29 @@ class ConversationActions:
         note = self.feedback(data.get("question") or "", data, vote, comment)
         return note, ("" if "bw-ok" in note else comment)
 
-    def export(self, turns: dict | None, kind: str):
-        """The conversation as a Markdown or .docx file to download.
+    def export_files(self, turns: dict | None):
+        """The conversation as .md and .docx files, ready on the two download buttons.
+
+        Written after every answer, so one click on a button downloads its file.
 
         Args:
             turns: answer dicts by chat message index.
-            kind: ``"md"`` or ``"docx"``.
 
         Returns:
-            An update of the download component (hidden when there is nothing) and a note.
+            Updates of the Markdown and Word download buttons (disabled when there is
+            nothing to export yet).
         """
         from bronwijzer.present.export import conversation_docx, conversation_markdown
         answers = [turns[k] for k in sorted(turns or {}, key=int)]
         if not answers:
-            return (gr.update(value=None, visible=False),
-                    render_error("Ask a question first: there is nothing to export yet."))
+            return (gr.DownloadButton(value=None, interactive=False),
+                    gr.DownloadButton(value=None, interactive=False))
         folder = Path(tempfile.mkdtemp(prefix="bronwijzer-export-"))
-        if kind == "docx":
-            path = conversation_docx(answers, folder / "bronwijzer-conversation.docx")
-        else:
-            path = folder / "bronwijzer-conversation.md"
-            path.write_text(conversation_markdown(answers), encoding="utf-8")
-        return (gr.update(value=str(path), visible=True),
-                render_ok(f"{len(answers)} answer(s) exported as {path.name}."))
+        docx = conversation_docx(answers, folder / "bronwijzer-conversation.docx")
+        md = folder / "bronwijzer-conversation.md"
+        md.write_text(conversation_markdown(answers), encoding="utf-8")
+        return (gr.DownloadButton(value=str(md), interactive=True),
+                gr.DownloadButton(value=str(docx), interactive=True))
 
     def answer_map(self, data: dict | None) -> str:
         """The article map with the passages of an answer highlighted."""
@@ -275,15 +275,15 @@ def chat_tab(gr, actions, examples) -> None:
     with gr.Row():
         comment = gr.Textbox(label="Comment on an answer (optional; sent with your thumbs up or "
                                    "down under it)", scale=4, elem_id="bw-comment", lines=1)
-        md = gr.Button("Download conversation (.md)", scale=1, elem_id="bw-export-md")
-        docx = gr.Button("Download conversation (.docx)", scale=1, elem_id="bw-export-docx")
+        md = gr.DownloadButton("Download conversation (.md)", scale=1, elem_id="bw-export-md",
+                               interactive=False)
+        docx = gr.DownloadButton("Download conversation (.docx)", scale=1,
+                                 elem_id="bw-export-docx", interactive=False)
     note = gr.HTML(elem_id="bw-chat-note")
-    download = gr.File(label="Download", interactive=False, elem_id="bw-download", visible=False)
     with gr.Accordion("Last answer as JSON", open=False):
         raw = gr.JSON(label="answer")
     parts = {"turns": turns, "chatbot": chatbot, "question": question, "raw": raw, "map": amap,
-             "ask": ask, "clear": clear, "comment": comment, "note": note, "md": md, "docx": docx,
-             "download": download}
+             "ask": ask, "clear": clear, "comment": comment, "note": note, "md": md, "docx": docx}
     _wire(gr, actions, parts, list(zip(buttons, examples)))
     return chatbot, question, raw, turns, amap
 
@@ -292,7 +292,7 @@ def _wire(gr, actions, c: dict, examples: list) -> None:
     """The chat tab's events."""
     question, chatbot, raw, turns = c["question"], c["chatbot"], c["raw"], c["turns"]
     amap, ask, clear, comment = c["map"], c["ask"], c["clear"], c["comment"]
-    note, download, md, docx = c["note"], c["download"], c["md"], c["docx"]
+    note, md, docx = c["note"], c["md"], c["docx"]
     outputs = [question, chatbot, raw, turns]
     events = [question.submit(actions.chat, [question, chatbot, turns], outputs, api_name="chat"),
               ask.click(actions.chat, [question, chatbot, turns], outputs,
@@ -300,17 +300,14 @@ def _wire(gr, actions, c: dict, examples: list) -> None:
     for button, text in examples:
         events.append(button.click(lambda h, t, q=text: actions.chat(q, h, t), [chatbot, turns],
                                    outputs, api_visibility="private"))
-    for event in events:
+    cleared = [clear.click(lambda: ("", [], None, {}), None, outputs, api_visibility="private"),
+               chatbot.clear(lambda: (None, {}), None, [raw, turns],  # the chatbot's own bin
+                             api_visibility="private")]
+    for event in events + cleared:
         event.then(actions.answer_map, [raw], [amap], api_visibility="private",
-                   show_progress="hidden")
-    clear.click(lambda: ("", [], None, {}), None, outputs, api_visibility="private").then(
-        actions.answer_map, [raw], [amap], api_visibility="private")
-    chatbot.clear(lambda: (None, {}), None, [raw, turns], api_visibility="private").then(
-        actions.answer_map, [raw], [amap], api_visibility="private")  # the chatbot's own bin
+                   show_progress="hidden").then(actions.export_files, [turns], [md, docx],
+                                                api_visibility="private", show_progress="hidden")
     chatbot.like(actions.vote, [turns, comment], [note, comment], api_visibility="private")
-    md.click(lambda t: actions.export(t, "md"), [turns], [download, note], api_visibility="private")
-    docx.click(lambda t: actions.export(t, "docx"), [turns], [download, note],
-               api_visibility="private")
     gr.api(_feedback_api(actions), api_name="feedback")
 
 

@@ -219,6 +219,12 @@ def context_before(sentence: str, passage: str) -> str:
     return before[-1].strip() if before else ""
 
 
+def _hover_text(source: dict) -> str:
+    """A badge's tooltip: its source's place and passage (shortened)."""
+    text = " ".join(str(source.get("text") or source.get("quote") or "").split())
+    return f"{source.get('label') or source.get('doc') or ''}: {short(text, 600)}".strip(": ")
+
+
 def render_answer_text(text: str, sources: list[dict]) -> str:
     """The answer as text: one badge per run of sentences from one source.
 
@@ -237,12 +243,12 @@ def render_answer_text(text: str, sources: list[dict]) -> str:
             if context:
                 out.append(tag("span", "muted", "(… " + _footnote_marks(_lines(context)) + ") ",
                                **{"class": "bw-context"}))
-        out.append(_footnote_marks(_lines(sentence)))
+        out.append(("" if not i else " ") + _footnote_marks(_lines(sentence.strip())))
         next_number = runs[i + 1][1] if i + 1 < len(runs) else None
         if number and number != next_number:
             out.append(" " + tag("span", "badge", f"[{esc(number)}]",
                                  **{"class": f"bw-marker bw-n-{esc(number)}", "role": "link",
-                                    "title": short(" ".join(str(source.get("quote") or source.get("text") or "").split()), 600)}))
+                                    "title": _hover_text(source)}))
     return "".join(out)
 
 
