@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bronwijzer.ui.render import count, esc, link, tag
+from bronwijzer.ui.render import count, esc, tag
 
 def render_lookup(result: dict) -> str:
     """A ``cite_footnote`` / ``cite_source`` / ``cite_claim`` result (``templates/lookup.html``).
@@ -23,10 +23,6 @@ def render_batch_summary(summary, seconds: float) -> str:
             f"{summary.declined} declined (not in the text), {summary.failed} failed"
             + (f", {summary.skipped} skipped" if summary.skipped else "") + ".")
     return tag("div", "ok", esc(text), **{"class": "bw-summary"})
-
-
-def _cell(inner: str, header: bool = False) -> str:
-    return tag("th" if header else "td", "cell", inner)
 
 
 def corpus_rows(status, references) -> list[dict]:
@@ -51,21 +47,16 @@ def corpus_rows(status, references) -> list[dict]:
 
 
 def render_corpus(status, references) -> str:
-    """The documents table of the corpus tab (``status``: the engine's ``IndexStatus``)."""
-    rows = corpus_rows(status, references)
-    head = "".join(_cell(h, True) for h in ("Document", "Status", "Passages", "Cited source",
-                                             "Note"))
-    body = []
-    for r in rows:
-        color = "#15803d" if r["status"] == "indexed" else "#b91c1c"
-        ref = r["reference"]
-        cited = (f"[{ref.footnote}] {esc(ref.short)} {link(ref.url, '↗')}" if ref else "")
-        body.append("<tr>" + _cell(esc(r["name"])) + _cell(tag("span", f"color:{color};"
-                                                                "font-weight:600;",
-                                                                esc(r["status"])))
-                    + _cell(esc(r["passages"])) + _cell(cited) + _cell(esc(r["note"])) + "</tr>")
+    """The documents table of the corpus tab (``templates/corpus.html``).
+
+    Args:
+        status: the engine's ``IndexStatus``.
+        references: the corpus's references.
+
+    Returns:
+        HTML on one line.
+    """
+    from bronwijzer.ui.templating import render
     info = (f"{count(len(status.documents), 'document')}, {count(status.passages, 'passage')}"
             f" · model {status.model} · built {status.built}")
-    table = tag("table", "table", f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>",
-                 **{"class": "bw-corpus"})
-    return tag("div", "muted", esc(info)) + table
+    return render("corpus.html", info=info, rows=corpus_rows(status, references))
