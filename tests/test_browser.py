@@ -348,3 +348,73 @@ def test_decline_shows_its_reason(browser, url, size):
     assert reason.is_visible() and "Almere" in reason.inner_text()
     shot(page, f"screen-decline-{size}.png", full_page=False)
     page.close()
+
+
+@pytest.mark.parametrize("size", ["wide", "phone"])
+def test_reference_table_claim_years_and_map(browser, url, size):
+    page = open_page(browser, url, size=size)
+    if size == "phone":
+        page.locator("button[aria-label*='tabs'], .tab-container button:has-text('⋯'), "
+                     "button:has-text('...')").first.click(timeout=5_000) if \
+            not page.get_by_role("tab", name="Citation lookup").is_visible() else None
+    page.get_by_role("tab", name="Citation lookup").click()
+    table = page.locator("#bw-reftable")
+    table.get_by_text("Gaastra (2024)", exact=True).last.wait_for(timeout=60_000)
+    if size == "wide":
+        page.set_viewport_size({"width": 1280, "height": 1800})  # "full height"
+        page.wait_for_timeout(500)
+        rows = table.locator("tbody tr")
+        assert rows.count() == 24
+        visible = [r for r in rows.all() if r.is_visible() and r.bounding_box()
+                   and r.bounding_box()["y"] + r.bounding_box()["height"]
+                   <= table.bounding_box()["y"] + table.bounding_box()["height"] + 1]
+        assert len(visible) == 24, "the table must show every reference without scrolling"
+        assert page.evaluate("""() => { const s = document.querySelector('#bw-reftable .table-wrap,
+            #bw-reftable [role=grid]'); return !s || s.scrollHeight <= s.clientHeight + 2; }""")
+        shot(page, "screen-references-wide.png")
+        page.set_viewport_size(SIZES["wide"])
+    page.locator("#bw-lookup-text textarea, #bw-lookup-text input").first.fill(
+        "bedrijventerreinen verduurzamen en intensiveren")
+    page.get_by_label("claim").check()
+    page.locator("#bw-lookup").click()
+    claim = page.locator("#bw-lookup-result .bw-claim").first
+    claim.wait_for(timeout=120_000)
+    assert re.search(r"year: (19|20)\d\d", page.locator("#bw-lookup-result").inner_text())
+    page.wait_for_function("document.querySelectorAll('#bw-lookup-map .bw-map-hit').length > 0")
+    block = page.locator("#bw-lookup-map .bw-map-block").first
+    assert ":" in block.locator("title").text_content()  # first words on hover
+    if size == "wide":
+        block.click()
+        page.locator("#bw-lookup-map .bw-map-passage").wait_for(timeout=10_000)
+        assert len(page.locator("#bw-lookup-map .bw-map-passage").inner_text()) > 20
+    assert no_side_scroll(page)
+    shot(page, f"screen-claim-{size}.png", full_page=False)
+    page.close()
+
+
+def test_docx_upload_is_indexed_and_answerable(browser, isolated_home, fake_embedder, tmp_path):
+    from docx import Document
+    from bronwijzer.engine import Engine
+    from bronwijzer.settings import load_settings
+    (isolated_home / "corpus" / "notitie.txt").write_text(
+        "Een notitie\n\nDe haven krijgt een groene inrichting met bomen.\n", encoding="utf-8")
+    word = tmp_path / "Werklocaties.docx"
+    document = Document()
+    document.add_paragraph("Gemengde werklocaties houden maakbedrijven in de binnenstad.")
+    document.save(str(word))
+    settings = load_settings()
+    demo, url = serve(lambda: Engine.open(settings, fake_embedder), settings)
+    try:
+        page = open_page(browser, url, size="wide")
+        page.get_by_role("tab", name="Corpus").click()
+        page.locator("#bw-corpus-files input[type=file]").set_input_files(str(word))
+        page.get_by_role("button", name="Add and rebuild the index").click()
+        note = page.locator("#bw-corpus-note")
+        note.get_by_text("Werklocaties.docx: indexed").wait_for(timeout=120_000)
+        shot(page, "screen-upload-wide.png", full_page=False)
+        page.get_by_role("tab", name="Chat").click()
+        answer = ask(page, "Gemengde werklocaties houden maakbedrijven in de binnenstad")
+        assert "Werklocaties.docx" in answer.locator(".bw-source").first.inner_text()
+        page.close()
+    finally:
+        demo.close()

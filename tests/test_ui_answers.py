@@ -66,3 +66,15 @@ def test_interface_language_follows_accept_language():
     assert ui_lang("nl-NL,nl;q=0.9,en;q=0.8") == "nl"
     assert ui_lang("en-GB,en;q=0.9,nl;q=0.8") == "en"
     assert ui_lang("de-DE,de;q=0.9") == "en" and ui_lang(None, "nl") == "nl"
+
+
+def test_answer_labels_follow_the_interface_language():
+    from bronwijzer.ui.chat import ConversationActions
+    data = {"question": "What about it?", "lang": "en", "abstained": False,
+            "answer": "Het rijk betaalt mee. [1]", "confidence": 0.7, "sources": sources()[:1]}
+    history = [{"role": "user", "content": "What about it?"},
+               {"role": "assistant", "content": "old"}]
+    dutch = ConversationActions().relabel(history, {"1": data}, "nl")[1]["content"]
+    english = ConversationActions().relabel(history, {"1": data}, "en")[1]["content"]
+    assert "Bronnen" in dutch and "Link kopiëren" in dutch
+    assert "Sources" in english and "Bronnen" not in english

@@ -98,19 +98,23 @@ def create_app(engine_factory, settings=None, read_only: bool = False, access: s
         else EngineHolder(engine_factory)
     actions = Actions(holder, read_only=read_only)
     with one_server_app(), _blocks() as demo:  # Gradio builds the served app in queue()
-        gr.HTML(INTRO, elem_id="bw-intro")
+        with gr.Row(equal_height=True):
+            gr.HTML(INTRO, elem_id="bw-intro")
+            lang = gr.Radio(["nl", "en"], value="en", show_label=False, scale=0, min_width=110,
+                            elem_id="bw-lang", container=False)
         status = gr.HTML(actions.status_html(), elem_id="bw-status")
         gr.HTML(actions.access_note(access), elem_id="bw-access", visible=bool(access))
         timer = gr.Timer(1.0)
         with gr.Tabs():
             with gr.Tab("Chat"):
-                chatbot, question, raw, turns, amap = chat_tab(gr, actions, EXAMPLES)
+                chatbot, question, raw, turns, amap = chat_tab(gr, actions, EXAMPLES, lang)
             with gr.Tab("Citation lookup"):
                 table, footnote, doc, lookup_map = lookup_tab(gr, actions)
             with gr.Tab("Batch"):
                 batch_tab(gr, actions, max_mb)
             with gr.Tab("Corpus") as tab:
                 added = corpus_tab(gr, actions, tab, max_mb)
+        demo.load(actions.browser_language, None, [lang], api_visibility="private")
         _on_load(gr, demo, actions, status, timer, added,
                  link=([chatbot, turns], [question, chatbot, raw, turns], amap),
                  lookup=[table, footnote, doc, lookup_map])

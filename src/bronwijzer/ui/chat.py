@@ -61,7 +61,7 @@ def readable_understood(understood: str, question: str, earlier: list[str], lang
     return f"{own} — {word('about', lang)} {span}?"
 
 
-def render_turn(data: dict, earlier: list[str] | None = None) -> str:
+def render_turn(data: dict, earlier: list[str] | None = None, lang: str | None = None) -> str:
     """An answer in the chat: how the question was understood, the answer, its tools.
 
     The chatbot's sanitizer drops ``data-*`` attributes, so the link is the ``href`` of
@@ -71,12 +71,13 @@ def render_turn(data: dict, earlier: list[str] | None = None) -> str:
     Args:
         data: the answer in its ``ask --json`` form.
         earlier: the conversation's earlier questions (to show a follow-up readably).
+        lang: the interface's language for the labels (default: the answer's).
 
     Returns:
         The message's HTML, on one line.
     """
     from bronwijzer.present.export import answer_markdown
-    lang = data.get("lang") or "en"
+    lang = lang or data.get("lang") or "en"
     understood = ""
     if data.get("understood_as"):
         readable = readable_understood(data["understood_as"], data.get("question") or "",
@@ -86,11 +87,11 @@ def render_turn(data: dict, earlier: list[str] | None = None) -> str:
                          **{"class": "bw-understood"})
     link = f"?q={quote(str(data.get('question') or ''), safe='')}"
     tools = (f'<a class="bw-copy-link" href="{esc(link)}" style="{_BUTTON}" '
-             f'title="Copy a link that asks this question">Copy link</a>'
-             f'<button class="bw-copy-md" style="{_BUTTON}">Copy as Markdown</button>'
+             f'title="Copy a link that asks this question">{esc(word("copy-link", lang))}</a>'
+             f'<button class="bw-copy-md" style="{_BUTTON}">{esc(word("copy-md", lang))}</button>'
              + tag("pre", "display:none;", _one_line(answer_markdown(data)),
                    **{"class": "bw-md"}))
-    return tag("div", "", understood + render_answer(data)
+    return tag("div", "", understood + render_answer(data, lang)
                + tag("div", "margin-top:4px;", tools, **{"class": "bw-tools"}),
                **{"class": "bw-turn"})
 
@@ -157,6 +158,40 @@ class ConversationActions:
         if data is not None:
             turns[str(len(history) - 1)] = data
         return "", history, data, turns
+
+    def relabel(self, history: list | None, turns: dict | None, lang: str):
+        """The conversation's answers shown again with labels in the interface's language.
+
+        Args:
+            history: the chatbot's messages.
+            turns: answer dicts by chat message index.
+            lang: ``nl`` or ``en``.
+
+        Returns:
+            The history with every answer rendered anew.
+        """
+        history = list(history or [])
+        for key, data in (turns or {}).items():
+            i = int(key)
+            if i < len(history):
+                earlier = earlier_questions(history[:i - 1])
+                history[i] = {**history[i], "content": render_turn(data, earlier, lang)}
+        return history
+
+    @staticmethod
+    def language(lang: str):
+        """The chat's buttons and box in ``lang`` (the language switch)."""
+        return (gr.Button(word("ask", lang)), gr.Button(word("clear", lang)),
+                gr.Textbox(placeholder=word("placeholder", lang)),
+                gr.DownloadButton(word("export-md", lang)),
+                gr.DownloadButton(word("export-docx", lang)))
+
+    @staticmethod
+    def browser_language(request: gr.Request = None) -> str:
+        """The interface language the browser asks for (``Accept-Language``)."""
+        from bronwijzer.ui.i18n import ui_lang
+        headers = getattr(request, "headers", None) or {}
+        return ui_lang(headers.get("accept-language"))
 
     def from_link(self, history, turns, request: gr.Request = None):
         """On page load: answer ``?q=...`` of the address, if any."""
@@ -250,8 +285,12 @@ class ConversationActions:
                 for d in docs]
 
 
-def chat_tab(gr, actions, examples) -> None:
-    """The chat tab's components and events (``/chat`` and ``/feedback`` in the API)."""
+def chat_tab(gr, actions, examples, lang) -> None:
+    """The chat tab's components and events (``/chat`` and ``/feedback`` in the API).
+
+    ``lang`` is the interface language's radio: answers are relabelled in it after each
+    question and when it changes.
+    """
     turns = gr.State({})
     with gr.Row(elem_id="bw-main-row", equal_height=False):
         with gr.Column(scale=3, min_width=0):
@@ -283,7 +322,8 @@ def chat_tab(gr, actions, examples) -> None:
     with gr.Accordion("Last answer as JSON", open=False):
         raw = gr.JSON(label="answer")
     parts = {"turns": turns, "chatbot": chatbot, "question": question, "raw": raw, "map": amap,
-             "ask": ask, "clear": clear, "comment": comment, "note": note, "md": md, "docx": docx}
+             "ask": ask, "clear": clear, "comment": comment, "note": note, "md": md, "docx": docx,
+             "lang": lang}
     _wire(gr, actions, parts, list(zip(buttons, examples)))
     return chatbot, question, raw, turns, amap
 
@@ -303,10 +343,13 @@ def _wire(gr, actions, c: dict, examples: list) -> None:
     cleared = [clear.click(lambda: ("", [], None, {}), None, outputs, api_visibility="private"),
                chatbot.clear(lambda: (None, {}), None, [raw, turns],  # the chatbot's own bin
                              api_visibility="private")]
+    private = {"api_visibility": "private", "show_progress": "hidden"}
     for event in events + cleared:
-        event.then(actions.answer_map, [raw], [amap], api_visibility="private",
-                   show_progress="hidden").then(actions.export_files, [turns], [md, docx],
-                                                api_visibility="private", show_progress="hidden")
+        event.then(actions.relabel, [chatbot, turns, c["lang"]], [chatbot], **private).then(
+            actions.answer_map, [raw], [amap], **private).then(
+            actions.export_files, [turns], [md, docx], **private)
+    c["lang"].change(actions.relabel, [chatbot, turns, c["lang"]], [chatbot], **private).then(
+        actions.language, [c["lang"]], [ask, clear, question, md, docx], **private)
     chatbot.like(actions.vote, [turns, comment], [note, comment], api_visibility="private")
     gr.api(_feedback_api(actions), api_name="feedback")
 

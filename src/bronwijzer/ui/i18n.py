@@ -12,6 +12,13 @@ LANGS = ("nl", "en")
 WORDS: dict[str, dict[str, str]] = {
     "why": {"nl": "Waarom", "en": "Why"},
     "about": {"nl": "over", "en": "about"},
+    "ask": {"nl": "Vraag", "en": "Ask"},
+    "clear": {"nl": "Wissen", "en": "Clear"},
+    "placeholder": {"nl": "Stel een vraag…", "en": "Ask a question…"},
+    "export-md": {"nl": "Gesprek downloaden (.md)", "en": "Download conversation (.md)"},
+    "export-docx": {"nl": "Gesprek downloaden (.docx)", "en": "Download conversation (.docx)"},
+    "copy-link": {"nl": "Link kopiëren", "en": "Copy link"},
+    "copy-md": {"nl": "Kopiëren als Markdown", "en": "Copy as Markdown"},
 }
 
 

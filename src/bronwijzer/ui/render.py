@@ -268,9 +268,9 @@ def _related(passages: list[dict], lang: str) -> str:
     return tag("div", "head", esc(phrase("related", lang)) + ":") + items if items else ""
 
 
-def render_answer(data: dict) -> str:
+def render_answer(data: dict, lang: str | None = None) -> str:
     """A chat answer: text with markers, confidence, then the numbered sources (or related)."""
-    lang = data.get("lang") or "en"
+    lang = lang or data.get("lang") or "en"  # the interface's language, else the answer's
     confidence = render_confidence(float(data.get("confidence") or 0.0), lang)
     if data.get("abstained"):
         reason = data.get("reason")
