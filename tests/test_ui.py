@@ -54,7 +54,7 @@ def test_esc_neutralises_markup_markdown_and_templates():
 def test_answer_escapes_every_document_text():
     html = render_answer(evil_answer())
     assert_inert(html)
-    assert "<mark" in html and 'class="bw-marker"' in html
+    assert "<mark" in html and "bw-marker" in html
     assert "href=" not in html  # the javascript: URL is not made a link
     assert "\n\n" not in html  # one raw-HTML block for the chatbot's Markdown
 
@@ -71,9 +71,10 @@ def test_source_markers_differ_from_footnote_markers():
     sources = [{"number": 1, "quote": "Eerst dit.", "text": passage}]
     text = "Eerst dit. [1] Bedrijven groeien hard [1] in de regio [7]. [1]"
     html = render_answer_text(text, sources)
-    assert len(re.findall(r'class="bw-marker">\[1\]</span>', html)) == 2
+    # the two sentences from source 1 share one badge, after the footnote markers
+    assert len(re.findall(r'class="bw-marker bw-n-1"[^>]*>\[1\]</span>', html)) == 1
     assert len(re.findall(r'<sup[^>]*>\[(1|7)\]</sup>', html)) == 2
-    assert html.index("bw-marker") < html.index("<sup") < html.rindex("bw-marker")
+    assert html.index("<sup") < html.rindex("bw-marker")
 
 
 def test_every_quoted_sentence_is_marked_in_its_source():
@@ -157,6 +158,8 @@ def test_safe_name_refuses_other_types(name):
     ("plain.html", b"just words, no tags at all", "does not look like HTML"),
     ("pdf.txt", b"%PDF-1.7 rest", "binary"),
     ("empty.txt", b"  \n", "empty"),
+    ("renamed.docx", b"%PDF-1.7 rest", "not a docx document"),
+    ("empty-zip.odt", b"PK\x05\x06" + bytes(18), "not a odt document"),
 ])
 def test_store_upload_sniffs_content(tmp_path, name, data, reason):
     from bronwijzer.errors import UploadError
@@ -204,7 +207,7 @@ def actions(article_home, fake_embedder):
 def test_chat_lookup_and_errors(actions):
     box, history, data, turns = actions.chat("Which publication does footnote 14 point to?", [])
     assert box == "" and [m["role"] for m in history] == ["user", "assistant"]
-    assert data["sources"] and 'class="bw-marker"' in history[1]["content"]
+    assert data["sources"] and "bw-marker" in history[1]["content"]
     assert turns == {"1": data} and "Copy link" in history[1]["content"]
     _, history, data, turns = actions.chat("   ", history, turns)
     assert len(history) == 2 and data is None and list(turns) == ["1"]
@@ -216,8 +219,10 @@ def test_chat_lookup_and_errors(actions):
     assert actions.footnote_documents() == ["ruimte-voor-economie-en-werk.txt"]   # the picker
     assert "Rli" in actions.lookup_footnote(18, "ruimte-voor-economie-en-werk.txt")[0]
     assert "bw-error" in actions.lookup_footnote(18, "nota.pdf")[0]
-    assert "bw-error" in actions.lookup_text("qqqzzz", "source")
-    assert "bw-claim" in actions.lookup_text("bedrijventerreinen verduurzamen", "claim")
+    assert "bw-error" in actions.lookup_text("qqqzzz", "source")[0]
+    claim, claim_map = actions.lookup_text("bedrijventerreinen verduurzamen", "claim")
+    assert "bw-claim" in claim and "bw-map-hit" in claim_map  # the map lit anew
+    assert re.search(r"year: (19|20)\d\d", claim), "a claim's references lost their years"
     assert "Ready" in actions.status()[0]
 
 
@@ -239,11 +244,27 @@ def test_upload_adds_a_source_and_rebuilds(actions, tmp_path):
     evil = tmp_path / "evil.pdf"
     evil.write_bytes(b"<script>alert(1)</script>")
     note, table, cleared = actions.upload([str(doc), str(evil)])
-    assert "Samen-werken-Rli.txt" in note and "index rebuilt" in note
+    assert "Samen-werken-Rli.txt: indexed, 1 passage" in note and "Index rebuilt" in note
     assert "evil.pdf: the file is not a PDF" in note
     assert "sources/Samen-werken-Rli.txt" in table and cleared is None
     assert (actions.holder.engine.settings.corpus / "sources" / "Samen-werken-Rli.txt").is_file()
     assert "already in the corpus" in actions.upload([str(doc)])[0]
+
+
+def test_upload_takes_word_opendocument_and_markdown(actions, tmp_path):
+    from docx import Document
+    word = tmp_path / "Werklocaties.docx"
+    document = Document()
+    document.add_heading("Werklocaties in de stad", level=1)
+    document.add_paragraph("Gemengde werklocaties houden maakbedrijven in de binnenstad.")
+    document.save(str(word))
+    md = tmp_path / "notitie.md"
+    md.write_text("# Notitie\n\nHavengebieden vragen om waterberging.\n", "utf-8")
+    note, table, _ = actions.upload([str(word), str(md)])
+    assert "Werklocaties.docx: indexed, 1 passage" in note, note
+    assert "notitie.md: indexed" in note and "bw-error" not in note
+    answer = actions.holder.get().ask("Wat houden gemengde werklocaties in de binnenstad?")
+    assert any(s.hit.passage.doc.endswith("Werklocaties.docx") for s in answer.sources)
 
 
 XSS_FOOTNOTED = """Een artikel over bedrijventerreinen <b>vet</b> <script>window.__xss=6</script>
@@ -275,7 +296,7 @@ def test_xss_is_escaped_in_chat_follow_up_map_table_and_status(isolated_home, fa
     assert_inert(render_turn(follow))
     assert "<pre" in render_turn(follow) and "\n\n" not in render_turn(follow)
     amap = actions.answer_map(data)
-    for needle in ("<script", "<img", "onerror=", "${", "{{"):
+    for needle in ("<script", "<img", 'onerror="', "${", "{{"):  # shown as text, never markup
         assert needle not in amap.lower()
     assert "<svg" in amap and "bw-map-hit" in amap
     table, _, _, tab_map = actions.lookup_overview()

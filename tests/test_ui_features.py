@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 import os
 import subprocess
 import sys
@@ -42,7 +43,9 @@ def test_conversation_docx_holds_question_answer_and_footnotes(tmp_path):
     path = conversation_docx([{**ANSWER, "question": "Wie\x07 betaalt?"}], tmp_path / "c.docx")
     text = "\n".join(p.text for p in Document(str(path)).paragraphs)
     assert "1. Wie betaalt?" in text and "onrendabele top" in text
-    assert "[15] Van der Aa (2021) Essay. https://example.org/essay" in text
+    with zipfile.ZipFile(path) as package:  # the reference is a Word footnote now
+        notes = package.read("word/footnotes.xml").decode()
+    assert "Van der Aa (2021) Essay." in notes and "https://example.org/essay" in notes
 
 
 def test_feedback_is_appended_whole_and_survives_a_cut_line(tmp_path):
@@ -184,9 +187,10 @@ def test_vote_records_the_answer_with_the_comment(article_home, fake_embedder):
     entry = json.loads((article_home / "feedback.jsonl").read_text("utf-8"))
     assert (entry["vote"], entry["comment"], entry["answer"]) == ("down", "te kort", data)
     assert "bw-error" in actions.vote(turns, "", SimpleNamespace(index=0, liked=True))[0]
-    update, note = actions.export(turns, "docx")
-    assert update["value"].endswith(".docx") and update["visible"] and "1 answer(s)" in note
-    assert actions.export({}, "md")[0]["visible"] is False
+    md, docx = actions.export_files(turns)  # ready before the click: one click downloads
+    assert md.value["path"].endswith(".md") and docx.value["path"].endswith(".docx")
+    assert md.interactive and docx.interactive
+    assert actions.export_files({})[1].interactive is False
 
 
 def test_help_describes_commands_for_people():

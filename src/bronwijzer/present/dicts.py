@@ -105,6 +105,6 @@ def lookup_to_dict(lookup: FootnoteLookup | SourceLookup | ClaimLookup,
     return {"kind": "claim", "claim": lookup.claim, "matches": [
         {"sentence": m.sentence, "doc": m.passage.doc, "location": m.passage.location,
          "footnotes": list(m.footnotes), "score": round(m.score, 6), "passage": m.passage.text,
-         "references": [{**reference_dict(c.reference), "source_passages":
+         "references": [{**reference_dict(c.reference, full=True), "source_passages":
                          _source_passage_dicts(c.passages, references)} for c in m.references]}
         for m in lookup.matches]}

@@ -97,7 +97,13 @@ def conversation_markdown(turns: list[dict], title: str = "Bronwijzer") -> str:
 
 
 def conversation_docx(turns: list[dict], path: Path, title: str = "Bronwijzer") -> Path:
-    """Write a conversation as a Word document (python-docx).
+    """Write a conversation as a Word document with real footnotes and hyperlinks.
+
+    Each answer is a section of its own, so its footnotes are numbered from 1; the
+    article's footnote markers in the answer (``⁽¹²⁾``) and each source's footnotes
+    become Word footnotes holding the reference (its URL a hyperlink). Sources are
+    numbered ``[k]`` as in the answer (no list style counting on across answers); a
+    decline keeps its reason and the related passages.
 
     Args:
         turns: the answers, in order, in their ``ask --json`` form.
@@ -108,32 +114,64 @@ def conversation_docx(turns: list[dict], path: Path, title: str = "Bronwijzer") 
         ``path``.
     """
     from docx import Document
+    from docx.enum.section import WD_SECTION
+
+    from bronwijzer.present.wordnotes import Footnotes, clean
     doc = Document()
+    notes = Footnotes(doc)
     doc.add_heading(title, level=0)
     for n, data in enumerate(turns, 1):
-        lang = _lang(data)
-        doc.add_heading(f"{n}. {_clean(data.get('question'))}", level=1)
-        if data.get("understood_as"):
-            doc.add_paragraph().add_run(f"{message('understood', lang)}: "
-                                        f"{_clean(data['understood_as'])}").italic = True
-        doc.add_paragraph(_clean(data.get("answer")))
-        if data.get("sources"):
-            doc.add_heading(message("sources", lang), level=2)
-        for s in data.get("sources") or []:
-            doc.add_paragraph(_clean(f"[{s.get('number')}] {s.get('label') or s.get('doc')}: "
-                                     f"«{s.get('quote') or ''}»"), style="List Number")
-        notes = footnotes_of(data)
-        if notes:
-            doc.add_heading(message("references", lang), level=2)
-        for ref in notes:
-            url = f" {ref['url']}" if ref.get("url") else ""
-            doc.add_paragraph(_clean(f"[{ref.get('footnote')}] {ref.get('reference')}{url}"),
-                              style="List Bullet")
+        if n > 1:
+            doc.add_section(WD_SECTION.CONTINUOUS)
+        _docx_turn(doc, notes, n, data, clean)
     doc.save(str(path))
     return path
 
 
-def _clean(text) -> str:
-    """Text Word can hold: XML-illegal control characters removed."""
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "",
-                  "" if text is None else str(text))
+def _docx_turn(doc, notes, n: int, data: dict, clean) -> None:
+    """One answer: question, how it was understood, the text, sources or related passages."""
+    lang = _lang(data)
+    refs = _refs_by_note(data)
+    doc.add_heading(f"{n}. {clean(data.get('question'))}", level=1)
+    if data.get("understood_as"):
+        doc.add_paragraph().add_run(f"{message('understood', lang)}: "
+                                    f"{clean(data['understood_as'])}").italic = True
+    paragraph = doc.add_paragraph()
+    text = str(data.get("answer") or "")
+    pos = 0
+    for m in _SUPER_NOTE.finditer(text):
+        paragraph.add_run(clean(text[pos:m.start()]))
+        _footnote(notes, paragraph, refs.get(int(m.group(1).translate(_SUPER)), []))
+        pos = m.end()
+    paragraph.add_run(clean(text[pos:]))
+    if data.get("abstained") and data.get("reason"):
+        doc.add_paragraph().add_run(clean(data["reason"])).italic = True
+    if data.get("sources"):
+        doc.add_heading(message("sources", lang), level=2)
+    for s in data.get("sources") or []:
+        line = doc.add_paragraph(clean(f"[{s.get('number')}] {s.get('label') or s.get('doc')}: "
+                                       f"«{' '.join(str(s.get('quote') or '').split())}»"))
+        for note in s.get("footnotes") or []:
+            _footnote(notes, line, refs.get(note, []))
+    if data.get("abstained") and data.get("passages"):
+        doc.add_heading(message("related", lang), level=2)
+        for p in data["passages"][:3]:
+            doc.add_paragraph().add_run(clean(p.get("label") or p.get("doc"))).bold = True
+            doc.add_paragraph(clean(" ".join(str(p.get("text") or "").split())))
+
+
+def _refs_by_note(data: dict) -> dict[int, list[dict]]:
+    by_note: dict[int, list[dict]] = {}
+    for ref in footnotes_of(data):
+        by_note.setdefault(ref.get("footnote"), []).append(ref)
+    return by_note
+
+
+def _footnote(notes, paragraph, refs: list[dict]) -> None:
+    """One Word footnote for an article footnote: its references, the first URL a link."""
+    if not refs:
+        return
+    text = "; ".join(str(r.get("reference") or "").strip() for r in refs)
+    url = next((r["url"] for r in refs if str(r.get("url") or "").startswith(("http://",
+                                                                             "https://"))), None)
+    notes.add(paragraph, text, url)

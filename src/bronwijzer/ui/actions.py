@@ -47,12 +47,16 @@ class Actions(ConversationActions):
 
     def status(self):
         """The status line, and the timer stopped once loading is over."""
+        return self.status_html(), gr.Timer(active=not self.holder.ready)
+
+    def status_html(self) -> str:
+        """The status line: loading (from the first paint on), ready, or why it failed."""
         h = self.holder
         if not h.ready:
             text = f"⏳ Loading the model and the index… ({time.perf_counter() - h.began:.0f} s)"
-            return render_ok(text), gr.Timer(active=True)
+            return render_ok(text)
         if h.engine is None:
-            return render_error(f"The assistant could not start: {h.error}"), gr.Timer(active=False)
+            return render_error(f"The assistant could not start: {h.error}")
         st, refs = h.engine.status(), h.engine.references()
         titles = [d.get("title") or d["name"] for d in st.documents if not d.get("source_of")]
         notes = {r.footnote for r in refs}
@@ -60,7 +64,7 @@ class Actions(ConversationActions):
                 f"{' …' if len(titles) > 3 else ''} ({count(len(notes), 'footnote')}, "
                 f"{count(len(refs), 'reference')}) · {count(len(st.documents), 'document')}, "
                 f"{count(st.passages, 'passage')}, model {st.model} (loaded in {h.seconds:.1f} s)")
-        return render_ok(text), gr.Timer(active=False)
+        return render_ok(text)
 
     def lookup_overview(self):
         """The reference table, the footnote and document choices and the map, on page load."""
@@ -88,12 +92,12 @@ class Actions(ConversationActions):
 
     def lookup_row(self, table, select: gr.SelectData):
         """A click on a row of the reference table: that footnote's full lookup."""
+        from bronwijzer.ui.articlemap import document_of_row
         index = select.index[0] if isinstance(select.index, (list, tuple)) else select.index
-        row = list(select.row_value or [])
-        if not row:
-            rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
-            row = list(rows[index])
-        footnote, doc = int(row[0]), str(row[1] or "") or None
+        rows = table.values.tolist() if hasattr(table, "values") else list(table or [])
+        row = list(select.row_value or []) or list(rows[index])
+        doc = str(row[1] or "") or (document_of_row(rows, index) if rows else "")
+        footnote, doc = int(row[0]), doc or None
         html, amap = self.lookup_footnote(footnote, doc)
         return html, amap, footnote, doc
 
@@ -110,16 +114,30 @@ class Actions(ConversationActions):
         except (BronwijzerError, TypeError, ValueError) as error:
             return render_error(str(error) or "Choose a footnote number."), gr.skip()
 
-    def lookup_text(self, text: str, mode: str) -> str:
+    def lookup_text(self, text: str, mode: str) -> tuple[str, str]:
+        """A source or claim lookup, and the map cleared and lit with the passages it found.
+
+        Args:
+            text: a source name (author, organisation, title word, year) or a claim.
+            mode: ``source`` or ``claim``.
+
+        Returns:
+            The result's HTML and the map (unchanged on an error).
+        """
+        from bronwijzer.ui.articlemap import render_map
         if not (text or "").strip():
             return render_error("Type a source name (author, organisation, title word, year) "
-                                "or a claim from the article.")
+                                "or a claim from the article."), gr.skip()
         engine = self.holder.get()
-        cite = engine.cite_claim if str(mode).lower().startswith("claim") else engine.cite_source
+        claim = str(mode).lower().startswith("claim")
         try:
-            return render_lookup(cite(text.strip()))
+            result = (engine.cite_claim if claim else engine.cite_source)(text.strip())
         except CiteError as error:
-            return render_error(str(error))
+            return render_error(str(error)), gr.skip()
+        outline = self._outline(engine)
+        ids = _found_passages(result, outline)
+        what = "matching the claim" if claim else "citing the source"
+        return render_lookup(result), render_map(outline, ids, what)
 
     def batch_columns(self, file):
         """After an upload: the table's columns to choose the question column from."""
@@ -183,7 +201,8 @@ class Actions(ConversationActions):
         engine = self.holder.get()
         files = [f for f in (files if isinstance(files, list) else [files]) if f]
         if not files:
-            return render_error("Choose one or more PDF, HTML or TXT files."), self.corpus(), None
+            return (render_error("Choose one or more PDF, Word, OpenDocument, HTML, Markdown or "
+                                 "text files."), self.corpus(), None)
         notes, added = [], []
         for f in files:
             try:
@@ -202,11 +221,33 @@ class Actions(ConversationActions):
             notes.insert(0, self._rebuilt(added, report, time.perf_counter() - began))
         return "".join(notes), self.corpus(), None
 
-    @staticmethod
-    def _rebuilt(added: list[str], report, seconds: float) -> str:
-        failed = {p.name.split("/")[-1]: p.reason for p in report.problems if not p.indexed}
-        bad = [f"{n}: {failed[n]}" for n in added if n in failed]
-        text = (f"Added {', '.join(added)}; index rebuilt in {seconds:.1f} s "
-                f"({count(report.documents, 'document')}, {count(report.passages, 'passage')}; "
-                f"{count(report.embedded, 'text')} embedded, {report.reused} reused).")
-        return render_ok(text) + "".join(render_error(f"Not indexed — {b}") for b in bad)
+    def _rebuilt(self, added: list[str], report, seconds: float) -> str:
+        """The build's report for the added files: passages, or why not, and warnings."""
+        docs = {d["name"].split("/")[-1]: d for d in self.holder.get().status().documents}
+        problems: dict[str, list] = {}
+        for p in report.problems:
+            problems.setdefault(p.name.split("/")[-1], []).append(p)
+        text = (f"Index rebuilt in {seconds:.1f} s ({count(report.documents, 'document')}, "
+                f"{count(report.passages, 'passage')}; {count(report.embedded, 'text')} embedded, "
+                f"{report.reused} reused).")
+        notes = [render_ok(text)]
+        for name in added:
+            failed = [p.reason for p in problems.get(name, []) if not p.indexed]
+            warned = [p.reason for p in problems.get(name, []) if p.indexed]
+            if failed or name not in docs:
+                notes.append(render_error(f"{name}: not indexed — "
+                                          f"{'; '.join(failed) or 'no text found'}"))
+                continue
+            passages = docs[name].get("passages", 0)
+            notes.append(render_ok(f"{name}: indexed, {count(passages, 'passage')}"
+                                   + (f" (warning: {'; '.join(warned)})" if warned else "")))
+        return "".join(notes)
+
+
+def _found_passages(result: dict, outline: list[dict]) -> list[str]:
+    """The map's passages a source or claim lookup found (claims name a document and place)."""
+    if result.get("kind") == "source":
+        return [c["passage_id"] for m in result["matches"] for c in m.get("citing") or []]
+    where = {(d["doc"], b["location"]): b["id"] for d in outline for b in d["blocks"]}
+    return [where[(m["doc"], m["location"])] for m in result.get("matches") or []
+            if (m.get("doc"), m.get("location")) in where]

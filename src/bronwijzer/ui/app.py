@@ -20,38 +20,36 @@ EXAMPLES = (
     "Waar verwijst voetnoot 18 naar?",
     "What does the article say about the tram network of Groningen?",
 )
-INTRO = ("## Bronwijzer\nAsk about the documents below and the sources they cite. Answers quote "
-         "the text, with numbered sources **[k]** and their footnotes; when the text has no "
-         "answer, the assistant says so.")
+INTRO = ('<b>Bronwijzer</b> <span class="bw-more">· ask about the documents and the sources '
+         'they cite: answers quote the text, with numbered sources <b>[k]</b>; when the text has '
+         'no answer, it says so.</span>')
+# Layout: the chat column holds the conversation (its height leaves room for the question
+# box, kept in view below it) and the article map beside it (a <details>, collapsible;
+# closed on narrow screens by the page script). Nothing may be wider than a 390 px phone
+# (the page's own frame is narrowed in ``templates/head.html``: Gradio scopes this CSS inside it).
 CSS = """
 .gradio-container {max-width: 1280px !important; margin: auto;}
-#bw-status {margin-bottom: 4px;}
+#bw-status {margin-bottom: 0; min-height: 36px;}
+#bw-chat {height: clamp(260px, calc(100vh - 330px), 900px) !important;}
+#bw-ask-row {position: sticky; bottom: 0; z-index: 20; background: var(--background-fill-primary);
+             padding: 6px 0 4px 0;}
 .bw-examples button {font-size: 0.85em !important;}
+.bw-turn, .bw-lookup, #bw-corpus {overflow-wrap: anywhere;}
+.bw-map svg {max-width: 100%; height: auto;}
+.bw-map-block {cursor: pointer;}
+.bw-marker {cursor: pointer;}
+.bw-flash {outline: 3px solid #f59e0b; transition: outline 0.3s;}
+@media (max-width: 800px) {
+  #bw-chat {height: clamp(220px, calc(100vh - 400px), 700px) !important;}
+  #bw-intro .bw-more {display: none;}
+  #bw-status .bw-ok {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+                     padding: 4px 8px !important; font-size: 0.85em;}
+  #bw-main-row {flex-direction: column;}
+  #bw-main-row > div {min-width: 0 !important; width: 100% !important;}
+  #bw-ask-row > div {min-width: 0 !important;}
+  .bw-examples button {flex: 1 1 45% !important;}
+}
 """
-# Copies an answer's link (``a.bw-copy-link``, made absolute) or its Markdown (the hidden
-# ``pre.bw-md``) when its button is clicked (``ui.chat.render_turn``). The copied text is also kept in
-# ``window.__bw_copied`` (the browser tests read it; headless clipboards are unreliable).
-COPY_HEAD = """<script>
-document.addEventListener('click', function (event) {
-  var button = event.target.closest ? event.target.closest('.bw-copy-link, .bw-copy-md') : null;
-  if (!button) { return; }
-  event.preventDefault();
-  var turn = button.closest('.bw-turn');
-  var md = turn ? turn.querySelector('.bw-md') : null;
-  var text = button.classList.contains('bw-copy-link') ? button.href : (md ? md.textContent : '');
-  window.__bw_copied = text;
-  var fallback = function () {
-    var area = document.createElement('textarea');
-    area.value = text; document.body.appendChild(area); area.select();
-    try { document.execCommand('copy'); } catch (e) {}
-    area.remove();
-  };
-  try { navigator.clipboard.writeText(text).catch(fallback); } catch (e) { fallback(); }
-  var label = button.textContent;
-  button.textContent = '✓ copied';
-  setTimeout(function () { button.textContent = label; }, 1500);
-}, true);
-</script>"""
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial",
                 "sans-serif"]
 
@@ -68,7 +66,13 @@ def _blocks():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return gr.Blocks(title="Bronwijzer", analytics_enabled=False, theme=theme, css=CSS,
-                         head=COPY_HEAD)
+                         head=_head())
+
+
+def _head() -> str:
+    """The page's script (``ui/templates/head.html``): copying, badges, scrolling, the map."""
+    from importlib.resources import files
+    return (files("bronwijzer.ui") / "templates" / "head.html").read_text(encoding="utf-8")
 
 
 def create_app(engine_factory, settings=None, read_only: bool = False, access: str = ""):
@@ -96,19 +100,23 @@ def create_app(engine_factory, settings=None, read_only: bool = False, access: s
         else EngineHolder(engine_factory)
     actions = Actions(holder, read_only=read_only)
     with one_server_app(), _blocks() as demo:  # Gradio builds the served app in queue()
-        gr.Markdown(INTRO)
-        status = gr.HTML(elem_id="bw-status")
-        gr.HTML(actions.access_note(access), elem_id="bw-access")
+        with gr.Row(equal_height=True):
+            gr.HTML(INTRO, elem_id="bw-intro")
+            lang = gr.Radio(["nl", "en"], value="en", show_label=False, scale=0, min_width=110,
+                            elem_id="bw-lang", container=False)
+        status = gr.HTML(actions.status_html(), elem_id="bw-status")
+        gr.HTML(actions.access_note(access), elem_id="bw-access", visible=bool(access))
         timer = gr.Timer(1.0)
         with gr.Tabs():
             with gr.Tab("Chat"):
-                chatbot, question, raw, turns, amap = chat_tab(gr, actions, EXAMPLES)
+                chatbot, question, raw, turns, amap = chat_tab(gr, actions, EXAMPLES, lang)
             with gr.Tab("Citation lookup"):
                 table, footnote, doc, lookup_map = lookup_tab(gr, actions)
             with gr.Tab("Batch"):
                 batch_tab(gr, actions, max_mb)
             with gr.Tab("Corpus") as tab:
                 added = corpus_tab(gr, actions, tab, max_mb)
+        demo.load(actions.browser_language, None, [lang], api_visibility="private")
         _on_load(gr, demo, actions, status, timer, added,
                  link=([chatbot, turns], [question, chatbot, raw, turns], amap),
                  lookup=[table, footnote, doc, lookup_map])
@@ -122,7 +130,7 @@ def _on_load(gr, demo, actions, status, timer, added, link, lookup) -> None:
     """Status line, the ``/?q=`` question, the reference table and the maps, on page load."""
     private = {"api_visibility": "private"}
     timer.tick(actions.status, None, [status, timer], show_progress="hidden", **private)
-    demo.load(actions.status, None, [status, timer], **private)
+    demo.load(actions.status, None, [status, timer], show_progress="hidden", **private)
     inputs, outputs, amap = link
     demo.load(actions.from_link, inputs, outputs, **private).then(
         actions.answer_map, [outputs[2]], [amap], show_progress="hidden", **private)

@@ -10,7 +10,7 @@ and no external reference.
 from __future__ import annotations
 
 from bronwijzer.present.overview import KIND_LABELS
-from bronwijzer.ui.render import esc, link, tag
+from bronwijzer.ui.render import STYLE, esc, link, tag
 
 COLOURS = {"government": "#1d4ed8", "advisory": "#7c3aed", "press": "#ea580c",
            "own": "#059669", "other": "#6b7280"}
@@ -31,12 +31,18 @@ def _legend() -> str:
     return "".join(items)
 
 
+def _first_words(block: dict, n: int = 12) -> str:
+    words = str(block.get("text") or "").split()
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+
+
 def _block(block: dict, y: int, lit: bool) -> tuple[str, int]:
     h = _height(block["chars"])
     fill, stroke = ("#fde68a", "#b45309") if lit else ("#f3f4f6", "#d1d5db")
     cls = "bw-map-block bw-map-hit" if lit else "bw-map-block"
     parts = [f'<g class="{cls}" data-passage="{esc(block["id"])}">'
-             f'<title>{esc(block["location"])}</title>'
+             f'<title>{esc(block["location"])}: {esc(_first_words(block))}</title>'
+             f'<desc>{esc(block.get("text") or "")}</desc>'
              f'<rect x="44" y="{y}" width="110" height="{h}" rx="3" fill="{fill}" '
              f'stroke="{stroke}" stroke-width="{2 if lit else 1}"/>'
              f'<text x="40" y="{y + min(h, 20) - 3}" font-size="9" text-anchor="end" '
@@ -88,7 +94,10 @@ def render_map(docs: list[dict], highlight=(), what: str = "of the answer") -> s
                    f'{_legend()}{title}{"".join(body)}</svg>')
     note = tag("div", "muted", f"{len(lit)} passage(s) {esc(what)} highlighted" if lit
                else "Footnotes by kind of source; the passages of an answer light up.")
-    return tag("div", "", note + "".join(out), **{"class": "bw-map"})
+    shown = '<div class="bw-map-passage" hidden style="%s"></div>' % STYLE["card"]
+    body = tag("div", "", note + "".join(out) + shown, **{"class": "bw-map"})
+    return (f'<details class="bw-map-box" open><summary style="{STYLE["head"]}cursor:pointer;">'
+            f'Article map</summary>{body}</details>')
 
 
 TABLE_HEADERS = ("Footnote", "Document", "Reference", "Title", "Link", "Kind of source",
@@ -100,7 +109,8 @@ def reference_table(rows: list[dict]) -> list[list]:
     """The reference table's rows for a ``gr.Dataframe`` (``TABLE_HEADERS``).
 
     Texts go in plain-text columns; the link column is Markdown made here from an
-    http(s) URL only (no text from the document in it).
+    http(s) URL only (no text from the document in it). The document is named on the
+    first row of its group only (``document_of_row`` finds it for the others).
 
     Args:
         rows: ``present.overview.reference_rows``.
@@ -108,11 +118,21 @@ def reference_table(rows: list[dict]) -> list[list]:
     Returns:
         One list of cell values per reference.
     """
-    out = []
+    out, previous = [], None
     for r in rows:
         url = r.get("url") or ""
         safe = bool(link(url))
-        out.append([r["footnote"], r.get("doc") or "", r["short"], r["title"],
+        doc = r.get("doc") or ""
+        shown, previous = ("" if doc == previous else doc), doc  # named once per group
+        out.append([r["footnote"], shown, r["short"], r["title"],
                     f"[link ↗](<{url}>)" if safe else "", KIND_LABELS.get(r["kind"], r["kind"]),
                     ", ".join(r["cited_at"]), r["times"]])
     return out
+
+
+def document_of_row(rows: list[list], index: int) -> str:
+    """The document of the table's row ``index`` (named on the first row of its group)."""
+    for row in reversed(rows[:index + 1]):
+        if row[1]:
+            return str(row[1])
+    return ""

@@ -9,6 +9,7 @@ chatbot's own 👍/👎 (recorded with the optional comment in ``feedback.jsonl`
 from __future__ import annotations
 
 import html
+import re
 import tempfile
 from pathlib import Path
 from urllib.parse import quote
@@ -18,39 +19,80 @@ import gradio as gr
 from bronwijzer.phrases import phrase as message
 from bronwijzer.errors import QuestionError
 from bronwijzer.escape import plain_html
+from bronwijzer.ui.i18n import word
 from bronwijzer.ui.render import esc, render_answer, render_error, render_ok, tag
 
 _BUTTON = ("border:1px solid #93c5fd;border-radius:6px;background:#eff6ff;color:#1d4ed8;"
            "padding:1px 8px;margin-right:6px;font-size:0.82em;cursor:pointer;")
 
 
-def render_turn(data: dict) -> str:
+_CONNECTIVE = re.compile(r"^(?:en|and|maar|but|of|or|ook|also)\s+", re.I)
+_WORD = re.compile(r"[\w’'-]+")
+
+
+def readable_understood(understood: str, question: str, earlier: list[str], lang: str) -> str:
+    """A follow-up as a readable question: its own words, then the earlier question's subject.
+
+    ``answer.followup`` searches ``"<question> (<subject words>)"``; shown as is that is a
+    keyword bag. Here the subject is the stretch of the earlier question that holds those
+    words, in its own order with its own small words ("rol krijgt het mkb bij innovatie").
+
+    Args:
+        understood: the answer's ``understood_as``.
+        question: the follow-up as typed.
+        earlier: the earlier questions, oldest first.
+        lang: ``nl`` or ``en`` (for the joining word).
+
+    Returns:
+        E.g. "Wie betaalt dat — over rol krijgt het mkb bij innovatie?"; ``understood``
+        unchanged when it is not of the follow-up form.
+    """
+    m = re.match(r"^(.*) \(([^()]+)\)$", understood or "")
+    if not m:
+        return understood
+    subject = {w.casefold() for w in m.group(2).split()}
+    span = m.group(2)
+    for text in reversed(earlier):
+        hits = [w for w in _WORD.finditer(text) if w.group().casefold() in subject]
+        if hits:
+            span = text[hits[0].start():hits[-1].end()]
+            break
+    own = _CONNECTIVE.sub("", " ".join(str(question or m.group(1)).split())).rstrip(" ?")
+    own = own[:1].upper() + own[1:]
+    return f"{own} — {word('about', lang)} {span}?"
+
+
+def render_turn(data: dict, earlier: list[str] | None = None, lang: str | None = None) -> str:
     """An answer in the chat: how the question was understood, the answer, its tools.
 
     The chatbot's sanitizer drops ``data-*`` attributes, so the link is the ``href`` of
     an anchor (``?q=...``: it asks the question again even without script) and the
-    Markdown sits escaped in a hidden ``pre.bw-md``; ``ui.app.COPY_HEAD`` copies either.
+    Markdown sits escaped in a hidden ``pre.bw-md``; the page script (``ui/templates/head.html``) copies either.
 
     Args:
         data: the answer in its ``ask --json`` form.
+        earlier: the conversation's earlier questions (to show a follow-up readably).
+        lang: the interface's language for the labels (default: the answer's).
 
     Returns:
         The message's HTML, on one line.
     """
     from bronwijzer.present.export import answer_markdown
-    lang = data.get("lang") or "en"
+    lang = lang or data.get("lang") or "en"
     understood = ""
     if data.get("understood_as"):
+        readable = readable_understood(data["understood_as"], data.get("question") or "",
+                                       list(earlier or []), lang)
         understood = tag("div", "muted", f"{esc(message('understood', lang))}: "
-                                          f"«{esc(data['understood_as'])}»",
+                                          f"«{esc(readable)}»",
                          **{"class": "bw-understood"})
     link = f"?q={quote(str(data.get('question') or ''), safe='')}"
     tools = (f'<a class="bw-copy-link" href="{esc(link)}" style="{_BUTTON}" '
-             f'title="Copy a link that asks this question">Copy link</a>'
-             f'<button class="bw-copy-md" style="{_BUTTON}">Copy as Markdown</button>'
+             f'title="Copy a link that asks this question">{esc(word("copy-link", lang))}</a>'
+             f'<button class="bw-copy-md" style="{_BUTTON}">{esc(word("copy-md", lang))}</button>'
              + tag("pre", "display:none;", _one_line(answer_markdown(data)),
                    **{"class": "bw-md"}))
-    return tag("div", "", understood + render_answer(data)
+    return tag("div", "", understood + render_answer(data, lang)
                + tag("div", "margin-top:4px;", tools, **{"class": "bw-tools"}),
                **{"class": "bw-turn"})
 
@@ -106,9 +148,10 @@ class ConversationActions:
         data = None
         try:
             engine = self.holder.get()
-            answer = engine.ask(question, history=earlier_questions(history))
+            earlier = earlier_questions(history)
+            answer = engine.ask(question, history=earlier)
             data = answer_to_dict(answer, engine.references())
-            reply = render_turn(data)
+            reply = render_turn(data, earlier)
         except QuestionError as error:
             reply = render_error(f"Cannot ask this: {error}")
         history += [{"role": "user", "content": plain_html(question.strip())},  # issue 21
@@ -116,6 +159,40 @@ class ConversationActions:
         if data is not None:
             turns[str(len(history) - 1)] = data
         return "", history, data, turns
+
+    def relabel(self, history: list | None, turns: dict | None, lang: str):
+        """The conversation's answers shown again with labels in the interface's language.
+
+        Args:
+            history: the chatbot's messages.
+            turns: answer dicts by chat message index.
+            lang: ``nl`` or ``en``.
+
+        Returns:
+            The history with every answer rendered anew.
+        """
+        history = list(history or [])
+        for key, data in (turns or {}).items():
+            i = int(key)
+            if i < len(history):
+                earlier = earlier_questions(history[:i - 1])
+                history[i] = {**history[i], "content": render_turn(data, earlier, lang)}
+        return history
+
+    @staticmethod
+    def language(lang: str):
+        """The chat's buttons and box in ``lang`` (the language switch)."""
+        return (gr.Button(word("ask", lang)), gr.Button(word("clear", lang)),
+                gr.Textbox(placeholder=word("placeholder", lang)),
+                gr.DownloadButton(word("export-md", lang)),
+                gr.DownloadButton(word("export-docx", lang)))
+
+    @staticmethod
+    def browser_language(request: gr.Request = None) -> str:
+        """The interface language the browser asks for (``Accept-Language``)."""
+        from bronwijzer.ui.i18n import ui_lang
+        headers = getattr(request, "headers", None) or {}
+        return ui_lang(headers.get("accept-language"))
 
     def from_link(self, history, turns, request: gr.Request = None):
         """On page load: answer ``?q=...`` of the address, if any."""
@@ -168,29 +245,29 @@ class ConversationActions:
         note = self.feedback(data.get("question") or "", data, vote, comment)
         return note, ("" if "bw-ok" in note else comment)
 
-    def export(self, turns: dict | None, kind: str):
-        """The conversation as a Markdown or .docx file to download.
+    def export_files(self, turns: dict | None):
+        """The conversation as .md and .docx files, ready on the two download buttons.
+
+        Written after every answer, so one click on a button downloads its file.
 
         Args:
             turns: answer dicts by chat message index.
-            kind: ``"md"`` or ``"docx"``.
 
         Returns:
-            An update of the download component (hidden when there is nothing) and a note.
+            Updates of the Markdown and Word download buttons (disabled when there is
+            nothing to export yet).
         """
         from bronwijzer.present.export import conversation_docx, conversation_markdown
         answers = [turns[k] for k in sorted(turns or {}, key=int)]
         if not answers:
-            return (gr.update(value=None, visible=False),
-                    render_error("Ask a question first: there is nothing to export yet."))
+            return (gr.DownloadButton(value=None, interactive=False),
+                    gr.DownloadButton(value=None, interactive=False))
         folder = Path(tempfile.mkdtemp(prefix="bronwijzer-export-"))
-        if kind == "docx":
-            path = conversation_docx(answers, folder / "bronwijzer-conversation.docx")
-        else:
-            path = folder / "bronwijzer-conversation.md"
-            path.write_text(conversation_markdown(answers), encoding="utf-8")
-        return (gr.update(value=str(path), visible=True),
-                render_ok(f"{len(answers)} answer(s) exported as {path.name}."))
+        docx = conversation_docx(answers, folder / "bronwijzer-conversation.docx")
+        md = folder / "bronwijzer-conversation.md"
+        md.write_text(conversation_markdown(answers), encoding="utf-8")
+        return (gr.DownloadButton(value=str(md), interactive=True),
+                gr.DownloadButton(value=str(docx), interactive=True))
 
     def answer_map(self, data: dict | None) -> str:
         """The article map with the passages of an answer highlighted."""
@@ -200,43 +277,54 @@ class ConversationActions:
 
     @staticmethod
     def _outline(engine):
+        """The map's documents, each paragraph with its text (shown on hover and click)."""
         from bronwijzer.present.overview import outline
-        return outline(engine.passages(), engine.references())
+        passages = engine.passages()
+        texts = {p.id: p.text for p in passages}
+        docs = outline(passages, engine.references())
+        return [{**d, "blocks": [{**b, "text": texts.get(b["id"], "")} for b in d["blocks"]]}
+                for d in docs]
 
 
-def chat_tab(gr, actions, examples) -> None:
-    """The chat tab's components and events (``/chat`` and ``/feedback`` in the API)."""
+def chat_tab(gr, actions, examples, lang) -> None:
+    """The chat tab's components and events (``/chat`` and ``/feedback`` in the API).
+
+    ``lang`` is the interface language's radio: answers are relabelled in it after each
+    question and when it changes.
+    """
     turns = gr.State({})
-    with gr.Row():
-        with gr.Column(scale=3):
-            chatbot = gr.Chatbot(label="Conversation", height=600, elem_id="bw-chat",
+    with gr.Row(elem_id="bw-main-row", equal_height=False):
+        with gr.Column(scale=3, min_width=0):
+            chatbot = gr.Chatbot(show_label=False, elem_id="bw-chat", autoscroll=False,
                                  feedback_options=("Like", "Dislike"), buttons=["copy"],
-                                 group_consecutive_messages=False,
+                                 group_consecutive_messages=False, height=None,
                                  placeholder="Ask a question in Dutch or English — or pick an "
                                              "example. Follow-ups («en wie betaalt dat?») "
                                              "build on the previous question.")
-        with gr.Column(scale=1, min_width=270):
-            gr.Markdown("**Article map**")
-            amap = gr.HTML(elem_id="bw-map")
-    with gr.Row():
-        question = gr.Textbox(label="Question", placeholder="Stel een vraag / ask a question…",
-                              scale=5, elem_id="bw-question", lines=1, max_lines=4)
-        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="bw-ask")
-        clear = gr.Button("Clear", scale=0)
-    with gr.Row(elem_classes="bw-examples"):
-        buttons = [gr.Button(q, size="sm") for q in examples]
+            with gr.Row(elem_id="bw-ask-row", equal_height=True):
+                question = gr.Textbox(show_label=False, placeholder="Stel een vraag / ask a "
+                                      "question…", scale=5, min_width=0, elem_id="bw-question",
+                                      lines=1, max_lines=4, container=False)
+                ask = gr.Button("Ask", variant="primary", scale=1, min_width=64,
+                                elem_id="bw-ask")
+                clear = gr.Button("Clear", scale=0, min_width=72)
+            with gr.Row(elem_classes="bw-examples"):
+                buttons = [gr.Button(q, size="sm", min_width=0) for q in examples]
+        with gr.Column(scale=1, min_width=0, elem_id="bw-map-col"):
+            amap = gr.HTML(tag("div", "muted", "Loading the article map…"), elem_id="bw-map")
     with gr.Row():
         comment = gr.Textbox(label="Comment on an answer (optional; sent with your thumbs up or "
                                    "down under it)", scale=4, elem_id="bw-comment", lines=1)
-        md = gr.Button("Download conversation (.md)", scale=1, elem_id="bw-export-md")
-        docx = gr.Button("Download conversation (.docx)", scale=1, elem_id="bw-export-docx")
+        md = gr.DownloadButton("Download conversation (.md)", scale=1, elem_id="bw-export-md",
+                               interactive=False)
+        docx = gr.DownloadButton("Download conversation (.docx)", scale=1,
+                                 elem_id="bw-export-docx", interactive=False)
     note = gr.HTML(elem_id="bw-chat-note")
-    download = gr.File(label="Download", interactive=False, elem_id="bw-download", visible=False)
     with gr.Accordion("Last answer as JSON", open=False):
         raw = gr.JSON(label="answer")
     parts = {"turns": turns, "chatbot": chatbot, "question": question, "raw": raw, "map": amap,
              "ask": ask, "clear": clear, "comment": comment, "note": note, "md": md, "docx": docx,
-             "download": download}
+             "lang": lang}
     _wire(gr, actions, parts, list(zip(buttons, examples)))
     return chatbot, question, raw, turns, amap
 
@@ -245,7 +333,7 @@ def _wire(gr, actions, c: dict, examples: list) -> None:
     """The chat tab's events."""
     question, chatbot, raw, turns = c["question"], c["chatbot"], c["raw"], c["turns"]
     amap, ask, clear, comment = c["map"], c["ask"], c["clear"], c["comment"]
-    note, download, md, docx = c["note"], c["download"], c["md"], c["docx"]
+    note, md, docx = c["note"], c["md"], c["docx"]
     outputs = [question, chatbot, raw, turns]
     events = [question.submit(actions.chat, [question, chatbot, turns], outputs, api_name="chat"),
               ask.click(actions.chat, [question, chatbot, turns], outputs,
@@ -253,17 +341,17 @@ def _wire(gr, actions, c: dict, examples: list) -> None:
     for button, text in examples:
         events.append(button.click(lambda h, t, q=text: actions.chat(q, h, t), [chatbot, turns],
                                    outputs, api_visibility="private"))
-    for event in events:
-        event.then(actions.answer_map, [raw], [amap], api_visibility="private",
-                   show_progress="hidden")
-    clear.click(lambda: ("", [], None, {}), None, outputs, api_visibility="private").then(
-        actions.answer_map, [raw], [amap], api_visibility="private")
-    chatbot.clear(lambda: (None, {}), None, [raw, turns], api_visibility="private").then(
-        actions.answer_map, [raw], [amap], api_visibility="private")  # the chatbot's own bin
+    cleared = [clear.click(lambda: ("", [], None, {}), None, outputs, api_visibility="private"),
+               chatbot.clear(lambda: (None, {}), None, [raw, turns],  # the chatbot's own bin
+                             api_visibility="private")]
+    private = {"api_visibility": "private", "show_progress": "hidden"}
+    for event in events + cleared:
+        event.then(actions.relabel, [chatbot, turns, c["lang"]], [chatbot], **private).then(
+            actions.answer_map, [raw], [amap], **private).then(
+            actions.export_files, [turns], [md, docx], **private)
+    c["lang"].change(actions.relabel, [chatbot, turns, c["lang"]], [chatbot], **private).then(
+        actions.language, [c["lang"]], [ask, clear, question, md, docx], **private)
     chatbot.like(actions.vote, [turns, comment], [note, comment], api_visibility="private")
-    md.click(lambda t: actions.export(t, "md"), [turns], [download, note], api_visibility="private")
-    docx.click(lambda t: actions.export(t, "docx"), [turns], [download, note],
-               api_visibility="private")
     gr.api(_feedback_api(actions), api_name="feedback")
 
 

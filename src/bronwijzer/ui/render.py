@@ -14,6 +14,7 @@ import html
 import re
 
 from bronwijzer.phrases import phrase
+from bronwijzer.ui.i18n import word
 from bronwijzer.text import MARKER, short
 
 _EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;",
@@ -138,7 +139,8 @@ def render_source(source: dict, lang: str, segments: list[str] = ()) -> str:
             + tag("span", "label", esc(source.get("label") or source.get("doc"))))
     body = render_quote_passage(source.get("text") or "", _spans(source, list(segments)))
     return tag("div", "card", head + tag("div", "passage", body)
-                + _references(source.get("references") or [], lang), **{"class": "bw-source"})
+               + _references(source.get("references") or [], lang),
+               **{"class": f"bw-source bw-n-{esc(source['number'])}"})
 
 
 def _is_source_marker(text: str, m: re.Match, passages: dict[str, str], since: int) -> bool:
@@ -174,17 +176,79 @@ def quoted_segments(text: str, sources: list[dict]) -> dict[str, list[str]]:
     return segments
 
 
-def render_answer_text(text: str, sources: list[dict]) -> str:
-    """The answer with source markers as badges and footnote markers as superscripts."""
-    out, pos = [], 0
+# Words that, opening a sentence (first or second word), point back at something said before.
+# Function words of Dutch and English (closed classes), not tuned values.
+REFERRING_OPENERS = frozenset("""
+dit dat deze die daarom daardoor daarmee daarbij hiermee hierdoor hierbij zo zulke dergelijke
+this that these those it they such thus therefore hence
+""".split())
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[^\s])")
+
+
+def _source_runs(text: str, sources: list[dict]) -> list[tuple[str, str | None]]:
+    """The answer as ``(sentence, source number or None)``, footnote markers left in the text."""
+    runs, start = [], 0
     for m, is_source in _markers(text, sources):
-        out.append(_lines(text[pos:m.start()]))
         if is_source:
-            out.append(tag("span", "badge", f"[{m.group(1)}]", **{"class": "bw-marker"}))
-        else:
-            out.append(_footnote_marks(f"[{m.group(1)}]"))
-        pos = m.end()
-    out.append(_lines(text[pos:]))
+            runs.append((text[start:m.start()], m.group(1)))
+            start = m.end()
+    if text[start:].strip():
+        runs.append((text[start:], None))
+    return runs
+
+
+def _refers_back(sentence: str) -> bool:
+    words = re.findall(r"[\w’']+", sentence.lower())[:2]
+    return any(w in REFERRING_OPENERS for w in words)
+
+
+def context_before(sentence: str, passage: str) -> str:
+    """The passage's sentence just before ``sentence`` (what a referring opener points at).
+
+    Args:
+        sentence: an answer sentence quoted from the passage.
+        passage: the source passage's text.
+
+    Returns:
+        The sentence before it in the passage, or "" when it opens the passage or is not in it.
+    """
+    at = passage.find(sentence.strip(" «»")) if sentence.strip() else -1
+    if at <= 0:
+        return ""
+    before = [p for p in _SENTENCE_END.split(passage[:at].strip()) if p.strip()]
+    return before[-1].strip() if before else ""
+
+
+def _hover_text(source: dict) -> str:
+    """A badge's tooltip: its source's place and passage (shortened)."""
+    text = " ".join(str(source.get("text") or source.get("quote") or "").split())
+    return f"{source.get('label') or source.get('doc') or ''}: {short(text, 600)}".strip(": ")
+
+
+def render_answer_text(text: str, sources: list[dict]) -> str:
+    """The answer as text: one badge per run of sentences from one source.
+
+    A badge shows its source's quote on hover (``title``) and scrolls to the source on
+    click (the page script); a run opening with a referring word ("Dit komt omdat…")
+    is preceded by the passage's sentence it refers to, in grey. Footnote markers of
+    the quoted text stay superscripts.
+    """
+    by_number = {str(s["number"]): s for s in sources}
+    runs, out = _source_runs(text, sources), []
+    for i, (sentence, number) in enumerate(runs):
+        prev_number = runs[i - 1][1] if i else None
+        source = by_number.get(number or "", {})
+        if number and number != prev_number and _refers_back(sentence):
+            context = context_before(sentence, source.get("text") or "")
+            if context:
+                out.append(tag("span", "muted", "(… " + _footnote_marks(_lines(context)) + ") ",
+                               **{"class": "bw-context"}))
+        out.append(("" if not i else " ") + _footnote_marks(_lines(sentence.strip())))
+        next_number = runs[i + 1][1] if i + 1 < len(runs) else None
+        if number and number != next_number:
+            out.append(" " + tag("span", "badge", f"[{esc(number)}]",
+                                 **{"class": f"bw-marker bw-n-{esc(number)}", "role": "link",
+                                    "title": _hover_text(source)}))
     return "".join(out)
 
 
@@ -204,13 +268,16 @@ def _related(passages: list[dict], lang: str) -> str:
     return tag("div", "head", esc(phrase("related", lang)) + ":") + items if items else ""
 
 
-def render_answer(data: dict) -> str:
+def render_answer(data: dict, lang: str | None = None) -> str:
     """A chat answer: text with markers, confidence, then the numbered sources (or related)."""
-    lang = data.get("lang") or "en"
+    lang = lang or data.get("lang") or "en"  # the interface's language, else the answer's
     confidence = render_confidence(float(data.get("confidence") or 0.0), lang)
     if data.get("abstained"):
+        reason = data.get("reason")
+        why = tag("div", "margin-top:4px;", esc(word("why", lang)) + ": " + esc(reason),
+                  **{"class": "bw-reason"}) if reason else ""
         box = tag("div", "abstain", "⊘ " + tag("b", "", esc(data.get("answer")))
-                   + " " + confidence, **{"class": "bw-abstain"})
+                  + " " + confidence + why, **{"class": "bw-abstain"})
         return tag("div", "", box + _related(data.get("passages") or [], lang),
                     **{"class": "bw-answer"})
     sources, answer = data.get("sources") or [], data.get("answer") or ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bronwijzer.ui.articlemap import TABLE_HEADERS, TABLE_TYPES
+from bronwijzer.ui.upload import UPLOAD_TYPES
 
 
 def lookup_tab(gr, actions):
@@ -11,8 +12,9 @@ def lookup_tab(gr, actions):
                 "look up a footnote, a cited source (author, organisation, title word, year) or "
                 "the footnotes behind a claim.")
     table = gr.Dataframe(headers=list(TABLE_HEADERS), datatype=list(TABLE_TYPES),
-                         interactive=False, wrap=True, elem_id="bw-reftable", max_height=420,
-                         column_widths=["7%", "13%", "13%", "30%", "7%", "12%", "11%", "7%"],
+                         interactive=False, wrap=False, elem_id="bw-reftable", max_height=1400,
+                         max_chars=48, show_search="filter", pinned_columns=1,
+                         column_widths=["6%", "15%", "14%", "30%", "6%", "12%", "11%", "6%"],
                          label="References")
     with gr.Row():
         footnote = gr.Dropdown(choices=[], value=None, label="Footnote", scale=1, min_width=120,
@@ -35,8 +37,8 @@ def lookup_tab(gr, actions):
     show.click(actions.lookup_footnote, [footnote, doc], [result, amap], api_visibility="private")
     table.select(actions.lookup_row, [table], [result, amap, footnote, doc],
                  api_visibility="private")
-    text.submit(actions.lookup_text, [text, mode], [result], api_name="lookup")
-    find.click(actions.lookup_text, [text, mode], [result], api_visibility="private")
+    text.submit(actions.lookup_text, [text, mode], [result, amap], api_name="lookup")
+    find.click(actions.lookup_text, [text, mode], [result, amap], api_visibility="private")
     return table, footnote, doc, amap
 
 
@@ -66,10 +68,11 @@ def corpus_tab(gr, actions, tab, max_mb: int):
     """The corpus tab: the documents table and uploads; returns the upload event."""
     table = gr.HTML(elem_id="bw-corpus")
     refresh = gr.Button("Refresh", size="sm")
-    gr.Markdown(f"Add cited source documents (PDF, HTML or TXT, up to {max_mb} MB each). They "
+    gr.Markdown(f"Add cited source documents (PDF, Word, OpenDocument, HTML, Markdown or text, up "
+                f"to {max_mb} MB each). They "
                 "are stored in `corpus/sources/` and the index is updated incrementally; a "
                 "source is linked to its footnote reference when its title and authors match.")
-    files = gr.File(label="Source documents", file_types=[".pdf", ".html", ".htm", ".txt"],
+    files = gr.File(label="Source documents", file_types=sorted(UPLOAD_TYPES),
                     file_count="multiple", type="filepath", elem_id="bw-corpus-files",
                     visible=not actions.read_only)
     add = gr.Button("Add and rebuild the index", variant="primary",
