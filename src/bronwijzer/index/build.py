@@ -119,7 +119,7 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
     with build_lock(settings.index):
         hashes = file_hashes(settings.corpus)
         documents, problems = load_corpus(settings.corpus, settings)
-        passages = [p for d in documents for p in chunk_document(d, **chunk_settings(settings))]
+        passages = build_passages(documents, settings)
         spans = [sentence_spans(p.text) for p in passages]
         cache = {} if force else vector_cache(settings, embedder)
         done = embed_passages(embedder, [p.text for p in passages], spans, cache, settings)
@@ -132,6 +132,20 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
     reused = len(passages) + len(done.sentence_vectors) - done.embedded
     return BuildReport(len(documents), len(passages), done.embedded, reused,
                        tuple(problems), time.perf_counter() - began)
+
+
+def build_passages(documents, settings: Settings) -> list:
+    """The passages of a build: each document chunked by the settings' sizes.
+
+    Args:
+        documents: the documents read.
+        settings: the settings (``chunk_max_chars``, ``chunk_min_chars``).
+
+    Returns:
+        The passages, in document order.
+    """
+    return [p for d in documents for p in chunk_document(
+        d, max_chars=settings.chunk_max_chars, min_chars=settings.chunk_min_chars)]
 
 
 def lexical_text(passage, references) -> str:

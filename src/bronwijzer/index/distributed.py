@@ -36,6 +36,7 @@ from bronwijzer.index.build import (
     build_index,
     build_lock,
     build_manifest,
+    build_passages,
     chunk_settings,
     embed_passages,
     lexical_index,
@@ -43,7 +44,6 @@ from bronwijzer.index.build import (
     staleness,
     vector_cache,
 )
-from bronwijzer.index.chunk import chunk_document
 from bronwijzer.index.shards import ShardStore, npy_bytes, plan_shards
 from bronwijzer.index.store import read_manifest, write_build
 from bronwijzer.settings import Settings
@@ -109,7 +109,7 @@ def build_on_ray(settings: Settings, address: str | None = None, force: bool = F
     with build_lock(settings.index):
         hashes = file_hashes(settings.corpus)
         documents, problems = load_corpus(settings.corpus, settings)
-        passages = [p for d in documents for p in chunk_document(d, **chunk_settings(settings))]
+        passages = build_passages(documents, settings)
         if passages:
             embedded, total = _build(settings, job, force, hashes, documents, problems, passages)
             return BuildReport(len(documents), len(passages), embedded, total - embedded,
