@@ -38,8 +38,9 @@ def parse_task(task: dict, limits: ParseLimits) -> dict:
         ``{"document": dict | None, "notes": [str], "error": str | None, "limit": str | None}``.
     """
     from bronwijzer.corpus.cache import document_to_dict
-    from bronwijzer.corpus.limits import LimitError, check_document
+    from bronwijzer.corpus.limits import check_document
     from bronwijzer.corpus.read import captured_warnings, failure_reason, read_one
+    from bronwijzer.errors import LimitError
     out = {"document": None, "notes": [], "error": None, "limit": None}
     with captured_warnings() as heard:
         try:
