@@ -112,10 +112,7 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
     """
     began = time.perf_counter()
     if not force and staleness(settings, embedder.name, embedder.fingerprint) is None:
-        manifest = read_manifest(settings.index) or {}
-        return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0), 0, 0,
-                           tuple(Problem(**p) for p in manifest.get("problems", [])),
-                           time.perf_counter() - began, skipped=True)
+        return skipped_report(settings, began)
     with build_lock(settings.index):
         hashes = file_hashes(settings.corpus)
         documents, problems = load_corpus(settings.corpus, settings)
@@ -146,6 +143,22 @@ def build_passages(documents, settings: Settings) -> list:
     """
     return [p for d in documents for p in chunk_document(
         d, max_chars=settings.chunk_max_chars, min_chars=settings.chunk_min_chars)]
+
+
+def skipped_report(settings: Settings, began: float) -> BuildReport:
+    """The report of a build skipped because the index is up to date.
+
+    Args:
+        settings: the settings (index folder).
+        began: ``time.perf_counter()`` when the build started.
+
+    Returns:
+        A ``BuildReport`` of the live index (its documents, passages and problems).
+    """
+    manifest = read_manifest(settings.index) or {}
+    return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0), 0, 0,
+                       tuple(Problem(**p) for p in manifest.get("problems", [])),
+                       time.perf_counter() - began, skipped=True)
 
 
 def lexical_text(passage, references) -> str:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bronwijzer.corpus.loader import Problem, file_hashes, load_corpus
+from bronwijzer.corpus.loader import file_hashes, load_corpus
 from bronwijzer.errors import IndexStateError, ModelError, ModelMismatchError
 from bronwijzer.index.build import (
     BuildReport,
@@ -41,11 +41,12 @@ from bronwijzer.index.build import (
     embed_passages,
     lexical_index,
     sentence_spans,
+    skipped_report,
     staleness,
     vector_cache,
 )
 from bronwijzer.index.shards import ShardStore, npy_bytes, plan_shards
-from bronwijzer.index.store import read_manifest, write_build
+from bronwijzer.index.store import write_build
 from bronwijzer.settings import Settings
 
 # Passages per shard: the unit of work, of retry and of resume. At most 64 passages
@@ -102,10 +103,7 @@ def build_on_ray(settings: Settings, address: str | None = None, force: bool = F
     job = _Job(address, embedder_factory or functools.partial(actor_embedder, settings),
                _identity(settings, embedder_factory), workers, shard_passages)
     if not force and staleness(settings, job.identity.name, job.identity.fingerprint) is None:
-        manifest = read_manifest(settings.index) or {}
-        return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0),
-                           0, 0, tuple(Problem(**p) for p in manifest.get("problems", [])),
-                           time.perf_counter() - began, skipped=True)
+        return skipped_report(settings, began)
     with build_lock(settings.index):
         hashes = file_hashes(settings.corpus)
         documents, problems = load_corpus(settings.corpus, settings)
