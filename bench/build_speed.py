@@ -52,12 +52,12 @@ def linked_folder(folder: Path, into: Path) -> Path:
 def article_texts(settings) -> tuple[list[str], list[tuple]]:
     """The article's passage texts and their sentence spans, as a build makes them."""
     from bronwijzer.corpus.loader import load_corpus
-    from bronwijzer.index.build import _sentence_spans
+    from bronwijzer.index.build import sentence_spans
     from bronwijzer.index.chunk import chunk_document
     documents, _ = load_corpus(ARTICLE.parent)
     passages = [p for d in documents for p in chunk_document(
         d, max_chars=settings.chunk_max_chars, min_chars=settings.chunk_min_chars)]
-    return [p.text for p in passages], [_sentence_spans(p.text) for p in passages]
+    return [p.text for p in passages], [sentence_spans(p.text) for p in passages]
 
 
 def questions(n: int) -> list[str]:

@@ -220,7 +220,7 @@ def test_old_temporary_folders_are_removed(tmp_path):
 def test_column_parsing_reads_only_the_header_of_a_checked_sheet(tmp_path, isolated_home):
     from openpyxl import Workbook
 
-    from bronwijzer.corpus.limits import LimitError
+    from bronwijzer.errors import LimitError
     from bronwijzer.settings import load_settings
     from bronwijzer.ui.guard import header_columns
     book = Workbook()

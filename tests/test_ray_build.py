@@ -88,6 +88,19 @@ def test_ray_build_equals_the_local_build(ray_address, settings):
     assert again.skipped
 
 
+def test_ray_build_of_repeated_text_equals_the_local_build(ray_address, settings):
+    from bronwijzer.index.distributed import build_on_ray
+    (settings.corpus / "sources").mkdir(exist_ok=True)
+    (settings.corpus / "sources" / "kopie.txt").write_text(
+        (settings.corpus / ARTICLE.name).read_text(encoding="utf-8"), encoding="utf-8")
+    twin = replace(settings, index_dir=settings.home / "index-local")
+    local = build_index(twin, HashEmbedder())
+    report = build_on_ray(settings, embedder_factory=HashEmbedder, shard_passages=8)
+    assert report.passages > len({p.text for p in load_index(twin.index).passages})
+    assert report.embedded == local.embedded and report.reused == local.reused
+    assert_same_index(twin.index, settings.index)
+
+
 def test_ray_rebuild_embeds_only_new_text(ray_address, settings):
     from bronwijzer.index.distributed import build_on_ray
     build_on_ray(settings, embedder_factory=HashEmbedder, shard_passages=8)

@@ -42,6 +42,22 @@ class IngestError(BronwijzerError):
         self.reason = reason or message
 
 
+class LimitError(IngestError):
+    """A file refused because reading it would pass a limit.
+
+    Args:
+        name: the document name.
+        what: what passed the limit, e.g. ``"312 MB uncompressed"``.
+        setting: the ``Settings`` field of the limit, e.g. ``"max_unzipped_mb"``.
+        bound: the limit in force, as the report shows it (``"100 MB"``).
+    """
+
+    def __init__(self, name: str, what: str, setting: str, bound: str) -> None:
+        reason = f"refused: {what}, past the limit of {bound} ({setting})"
+        super().__init__(f"{name}: {reason}", reason)
+        self.setting = setting
+
+
 class UploadError(BronwijzerError, ValueError):
     """An upload that is refused: the message says why."""
 

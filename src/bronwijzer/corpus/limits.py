@@ -1,9 +1,9 @@
-"""The bounds one corpus file is read within, and the error for a file past one.
+"""The bounds one corpus file is read within, and the checks that refuse a file past one.
 
 ``ParseLimits`` carries the ``parse_*``/``max_*``/``ocr_*`` fields of ``Settings`` (where
 each is documented) to the readers and to the worker process (``corpus/worker.py``).
-A reader that meets a bound raises ``LimitError`` naming the setting, so the build
-report can say which limit a refused file hit and how to raise it.
+A reader that meets a bound raises ``LimitError`` (``errors.py``) naming the setting, so
+the build report can say which limit a refused file hit and how to raise it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bronwijzer.errors import IngestError
+from bronwijzer.errors import IngestError, LimitError
 
 MB = 1024 * 1024
 
@@ -47,22 +47,6 @@ class ParseLimits:
 
 
 DEFAULT_LIMITS = ParseLimits()
-
-
-class LimitError(IngestError):
-    """A file refused because reading it would pass a limit.
-
-    Args:
-        name: the document name.
-        what: what passed the limit, e.g. ``"312 MB uncompressed"``.
-        setting: the ``Settings`` field of the limit, e.g. ``"max_unzipped_mb"``.
-        bound: the limit in force, as the report shows it (``"100 MB"``).
-    """
-
-    def __init__(self, name: str, what: str, setting: str, bound: str) -> None:
-        reason = f"refused: {what}, past the limit of {bound} ({setting})"
-        super().__init__(f"{name}: {reason}", reason)
-        self.setting = setting
 
 
 def check_zip(path: Path, name: str, limits: ParseLimits) -> None:

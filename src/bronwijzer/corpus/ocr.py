@@ -11,7 +11,8 @@ import shutil
 import time
 
 from bronwijzer.corpus.document import ingest_failure
-from bronwijzer.corpus.limits import DEFAULT_LIMITS, LimitError, ParseLimits
+from bronwijzer.corpus.limits import DEFAULT_LIMITS, ParseLimits
+from bronwijzer.errors import LimitError
 
 INSTALL = "apt-get install -y tesseract-ocr tesseract-ocr-nld"
 _DPI = 300

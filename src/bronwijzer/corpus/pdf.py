@@ -26,14 +26,14 @@ from bronwijzer.corpus.document import (
     ingest_failure,
     read_bytes,
 )
-from bronwijzer.corpus.limits import DEFAULT_LIMITS, LimitError, ParseLimits, pdf_limits
+from bronwijzer.corpus.limits import DEFAULT_LIMITS, ParseLimits, pdf_limits
 from bronwijzer.corpus.pdf_pages import (
     filled_pages,
     full_last_line,
     running_lines,
     vocabulary,
 )
-from bronwijzer.errors import IngestError
+from bronwijzer.errors import IngestError, LimitError
 from bronwijzer.records import Document
 
 log = logging.getLogger(__name__)

@@ -38,8 +38,9 @@ def parse_task(task: dict, limits: ParseLimits) -> dict:
         ``{"document": dict | None, "notes": [str], "error": str | None, "limit": str | None}``.
     """
     from bronwijzer.corpus.cache import document_to_dict
-    from bronwijzer.corpus.limits import LimitError, check_document
-    from bronwijzer.corpus.loader import _reason, captured_warnings, read_one
+    from bronwijzer.corpus.limits import check_document
+    from bronwijzer.corpus.read import captured_warnings, failure_reason, read_one
+    from bronwijzer.errors import LimitError
     out = {"document": None, "notes": [], "error": None, "limit": None}
     with captured_warnings() as heard:
         try:
@@ -51,7 +52,7 @@ def parse_task(task: dict, limits: ParseLimits) -> dict:
         except MemoryError:
             out["error"], out["limit"] = _memory(limits), "parse_memory_mb"
         except Exception as error:  # noqa: BLE001 - every failure is reported by name
-            out["error"] = _reason(error)
+            out["error"] = failure_reason(error)
             # a file that vanished or could not be opened may be back next time: not cached
             out["transient"] = isinstance(error, OSError) or isinstance(error.__cause__, OSError)
             if near_memory_cap(limits):  # libxml2 & co. report a failed allocation as junk

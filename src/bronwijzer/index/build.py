@@ -44,7 +44,7 @@ def chunk_settings(settings: Settings) -> dict:
 
 
 @dataclass(frozen=True)
-class _Embedded:
+class Embedded:
     """The vectors of a build's passages and sentences, and how many texts were embedded."""
 
     vectors: np.ndarray
@@ -112,26 +112,53 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
     """
     began = time.perf_counter()
     if not force and staleness(settings, embedder.name, embedder.fingerprint) is None:
-        manifest = read_manifest(settings.index) or {}
-        return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0), 0, 0,
-                           tuple(Problem(**p) for p in manifest.get("problems", [])),
-                           time.perf_counter() - began, skipped=True)
-    with _build_lock(settings.index):
+        return skipped_report(settings, began)
+    with build_lock(settings.index):
         hashes = file_hashes(settings.corpus)
         documents, problems = load_corpus(settings.corpus, settings)
-        passages = [p for d in documents for p in chunk_document(d, **chunk_settings(settings))]
-        spans = [_sentence_spans(p.text) for p in passages]
-        cache = {} if force else _vector_cache(settings, embedder)
-        done = _embed(embedder, passages, spans, cache, settings)
+        passages = build_passages(documents, settings)
+        spans = [sentence_spans(p.text) for p in passages]
+        cache = {} if force else vector_cache(settings, embedder)
+        done = embed_passages(embedder, [p.text for p in passages], spans, cache, settings)
         references = [r for d in documents for r in d.references]
-        lexical = _lexical(passages, references)
-        manifest = _manifest(settings, embedder, hashes, documents, problems, passages,
-                             done.vectors)
+        lexical = lexical_index(passages, references)
+        manifest = build_manifest(settings, embedder, hashes, documents, problems, passages,
+                                  done.vectors)
         write_build(settings.index, manifest, passages, spans, done.vectors,
                     done.sentence_vectors, references, lexical)
     reused = len(passages) + len(done.sentence_vectors) - done.embedded
     return BuildReport(len(documents), len(passages), done.embedded, reused,
                        tuple(problems), time.perf_counter() - began)
+
+
+def build_passages(documents, settings: Settings) -> list:
+    """The passages of a build: each document chunked by the settings' sizes.
+
+    Args:
+        documents: the documents read.
+        settings: the settings (``chunk_max_chars``, ``chunk_min_chars``).
+
+    Returns:
+        The passages, in document order.
+    """
+    return [p for d in documents for p in chunk_document(
+        d, max_chars=settings.chunk_max_chars, min_chars=settings.chunk_min_chars)]
+
+
+def skipped_report(settings: Settings, began: float) -> BuildReport:
+    """The report of a build skipped because the index is up to date.
+
+    Args:
+        settings: the settings (index folder).
+        began: ``time.perf_counter()`` when the build started.
+
+    Returns:
+        A ``BuildReport`` of the live index (its documents, passages and problems).
+    """
+    manifest = read_manifest(settings.index) or {}
+    return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0), 0, 0,
+                       tuple(Problem(**p) for p in manifest.get("problems", [])),
+                       time.perf_counter() - began, skipped=True)
 
 
 def lexical_text(passage, references) -> str:
@@ -141,18 +168,51 @@ def lexical_text(passage, references) -> str:
     return " ".join([passage.text, *refs])
 
 
-def _lexical(passages, references):
+def lexical_index(passages, references):
+    """The BM25 index of a build's passages.
+
+    Args:
+        passages: the passages, in index order.
+        references: every document's references (a passage's footnotes add theirs).
+
+    Returns:
+        A ``Lexical`` index over :func:`lexical_text` of each passage.
+    """
     from bronwijzer.index.lexical import Lexical
     return Lexical.build([lexical_text(p, references) for p in passages])
 
 
-def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """The spans of a passage's sentences, as the index stores them.
+
+    Args:
+        text: the passage text.
+
+    Returns:
+        ``(start, end)`` character spans of its non-blank sentences (the whole text
+        when it has none).
+    """
     from bronwijzer.text import split_sentences
     spans = [(s, e) for s, e in split_sentences(text) if text[s:e].strip()]
     return tuple(spans) or ((0, len(text)),)
 
 
-def _manifest(settings, embedder, hashes, documents, problems, passages, vectors) -> dict:
+def build_manifest(settings, embedder, hashes, documents, problems, passages,
+                   vectors) -> dict:
+    """The manifest a build writes beside its index.
+
+    Args:
+        settings: the settings of the build.
+        embedder: the embedder, or anything with its ``name``, ``fingerprint`` and ``dim``.
+        hashes: the corpus files' hashes (``file_hashes``).
+        documents: the documents read.
+        problems: the files that could not be read.
+        passages: the passages, in index order.
+        vectors: the passage vectors (their width is the index's dimension).
+
+    Returns:
+        The manifest as a JSON-ready dict.
+    """
     return {
         "version": INDEX_VERSION, "bronwijzer": __version__,
         "model": embedder.name, "fingerprint": embedder.fingerprint,
@@ -168,9 +228,17 @@ def _manifest(settings, embedder, hashes, documents, problems, passages, vectors
     }
 
 
-def _vector_cache(settings: Settings, embedder) -> dict[str, tuple]:
-    """Vectors of the live build by passage text: ``(vector, its sentences' vectors)``,
-    when it was built with the same model and sentence encoding."""
+def vector_cache(settings: Settings, embedder) -> dict[str, tuple]:
+    """Vectors of the live build by passage text, for a build to reuse.
+
+    Args:
+        settings: the settings (index folder, sentence encoding).
+        embedder: the embedder, or anything with its ``fingerprint``.
+
+    Returns:
+        ``{passage text: (vector, its sentences' vectors)}`` when the live index was
+        built with the same model and sentence encoding, else an empty dict.
+    """
     manifest = read_manifest(settings.index)
     if (not manifest or manifest.get("fingerprint") != embedder.fingerprint
             or (manifest.get("chunk") or {}).get("sentences")
@@ -186,18 +254,27 @@ def _vector_cache(settings: Settings, embedder) -> dict[str, tuple]:
                                                index.sentence_spans, offsets)}
 
 
-def _embed(embedder, passages, spans, cache: dict, settings: Settings):
+def embed_passages(embedder, texts: list[str], spans: list, cache: dict,
+                   settings: Settings) -> Embedded:
     """Passage and sentence vectors, embedding only passages whose text is not in the
-    cache (which is updated).
+    cache (which is updated), ``_BUILD_PART`` passages at a time.
+
+    Args:
+        embedder: an ``Embedder`` (``embed_passages`` when it has a build path, else
+            ``embed_batch``; ``dim``).
+        texts: the passage texts, in index order.
+        spans: each passage's sentence spans (:func:`sentence_spans`).
+        cache: ``{passage text: (vector, sentence vectors)}`` (:func:`vector_cache`).
+        settings: the settings (batch size, one-pass sentence vectors).
 
     Returns:
-        The passage vectors, the sentence vectors in passage order and how many texts
-        were embedded.
+        An ``Embedded``: the passage vectors, the sentence vectors in passage order and
+        how many texts were embedded.
     """
-    todo = {p.text: s for p, s in zip(passages, spans) if p.text not in cache}
-    texts, embedded = list(todo), 0
-    for start in range(0, len(texts), _BUILD_PART):
-        part = texts[start:start + _BUILD_PART]
+    todo = {t: s for t, s in zip(texts, spans) if t not in cache}
+    new, embedded = list(todo), 0
+    for start in range(0, len(new), _BUILD_PART):
+        part = new[start:start + _BUILD_PART]
         vectors, sentence_vectors = _embed_part(embedder, part, [todo[t] for t in part],
                                                 settings)
         rows = 0
@@ -206,12 +283,12 @@ def _embed(embedder, passages, spans, cache: dict, settings: Settings):
             rows += len(todo[text])
         embedded += len(part) + rows
     dim = embedder.dim
-    found = [cache[p.text] for p in passages]
+    found = [cache[t] for t in texts]
     matrix = (np.stack([v for v, _ in found]).astype(np.float32) if found
               else np.zeros((0, dim), dtype=np.float32))
     sentences = (np.concatenate([s for _, s in found]).astype(np.float32) if found
                  else np.zeros((0, dim), dtype=np.float32))
-    return _Embedded(matrix, sentences, embedded)
+    return Embedded(matrix, sentences, embedded)
 
 
 def _embed_part(embedder, texts: list[str], spans: list, settings: Settings):
@@ -231,8 +308,15 @@ def _in_parts(embedder, texts: list[str], batch: int) -> np.ndarray:
 
 
 @contextmanager
-def _build_lock(root: Path):
-    """One build at a time per index folder."""
+def build_lock(root: Path):
+    """One build at a time per index folder.
+
+    Args:
+        root: the index folder.
+
+    Raises:
+        IndexStateError: when the folder cannot be written.
+    """
     with ExitStack() as stack:
         try:
             stack.enter_context(file_lock(Path(root) / ".lock"))

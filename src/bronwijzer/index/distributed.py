@@ -33,19 +33,20 @@ from bronwijzer.corpus.loader import file_hashes, load_corpus
 from bronwijzer.errors import IndexStateError, ModelError, ModelMismatchError
 from bronwijzer.index.build import (
     BuildReport,
-    _build_lock,
-    _embed,
-    _lexical,
-    _manifest,
-    _sentence_spans,
-    _vector_cache,
     build_index,
+    build_lock,
+    build_manifest,
+    build_passages,
     chunk_settings,
+    embed_passages,
+    lexical_index,
+    sentence_spans,
+    skipped_report,
     staleness,
+    vector_cache,
 )
-from bronwijzer.index.chunk import chunk_document
 from bronwijzer.index.shards import ShardStore, npy_bytes, plan_shards
-from bronwijzer.index.store import read_manifest, write_build
+from bronwijzer.index.store import write_build
 from bronwijzer.settings import Settings
 
 # Passages per shard: the unit of work, of retry and of resume. At most 64 passages
@@ -102,13 +103,11 @@ def build_on_ray(settings: Settings, address: str | None = None, force: bool = F
     job = _Job(address, embedder_factory or functools.partial(actor_embedder, settings),
                _identity(settings, embedder_factory), workers, shard_passages)
     if not force and staleness(settings, job.identity.name, job.identity.fingerprint) is None:
-        manifest = read_manifest(settings.index) or {}
-        return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0),
-                           0, 0, (), time.perf_counter() - began, skipped=True)
-    with _build_lock(settings.index):
+        return skipped_report(settings, began)
+    with build_lock(settings.index):
         hashes = file_hashes(settings.corpus)
-        documents, problems = load_corpus(settings.corpus)
-        passages = [p for d in documents for p in chunk_document(d, **chunk_settings(settings))]
+        documents, problems = load_corpus(settings.corpus, settings)
+        passages = build_passages(documents, settings)
         if passages:
             embedded, total = _build(settings, job, force, hashes, documents, problems, passages)
             return BuildReport(len(documents), len(passages), embedded, total - embedded,
@@ -134,10 +133,9 @@ def _build(settings, job: _Job, force: bool, hashes, documents, problems, passag
     Returns:
         ``(texts embedded, texts in the index)``.
     """
-    spans = [_sentence_spans(p.text) for p in passages]
-    cache = {} if force else _vector_cache(settings.index, job.identity)
-    work = _Work.plan(passages, spans, cache, job.identity, job.shard_passages,
-                      settings.embed_batch_size)
+    spans = [sentence_spans(p.text) for p in passages]
+    cache = {} if force else vector_cache(settings, job.identity)
+    work = _Work.plan(passages, spans, cache, job, settings)
     store = ShardStore(settings.index)
     missing = [s for s in work.shards if not store.done(s)]
     if missing:
@@ -145,9 +143,10 @@ def _build(settings, job: _Job, force: bool, hashes, documents, problems, passag
             _embed_on_ray(work, missing, job, store)
     vectors, sentence_vectors = work.assemble(store)
     references = [r for d in documents for r in d.references]
-    manifest = _manifest(settings, job.identity, hashes, documents, problems, passages, vectors)
+    manifest = build_manifest(settings, job.identity, hashes, documents, problems, passages,
+                              vectors)
     write_build(settings.index, manifest, passages, spans, vectors, sentence_vectors,
-                references, _lexical(passages, references))
+                references, lexical_index(passages, references))
     store.clear()
     return sum(work.texts_in(s) for s in missing), len(passages) + len(sentence_vectors)
 
@@ -165,32 +164,30 @@ def actor_embedder(settings: Settings):
     return load_embedder(settings)
 
 
-def embed_shard(embedder, texts: list[str], spans: list, batch_size: int):
-    """The vectors of a shard's passages and of their sentences, as a local build
-    embeds them (each distinct text once, passages first).
+def embed_shard(embedder, texts: list[str], spans: list, settings: Settings):
+    """The vectors of a shard's passages and of their sentences, embedded as a local
+    build embeds them (:func:`bronwijzer.index.build.embed_passages`).
 
     Args:
         embedder: the actor's embedder.
-        texts: the shard's passage texts.
+        texts: the shard's passage texts (distinct).
         spans: each passage's sentence spans.
-        batch_size: texts per ``embed_batch`` call.
+        settings: the settings (batch size, one-pass sentence vectors).
 
     Returns:
         ``(passage vectors, sentence vectors)``, float32.
     """
-    cache: dict = {}
-    vectors, _ = _embed(embedder, texts, "passage", cache, batch_size)
-    sentences = [t[s:e] for t, ss in zip(texts, spans) for s, e in ss]
-    sentence_vectors, _ = _embed(embedder, sentences, "passage", cache, batch_size)
-    return vectors, sentence_vectors
+    done = embed_passages(embedder, texts, [tuple(map(tuple, ss)) for ss in spans], {},
+                          settings)
+    return done.vectors, done.sentence_vectors
 
 
 class EmbedActor:
     """A Ray Data actor: loads the embedder once, then embeds shard after shard."""
 
-    def __init__(self, factory, fingerprint: str, batch_size: int) -> None:
+    def __init__(self, factory, fingerprint: str, settings: Settings) -> None:
         self.embedder = factory()
-        self.batch_size = batch_size
+        self.settings = settings
         if self.embedder.fingerprint != fingerprint:
             raise ModelMismatchError(f"a worker loaded the model with fingerprint "
                                      f"{self.embedder.fingerprint}, not {fingerprint}: "
@@ -202,7 +199,7 @@ class EmbedActor:
         keys, passages, sentences = [], [], []
         for key, payload in zip(batch["key"], batch["payload"]):
             texts, spans = json.loads(payload)
-            vectors, sentence_vectors = embed_shard(self.embedder, texts, spans, self.batch_size)
+            vectors, sentence_vectors = embed_shard(self.embedder, texts, spans, self.settings)
             keys.append(key)
             passages.append(npy_bytes(vectors))
             sentences.append(npy_bytes(sentence_vectors))
@@ -246,7 +243,7 @@ def _embed_on_ray(work: "_Work", missing, job: _Job, store: ShardStore) -> None:
         dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
             EmbedActor, batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=min(size, len(items))),
-            fn_constructor_args=(job.factory, job.identity.fingerprint, work.batch_size),
+            fn_constructor_args=(job.factory, job.identity.fingerprint, work.settings),
             num_cpus=1,
             max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS)
     try:
@@ -284,48 +281,53 @@ def _identity(settings: Settings, factory) -> Identity:
 
 @dataclass(frozen=True)
 class _Work:
-    """The passages of a build, which of them to embed, and the shards they fall in."""
+    """The passages of a build, which distinct texts to embed, and the shards they fall
+    in."""
 
     texts: tuple[str, ...]
     spans: tuple
     todo: tuple[int, ...]
     cache: dict
     shards: tuple
-    batch_size: int
+    settings: Settings
 
     @classmethod
-    def plan(cls, passages, spans, cache: dict, identity: Identity, size: int | None,
-             batch_size: int) -> "_Work":
+    def plan(cls, passages, spans, cache: dict, job: _Job, settings: Settings) -> "_Work":
+        """The work of a build: each distinct passage text not in ``cache``, in shards of
+        ``job.shard_passages`` (default: by the count to embed) keyed by the model and
+        the sentence encoding."""
         texts = tuple(p.text for p in passages)
-        todo = tuple(i for i, (t, ss) in enumerate(zip(texts, spans))
-                     if t not in cache or any(t[s:e] not in cache for s, e in ss))
-        size = size or min(SHARD_PASSAGES, max(4, -(-len(todo) // SHARDS_AT_LEAST)))
+        first = {}
+        for i, text in enumerate(texts):
+            if text not in cache:
+                first.setdefault(text, i)
+        todo = tuple(first.values())
+        size = job.shard_passages or min(SHARD_PASSAGES,
+                                         max(4, -(-len(todo) // SHARDS_AT_LEAST)))
+        encoding = chunk_settings(settings).get("sentences", "")
         shards = plan_shards([texts[i] for i in todo], [spans[i] for i in todo], size,
-                             identity.fingerprint)
-        return cls(texts, tuple(spans), todo, cache, tuple(shards), batch_size)
+                             f"{job.identity.fingerprint}{encoding}")
+        return cls(texts, tuple(spans), todo, cache, tuple(shards), settings)
 
     def payload(self, shard) -> str:
+        """A shard's texts and sentence spans, as JSON for a worker."""
         rows = self.todo[shard.start:shard.end]
         return json.dumps([[self.texts[i] for i in rows], [self.spans[i] for i in rows]])
 
     def texts_in(self, shard) -> int:
+        """How many texts (passages and their sentences) a shard embeds."""
         return sum(1 + len(self.spans[i]) for i in self.todo[shard.start:shard.end])
 
     def assemble(self, store: ShardStore) -> tuple[np.ndarray, np.ndarray]:
         """Passage and sentence vectors in passage order, from the cache and the shards."""
-        rows = {}
+        found = dict(self.cache)
         for shard in self.shards:
             vectors, sentence_vectors = store.read(shard)
             at = 0
             for offset, i in enumerate(self.todo[shard.start:shard.end]):
                 count = len(self.spans[i])
-                rows[i] = (vectors[offset], sentence_vectors[at:at + count])
+                found[self.texts[i]] = (vectors[offset], sentence_vectors[at:at + count])
                 at += count
-        passage_rows, sentence_rows = [], []
-        for i, (text, spans) in enumerate(zip(self.texts, self.spans)):
-            vector, sentences = rows.get(i) or (
-                self.cache[text], np.stack([self.cache[text[s:e]] for s, e in spans]))
-            passage_rows.append(vector)
-            sentence_rows.append(sentences)
-        return (np.stack(passage_rows).astype(np.float32),
-                np.concatenate(sentence_rows).astype(np.float32))
+        rows = [found[text] for text in self.texts]
+        return (np.stack([v for v, _ in rows]).astype(np.float32),
+                np.concatenate([s for _, s in rows]).astype(np.float32))

@@ -300,8 +300,7 @@ def header_columns(path: Path, settings) -> tuple[list[str], str | None]:
     Raises:
         BronwijzerError: a file past a limit or unreadable.
     """
-    from bronwijzer.batch.columns import table_header
-    from bronwijzer.batch.formats import QUESTION_NAMES
+    from bronwijzer.batch.questions import QUESTION_NAMES, table_header
     from bronwijzer.corpus.limits import ParseLimits, check_zip
     path = Path(path)
     kind = path.suffix.lower()
