@@ -14,7 +14,8 @@ from bronwijzer.answer import correctness
 from bronwijzer.phrases import confidence_words
 from bronwijzer.settings import TUNING
 from bronwijzer.tune import crossval
-from bronwijzer.tune.confidence import brier, fit_confidence, reliability
+from bronwijzer.tune.confidence import fit_confidence
+from bronwijzer.tune.reliability import brier, reliability
 from bronwijzer.tune.constants import tuned
 from bronwijzer.tune.fitting import folds_of
 

@@ -5,7 +5,7 @@ gives (declines included) quotes a gold span: what the scorer counts as
 ``answer_hit``. The features are evidence features the answer path computes anyway
 (``FEATURES``); the model is a logistic regression through ``tune.fitting`` with ``C``
 chosen by out-of-fold log-loss. Its out-of-fold probabilities give the reliability
-table (``reliability``: ``BINS`` bins of equal size, mean confidence vs share right)
+table (``tune.reliability``: bins of equal size, mean confidence vs share right)
 and the Brier score written beside the model (``answer/correctness.json``).
 """
 
@@ -15,34 +15,17 @@ import numpy as np
 
 from bronwijzer.tune import fitting
 from bronwijzer.tune.evaluate import score_question
+from bronwijzer.tune.reliability import brier, reliability
 
 # Read by the answer path whatever the answerability model (answer.answerability.JUDGED).
 FEATURES = ("best_cosine", "kind_missing", "names_missing", "terms_chosen")
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
-BINS = 5
 
 
 def right_labels(questions: list[dict], answers: list[dict]) -> np.ndarray:
     """1 where the answer is right (answerable, quoting a gold span), else 0."""
     return np.array([int(bool(score_question(q, a).get("answer_hit"))) for q, a in
                      zip(questions, answers)])
-
-
-def brier(p: np.ndarray, y: np.ndarray) -> float:
-    """The mean squared difference between the probabilities and the 0/1 outcomes."""
-    return float(np.mean((np.asarray(p, dtype=float) - np.asarray(y, dtype=float)) ** 2))
-
-
-def reliability(p: np.ndarray, y: np.ndarray, bins: int = BINS) -> list[dict]:
-    """The reliability table: questions sorted by confidence in ``bins`` bins of equal
-    size, each with its count, mean confidence and share right."""
-    order = np.argsort(np.asarray(p, dtype=float), kind="stable")
-    rows = []
-    for part in np.array_split(order, bins):
-        if len(part):
-            rows.append({"n": int(len(part)), "confidence": round(float(np.mean(p[part])), 4),
-                         "right": round(float(np.mean(y[part])), 4)})
-    return rows
 
 
 def fit_confidence(x: np.ndarray, y: np.ndarray, folds: list[int], embedder: dict) -> dict:
@@ -84,17 +67,6 @@ def _constant(x: np.ndarray, y: np.ndarray, embedder: dict) -> dict:
             "intercept": r(np.log(share / (1 - share))), "C": None, "embedder": dict(embedder),
             "cv": {"brier": r(brier(p, y)), "reliability": reliability(p, y),
                    "log_loss": r(fitting.log_loss(p, y)), "right": r(share)}}
-
-
-def format_reliability(rows: list[dict], score: float) -> str:
-    """The reliability table and the Brier score as text."""
-    lines = ["reliability of `confidence` (bins of equal size):",
-             f"{'n':>6}{'mean confidence':>18}{'share right':>14}{'gap':>8}"]
-    for row in rows:
-        lines.append(f"{row['n']:>6}{row['confidence']:>18.3f}{row['right']:>14.3f}"
-                     f"{row['right'] - row['confidence']:>+8.3f}")
-    lines.append(f"Brier score {score:.4f}")
-    return "\n".join(lines)
 
 
 def confidence_rows(engine, questions: list[dict], evidence: list[dict | None]):

@@ -111,7 +111,7 @@ def evaluate(questions: list[dict], answers: dict[str, dict]) -> dict:
     shown = [(answers[str(q["id"])].get("confidence"), bool(r.get("answer_hit")))
              for q, r in zip(questions, rows) if str(q["id"]) in answers]
     if shown and all(isinstance(c, (int, float)) for c, _ in shown):
-        from bronwijzer.tune.confidence import brier, reliability
+        from bronwijzer.tune.reliability import brier, reliability
         p = np.array([float(c) for c, _ in shown])
         y = np.array([int(hit) for _, hit in shown])
         report["confidence"] = {"reliability": reliability(p, y), "brier": round(brier(p, y), 4)}
@@ -153,7 +153,7 @@ def format_report(report: dict) -> str:
     if misses:
         lines.append("not found in the top 10: " + ", ".join(misses))
     if "confidence" in report:
-        from bronwijzer.tune.confidence import format_reliability
+        from bronwijzer.tune.reliability import format_reliability
         lines += ["", format_reliability(report["confidence"]["reliability"],
                                          report["confidence"]["brier"])]
     return "\n".join(lines)

@@ -89,7 +89,7 @@ def render_ok(text: str) -> str:
 
 
 def render_reference(ref: dict) -> str:
-    """One footnote reference: ``[18] Rli (2023) Samen werken. … link``."""
+    """One footnote reference: ``[3] Author (2023) Title. … link``."""
     number = f"[{esc(ref.get('footnote'))}]"
     anchor = link(ref.get("url"), "link ↗")
     return (f'<li class="bw-ref">{tag("span", "label", number)} {esc(ref.get("reference"))}'

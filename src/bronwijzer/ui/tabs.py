@@ -24,7 +24,7 @@ def lookup_tab(gr, actions):
                           allow_custom_value=True)
         show = gr.Button("Show footnote", scale=1, min_width=140, elem_id="bw-show-footnote")
         text = gr.Textbox(label="Source name or claim", scale=3, elem_id="bw-lookup-text",
-                          placeholder="e.g. Rli · WRR 2023 · Koelemaij — or a sentence")
+                          placeholder="an author, organisation, title word or year — or a sentence")
         mode = gr.Radio(["source", "claim"], value="source", label="Search for", scale=1,
                         min_width=160)
         find = gr.Button("Look up", variant="primary", scale=1, min_width=120,
