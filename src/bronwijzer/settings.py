@@ -45,7 +45,7 @@ class Settings:
     # "rrf": the fused order as it is
     ranker: str = "learned"
     # passage token vectors (for the ranker's MaxSim) are stored with the index up to this
-    # many passages: ~190 KB each on disk (250 tokens x 384 x fp16; ~9.5 GB at the bound),
+    # many passages: 768 bytes a token, ~87 KB a passage at this chunking (4-10 GB at the bound),
     # so no question waits for passages to be encoded; above it they are computed for the
     # ranker's candidates when first needed. A disk budget, not a quality choice.
     token_vectors_max_passages: int = 50_000

@@ -7,8 +7,9 @@ normalised token vectors (:mod:`bronwijzer.search.tokens`) as two plain files::
     token_offsets.npy   int64 (passages + 1,): passage ``i`` owns rows ``[o[i], o[i+1])``
 
 The query path reads them memory-mapped, so no question waits for passages to be encoded.
-About 190 KB a passage on disk (250 tokens x 384 dims x 2 bytes; 36 passages: ~6 MB;
-50,000: ~9.5 GB), hence the bound; above it the ranker computes its candidates' token
+768 bytes a token (384 dims x fp16): ~87 KB a passage at the default chunking (116
+tokens on average; the article's 36 passages: 3.1 MB), up to ~390 KB at 512 tokens, so
+4-10 GB at 50,000 passages, hence the bound; above it the ranker computes its candidates' token
 vectors on demand (``TokenCache``), as for an index built before these files existed.
 
 The states come from the build's own encoder pass (an ``OnnxEmbedder`` hands each
