@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import MODEL_CACHE
 
 from bronwijzer.engine import Engine
 from bronwijzer.errors import IndexStateError
@@ -13,21 +14,20 @@ from bronwijzer.index.tokens import OFFSETS_FILE, TOKENS_FILE
 from bronwijzer.search.rank import LearnedRanker
 from bronwijzer.search.tokens import token_vectors
 from bronwijzer.settings import Settings
-from conftest import MODEL_CACHE
 
 PARAGRAPHS = (
-    "De gemeente Zandvoort wil meer ruimte voor werkplaatsen aan de rand van het dorp. "
-    "Kleine bedrijven in de bouw en de techniek vinden nu geen betaalbare plek. "
-    "Het college stelt voor om een oud sportterrein om te bouwen tot bedrijfsverzamelgebouw.",
-    "Voor de financiering rekent de gemeente op een bijdrage van de provincie van twee miljoen "
-    "euro. De rest komt uit de verkoop van grond. Ondernemers huren de units voor tien jaar, "
-    "met een huur die onder de marktprijs ligt zolang zij lokaal personeel opleiden.",
-    "Critici wijzen op het verkeer: vrachtwagens moeten door een woonwijk rijden. Daarom komt "
-    "er een nieuwe ontsluitingsweg langs het spoor, die in 2028 klaar moet zijn. Bewoners "
-    "mogen meepraten over de inrichting van de weg en de geluidsschermen.",
-    "Een tweede plan betreft zonnepanelen op de daken van de nieuwe hallen. De opgewekte "
-    "stroom gaat naar een buurtbatterij, zodat de ondernemers minder afhankelijk worden van "
-    "het overvolle stroomnet en de wijk 's avonds ook groene stroom kan gebruiken.",
+    ("De gemeente Zandvoort wil meer ruimte voor werkplaatsen aan de rand van het dorp. "
+     "Kleine bedrijven in de bouw en de techniek vinden nu geen betaalbare plek. "
+     "Het college stelt voor om een oud sportterrein om te bouwen tot bedrijfsverzamelgebouw."),
+    ("Voor de financiering rekent de gemeente op een bijdrage van de provincie van twee miljoen "
+     "euro. De rest komt uit de verkoop van grond. Ondernemers huren de units voor tien jaar, "
+     "met een huur die onder de marktprijs ligt zolang zij lokaal personeel opleiden."),
+    ("Critici wijzen op het verkeer: vrachtwagens moeten door een woonwijk rijden. Daarom komt "
+     "er een nieuwe ontsluitingsweg langs het spoor, die in 2028 klaar moet zijn. Bewoners "
+     "mogen meepraten over de inrichting van de weg en de geluidsschermen."),
+    ("Een tweede plan betreft zonnepanelen op de daken van de nieuwe hallen. De opgewekte "
+     "stroom gaat naar een buurtbatterij, zodat de ondernemers minder afhankelijk worden van "
+     "het overvolle stroomnet en de wijk 's avonds ook groene stroom kan gebruiken."),
 )
 
 

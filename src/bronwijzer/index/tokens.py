@@ -53,7 +53,7 @@ class TokenRecorder:
             for stale in self.root.glob(".tokens-*.tmp"):  # a killed build's scratch
                 stale.unlink(missing_ok=True)
             self.path = self.root / f".tokens-{uuid.uuid4().hex[:8]}.tmp"
-            self._file = open(self.path, "wb")
+            self._file = open(self.path, "wb")  # noqa: SIM115 (open for the whole build)
             embedder.recorder = self
 
     def add(self, text: str, states: np.ndarray) -> None:
