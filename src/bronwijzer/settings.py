@@ -44,6 +44,11 @@ class Settings:
     # search/rank_fit.py, chosen by 5-fold CV on eval/tuning.jsonl, eval/RANKING.md);
     # "rrf": the fused order as it is
     ranker: str = "learned"
+    # passage token vectors (for the ranker's MaxSim) are stored with the index up to this
+    # many passages: 768 bytes a token, ~87 KB a passage at this chunking (4-10 GB at the bound),
+    # so no question waits for passages to be encoded; above it they are computed for the
+    # ranker's candidates when first needed. A disk budget, not a quality choice.
+    token_vectors_max_passages: int = 50_000
     # follow-up questions (answer/followup.py): a question of at most this many words that
     # refers back and names at most this many corpus words of its own takes the earlier
     # subject; checked on eval/tuning.jsonl (none of its standalone questions is rewritten)

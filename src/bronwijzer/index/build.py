@@ -15,6 +15,7 @@ from bronwijzer.errors import IndexStateError
 from bronwijzer.files import file_lock
 from bronwijzer.index.chunk import chunk_document
 from bronwijzer.index.store import INDEX_VERSION, load_index, read_manifest, write_build
+from bronwijzer.index.tokens import TokenRecorder
 from bronwijzer.settings import Settings
 
 _BUILD_PART = 256  # passages embedded at a time (bounds the memory a part holds)
@@ -119,13 +120,14 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
         passages = build_passages(documents, settings)
         spans = [sentence_spans(p.text) for p in passages]
         cache = {} if force else vector_cache(settings, embedder)
+        tokens = TokenRecorder(settings, embedder, passages)  # the passes' token states
         done = embed_passages(embedder, [p.text for p in passages], spans, cache, settings)
         references = [r for d in documents for r in d.references]
         lexical = lexical_index(passages, references)
         manifest = build_manifest(settings, embedder, hashes, documents, problems, passages,
                                   done.vectors)
         write_build(settings.index, manifest, passages, spans, done.vectors,
-                    done.sentence_vectors, references, lexical)
+                    done.sentence_vectors, references, lexical, tokens)
     reused = len(passages) + len(done.sentence_vectors) - done.embedded
     return BuildReport(len(documents), len(passages), done.embedded, reused,
                        tuple(problems), time.perf_counter() - began)

@@ -10,6 +10,8 @@ Layout of ``index/``::
     b-<id>/sentences.npy    sentence vectors, in passage and sentence order
     b-<id>/bm25/            the BM25 index (bm25s: .npy + JSON)
     b-<id>/vocabulary.json  the corpus's folded words (passages and references), sorted
+    b-<id>/tokens.npy       passage token vectors, float16, with token_offsets.npy (int64);
+                            only up to ``token_vectors_max_passages`` (index/tokens.py)
 
 Vectors and BM25 arrays are memory-mapped, not read: opening a large index costs
 little RAM and time, and the pages a question touches are read on demand.
@@ -55,6 +57,8 @@ class Index:
     lexical: object
     dense: object
     vocabulary: frozenset | None = None
+    token_vectors: np.ndarray | None = None
+    token_offsets: np.ndarray | None = None
 
     @cached_property
     def sentence_offsets(self) -> np.ndarray:
@@ -66,6 +70,17 @@ class Index:
     def rows(self) -> dict[str, int]:
         """The row of each passage id."""
         return {p.id: i for i, p in enumerate(self.passages)}
+
+    def tokens_of(self, row: int) -> np.ndarray:
+        """The stored token vectors of passage ``row`` (a memory-mapped view).
+
+        Args:
+            row: the passage's row; the index must have ``token_offsets``.
+
+        Returns:
+            A ``(tokens, dim)`` float16 array (normalised rows).
+        """
+        return self.token_vectors[int(self.token_offsets[row]):int(self.token_offsets[row + 1])]
 
     # --- sentences: every passage's sentence vectors are one run of ``sentence_vectors`` ---
 
@@ -164,8 +179,11 @@ def reference_from_dict(data: dict) -> Reference:
 
 
 def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_vectors,
-                references, lexical) -> Path:
+                references, lexical, tokens=None) -> Path:
     """Write a complete build beside the live one, then switch ``CURRENT`` to it.
+
+    Args:
+        tokens: a ``TokenRecorder`` (index/tokens.py) writing the token vector files.
 
     Returns:
         The new build folder.
@@ -187,6 +205,8 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
         np.save(folder / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
         lexical.save(folder / "bm25")
         _write_vocabulary(folder / "vocabulary.json", passages, references)
+        if tokens is not None:
+            tokens.write(folder, passages)
         if manifest.get("dense") == "hnsw":
             _write_hnsw(folder / "dense.faiss", vectors, manifest["hnsw_m"])
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
@@ -219,6 +239,7 @@ def load_index(root: Path) -> Index:
 
 def _load_build(root: Path, folder: Path | None) -> Index:
     from bronwijzer.index.lexical import Lexical
+    from bronwijzer.index.tokens import load_tokens
     if folder is None:
         raise IndexStateError(f"no index in {root}; run `bronwijzer build` first")
     try:
@@ -230,13 +251,15 @@ def _load_build(root: Path, folder: Path | None) -> Index:
         lexical = Lexical.load(folder / "bm25") if rows else None
         dense = _dense(folder, manifest, vectors)
         vocabulary = _read_vocabulary(folder / "vocabulary.json")
+        token_vectors, token_offsets = load_tokens(folder, len(rows))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexStateError(f"the index in {folder} is unreadable ({error}); "
                           "run `bronwijzer build --force`") from None
     return Index(folder=folder, manifest=manifest, passages=tuple(p for p, _ in rows),
                  sentence_spans=tuple(s for _, s in rows), vectors=vectors,
                  sentence_vectors=sentence_vectors, references=refs,
-                 lexical=lexical, dense=dense, vocabulary=vocabulary)
+                 lexical=lexical, dense=dense, vocabulary=vocabulary,
+                 token_vectors=token_vectors, token_offsets=token_offsets)
 
 
 def _write_hnsw(path: Path, vectors: np.ndarray, m: int) -> None:

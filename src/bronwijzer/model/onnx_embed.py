@@ -103,6 +103,8 @@ class OnnxEmbedder:
                              for m in _json(self.folder / "modules.json"))
         self.encode, self._pad = _encoder(self.folder / "tokenizer.json", self.max_len)
         self._fast = None
+        # set by an index build (index/tokens.py) to keep each embedded passage's token states
+        self.recorder = None
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
@@ -138,6 +140,36 @@ class OnnxEmbedder:
             out[rows] = self._run([encodings[i] for i in rows])
         return self._finish(out)
 
+    def embed_queries_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list]:
+        """Query vectors and token states from one pass (what :meth:`embed_batch` computes).
+
+        Args:
+            texts: the questions.
+
+        Returns:
+            ``(vectors as embed_batch(texts, "query") gives them, per text its last hidden
+            states without the special tokens and the prompt's tokens (float32, not
+            normalised; :mod:`bronwijzer.search.tokens` normalises))``.
+        """
+        prompt = self.prompts.get("query") or ""
+        head = self.prompt_ids("query")
+        encodings = [self.encode(prompt + t) for t in texts]
+        out = np.zeros((len(encodings), self.dim), dtype=np.float32)
+        states: list = [None] * len(encodings)
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            hidden, mask = self._hidden([encodings[i] for i in rows])
+            out[rows] = _mean(hidden, mask)
+            for k, i in enumerate(rows):
+                states[i] = content_states(hidden[k], encodings[i], head)
+        return self._finish(out), states
+
+    def prompt_ids(self, kind: str) -> list[int]:
+        """The token ids of the prompt of ``kind`` (no specials), as they start a text."""
+        prompt = (self.prompts.get(kind) or "").strip()
+        return list(self.encode(prompt)[1:-1]) if prompt else []
+
     def embed_passages(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
                        one_pass: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of passages and of their sentences, for an index build.
@@ -165,11 +197,13 @@ class OnnxEmbedder:
         sentences = [t[s:e] for t, ss in zip(texts, spans) for s, e in ss]
         if not one_pass:
             own = fast.encode_batch([prompt + t for t in sentences]) if sentences else []
-            return (self._finish(self._pooled([e.ids for e in encodings], None)[0]),
+            return (self._finish(self._pooled([e.ids for e in encodings], None,
+                                              self._recording(texts))[0]),
                     self._finish(self._pooled([e.ids for e in own], None)[0]))
         owners = [(_token_sentences(e.offsets, e.special_tokens_mask, ss, len(prompt)), len(ss))
                   for e, ss in zip(encodings, spans)]
-        passages, sentence_rows = self._pooled([e.ids for e in encodings], owners)
+        passages, sentence_rows = self._pooled([e.ids for e in encodings], owners,
+                                               self._recording(texts))
         matrix = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, self.dim))
         empty = [row for row in range(len(matrix)) if not matrix[row].any()]
         if empty:  # truncated away: a pass of their own
@@ -193,10 +227,20 @@ class OnnxEmbedder:
             matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
         return matrix
 
-    def _pooled(self, id_lists: list[list[int]], owners: list[tuple[np.ndarray, int]] | None):
+    def _recording(self, texts: Sequence[str]):
+        """A ``(row, ids, hidden row)`` callback handing passage token states to the
+        build's recorder (None when no build records them)."""
+        recorder = self.recorder
+        if recorder is None:
+            return None
+        head = self.prompt_ids("passage")
+        return lambda row, ids, hidden: recorder.add(texts[row], content_states(hidden, ids, head))
+
+    def _pooled(self, id_lists: list[list[int]], owners: list[tuple[np.ndarray, int]] | None,
+                keep=None):
         """Mean-pooled states of texts, batched by length; with ``owners`` (per text, the
         sentence of each token, -1 for none, and the number of sentences) also each
-        sentence's mean.
+        sentence's mean; ``keep(row, ids, hidden row)`` is called for each text.
 
         Returns:
             ``(text means, per text an array of its sentences' means or [])``.
@@ -211,6 +255,8 @@ class OnnxEmbedder:
             for k, row in enumerate(rows):
                 if owners is not None:
                     parts[row] = _sentence_means(hidden[k], *owners[row])
+                if keep is not None:
+                    keep(row, id_lists[row], hidden[k])
         return out, parts
 
     def _run(self, id_lists: list[list[int]]) -> np.ndarray:
@@ -229,6 +275,23 @@ class OnnxEmbedder:
                  "token_type_ids": np.zeros_like(ids)}
         hidden = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]
         return hidden, mask
+
+
+def content_states(hidden: np.ndarray, ids, head: list[int]) -> np.ndarray:
+    """A text's token states without ``<s>``, ``</s>`` and the prompt's tokens.
+
+    Args:
+        hidden: the text's row of last hidden states (padding after its tokens).
+        ids: its token ids (specials included).
+        head: the prompt's token ids (:meth:`OnnxEmbedder.prompt_ids`).
+
+    Returns:
+        A copy of the states of its own tokens (all its states when it has none).
+    """
+    ids = list(ids)
+    skip = 1 + len(head) if ids[1:1 + len(head)] == head else 1
+    states = hidden[skip:len(ids) - 1]
+    return np.array(states if len(states) else hidden[:len(ids)], dtype=np.float32)
 
 
 def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -214,7 +214,7 @@ class LearnedRanker:
         self.place = positions(index.passages)
 
     def candidate_features(self, query: str, vector: np.ndarray, order: np.ndarray,
-                           lexical: np.ndarray) -> np.ndarray:
+                           lexical: np.ndarray, tokens: np.ndarray | None = None) -> np.ndarray:
         """The features of the ``depth`` best fused candidates.
 
         Args:
@@ -222,18 +222,21 @@ class LearnedRanker:
             vector: its vector.
             order: passage rows in fused order, best first.
             lexical: every passage's BM25 score for the query.
+            tokens: the question's normalised token vectors, when its embedding pass gave
+                them (else they are computed here).
 
         Returns:
             The ``features`` matrix of ``order[:depth]``.
         """
         rows = np.asarray(order[:self.depth], dtype=np.int64)
-        question_tokens = token_vectors(self.embedder, [query], "query")[0]
+        question_tokens = (tokens if tokens is not None
+                           else token_vectors(self.embedder, [query], "query")[0])
         passage_tokens = self.tokens.get([self.index.passages[r] for r in rows])
         return features(self.index, rows, vector, lexical, question_tokens, passage_tokens,
                         asked_kinds(query), self.place)
 
     def reorder(self, query: str, vector: np.ndarray, order: np.ndarray,
-                lexical: np.ndarray) -> np.ndarray:
+                lexical: np.ndarray, tokens: np.ndarray | None = None) -> np.ndarray:
         """The fused order with its ``depth`` best re-ranked by the model.
 
         Args:
@@ -241,6 +244,7 @@ class LearnedRanker:
             vector: its vector.
             order: passage rows in fused order, best first.
             lexical: every passage's BM25 score for the query.
+            tokens: the question's token vectors, when already known.
 
         Returns:
             The rows, re-ordered (the same set).
@@ -248,7 +252,8 @@ class LearnedRanker:
         if len(order) < 2:
             return order
         head = np.asarray(order[:self.depth])
-        scores = linear_scores(self.params, self.candidate_features(query, vector, order, lexical))
+        matrix = self.candidate_features(query, vector, order, lexical, tokens)
+        scores = linear_scores(self.params, matrix)
         return np.concatenate([head[np.argsort(-scores, kind="stable")], order[self.depth:]])
 
 
@@ -276,5 +281,5 @@ def ranker_for(index, embedder, settings, path: Path = PARAMS) -> LearnedRanker 
     if key not in _TOKEN_CACHES:
         while len(_TOKEN_CACHES) >= _TOKEN_CACHES_KEPT:
             _TOKEN_CACHES.pop(next(iter(_TOKEN_CACHES)))
-        _TOKEN_CACHES[key] = TokenCache(embedder)
+        _TOKEN_CACHES[key] = TokenCache(embedder, index)
     return LearnedRanker(params, index, embedder, _TOKEN_CACHES[key])

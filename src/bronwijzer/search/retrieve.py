@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from typing import Callable
 
@@ -27,10 +29,32 @@ class Retriever:
         self.settings = settings
         from bronwijzer.search.rank import ranker_for
         self.ranker = ranker_for(index, embedder, settings)
+        # the token vectors of recently embedded queries, by text (the ranker's MaxSim)
+        self._tokens: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._tokens_lock = threading.Lock()
 
     def embed_queries(self, queries: list[str]) -> np.ndarray:
-        """Query vectors, one row per query."""
-        return self.embedder.embed_batch(queries, kind="query")
+        """Query vectors, one row per query.
+
+        With a ranker and an embedder that gives token states from the same pass
+        (``embed_queries_with_tokens``: the ONNX embedder), the queries' token vectors are
+        kept for ``search``, so the ranker runs no second pass over the question.
+        """
+        if self.ranker is None or not hasattr(self.embedder, "embed_queries_with_tokens"):
+            return self.embedder.embed_batch(queries, kind="query")
+        from bronwijzer.search.tokens import normalised
+        vectors, states = self.embedder.embed_queries_with_tokens(queries)
+        with self._tokens_lock:
+            for query, found in zip(queries, states):
+                self._tokens[query] = normalised(found)
+                self._tokens.move_to_end(query)
+            while len(self._tokens) > max(4 * self.settings.query_chunk, 64):
+                self._tokens.popitem(last=False)
+        return vectors
+
+    def _query_tokens(self, query: str) -> np.ndarray | None:
+        with self._tokens_lock:
+            return self._tokens.get(query)
 
     def search(self, query: str, k: int | None = None, vector: np.ndarray | None = None,
                where: Callable[[Passage], bool] | None = None) -> list[Hit]:
@@ -64,7 +88,7 @@ class Retriever:
         order = np.argsort(-fused, kind="stable")
         order = order[np.isfinite(fused[order])]
         if self.ranker is not None:
-            order = self.ranker.reorder(query, vector, order, lexical)
+            order = self.ranker.reorder(query, vector, order, lexical, self._query_tokens(query))
         order = order[:k]
         exact = self.index.vectors[order] @ vector if len(order) else np.zeros(0)
         return [Hit(passage=self.index.passages[i], score=float(fused[i]), rank=r,

@@ -5,10 +5,13 @@ the special tokens (``<s>``, ``</s>``) and the prompt's own tokens, each L2-norm
 (``../shared/notes/late-interaction.md``). ``maxsim`` scores a question against a passage
 as the mean, over the question's tokens, of the best cosine to any passage token.
 
-Passage token vectors are computed at query time, only for the candidates a ranker
-re-scores, and kept per passage in a ``TokenCache`` (fp16), so each passage is encoded at
-most once per loaded index: the cost stays bounded by the candidate depth, whatever the
-corpus size, and the index format is unchanged.
+Passage token vectors are written at build time (fp16, :mod:`bronwijzer.index.tokens`)
+for a corpus of at most ``Settings.token_vectors_max_passages`` passages and read
+memory-mapped. Otherwise (a larger corpus, an index built before they were stored, a Ray
+build) they are computed at query time, only for the candidates a ranker re-scores, and
+kept per passage in a ``TokenCache`` (fp16), so each passage is encoded at most once per
+loaded index. A question's token vectors come from the pass that embeds it when the
+embedder offers that (``embed_queries_with_tokens``; see ``Retriever.embed_queries``).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def token_vectors(embedder, texts: Sequence[str], kind: str) -> list[np.ndarray]
         vectors = _onnx_states(embedder, texts, kind)
     else:
         vectors = [_word_vectors(embedder, text, kind) for text in texts]
-    return [_normalised(v) for v in vectors]
+    return [normalised(v) for v in vectors]
 
 
 def maxsim_many(question: np.ndarray, passages: Sequence[np.ndarray]) -> np.ndarray:
@@ -80,15 +83,33 @@ def maxsim(question: np.ndarray, passage: np.ndarray) -> float:
     return float(sims.max(axis=1).mean())
 
 
+def normalised(vectors: np.ndarray) -> np.ndarray:
+    """Token vectors scaled to unit length (float32, one row per token).
+
+    Args:
+        vectors: ``(tokens, dim)`` states.
+
+    Returns:
+        The rows L2-normalised.
+    """
+    vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, np.shape(vectors)[-1])
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
 class TokenCache:
-    """Passage token vectors by passage id, computed when first asked (fp16).
+    """Passage token vectors by passage id: the index's stored ones, else computed when
+    first asked (fp16).
 
     Args:
         embedder: the index's embedder.
+        index: the loaded ``Index``; its stored token vectors (when it has them) are
+            used without encoding.
     """
 
-    def __init__(self, embedder) -> None:
+    def __init__(self, embedder, index=None) -> None:
         self.embedder = embedder
+        self.index = index if getattr(index, "token_offsets", None) is not None else None
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
@@ -101,6 +122,10 @@ class TokenCache:
         Returns:
             One ``(tokens, dim)`` fp16 array per passage, in order.
         """
+        if self.index is not None:
+            rows = self.index.rows
+            if all(p.id in rows for p in passages):
+                return [self.index.tokens_of(rows[p.id]) for p in passages]
         missing = [p for p in passages if p.id not in self._vectors]
         if missing:
             fresh = token_vectors(self.embedder, [p.text for p in missing], "passage")
@@ -108,12 +133,6 @@ class TokenCache:
                 for p, v in zip(missing, fresh):
                     self._vectors[p.id] = v.astype(np.float16)
         return [self._vectors[p.id] for p in passages]
-
-
-def _normalised(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, np.shape(vectors)[-1])
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
 
 
 def _word_vectors(embedder, text: str, kind: str) -> np.ndarray:
@@ -124,11 +143,12 @@ def _word_vectors(embedder, text: str, kind: str) -> np.ndarray:
 def _prompt_ids(embedder, kind: str) -> list[int]:
     """The prompt's own token ids (without specials), as they start an encoded text."""
     prompt = (getattr(embedder, "prompts", None) or {}).get(kind) or ""
-    return embedder.encode(prompt.strip())[1:-1] if prompt.strip() else []
+    return list(embedder.encode(prompt.strip())[1:-1]) if prompt.strip() else []
 
 
 def _onnx_states(embedder, texts: list[str], kind: str, batch: int = 8) -> list[np.ndarray]:
     """Last hidden states of an ``OnnxEmbedder`` per text, specials and prompt dropped."""
+    from bronwijzer.model.onnx_embed import content_states
     prompt = (getattr(embedder, "prompts", None) or {}).get(kind) or ""
     head = _prompt_ids(embedder, kind)
     encoded = [embedder.encode(prompt + t) for t in texts]
@@ -147,8 +167,5 @@ def _onnx_states(embedder, texts: list[str], kind: str, batch: int = 8) -> list[
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = embedder.session.run(None, {k: v for k, v in feeds.items() if k in inputs})[0]
         for r, i in enumerate(rows):
-            seq = encoded[i]
-            skip = 1 + len(head) if seq[1:1 + len(head)] == head else 1
-            states = hidden[r, skip:len(seq) - 1]
-            out[i] = states if len(states) else hidden[r, :len(seq)]
+            out[i] = content_states(hidden[r], encoded[i], head)
     return out

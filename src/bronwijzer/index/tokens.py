@@ -1,0 +1,153 @@
+"""Passage token vectors written with the index, for the ranker's late interaction (MaxSim).
+
+A build of at most ``Settings.token_vectors_max_passages`` passages stores every passage's
+normalised token vectors (:mod:`bronwijzer.search.tokens`) as two plain files::
+
+    tokens.npy          float16 (all tokens, dim): the passages' token vectors, one run each
+    token_offsets.npy   int64 (passages + 1,): passage ``i`` owns rows ``[o[i], o[i+1])``
+
+The query path reads them memory-mapped, so no question waits for passages to be encoded.
+768 bytes a token (384 dims x fp16): ~87 KB a passage at the default chunking (116
+tokens on average; the article's 36 passages: 3.1 MB), up to ~390 KB at 512 tokens, so
+4-10 GB at 50,000 passages, hence the bound; above it the ranker computes its candidates' token
+vectors on demand (``TokenCache``), as for an index built before these files existed.
+
+The states come from the build's own encoder pass (an ``OnnxEmbedder`` hands each
+embedded passage's states to a :class:`TokenRecorder`, which spills them to a scratch file,
+so the build's memory stays bounded); a passage whose vectors were reused takes its token
+vectors from the previous build, or is encoded once more. Embedders without token states
+of their own (torch, test fakes) store none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+TOKENS_FILE = "tokens.npy"
+OFFSETS_FILE = "token_offsets.npy"
+_PART = 64  # passages encoded at a time when their states were not recorded
+
+
+class TokenRecorder:
+    """Collects passage token vectors during a build, then writes the token files.
+
+    Args:
+        settings: the build's ``Settings`` (index folder, ``token_vectors_max_passages``).
+        embedder: the build's embedder (its ``recorder`` is set while recording).
+        passages: the build's passages.
+    """
+
+    def __init__(self, settings, embedder, passages) -> None:
+        self.root = Path(settings.index)
+        self.embedder = embedder
+        self.enabled = (0 < len(passages) <= settings.token_vectors_max_passages
+                        and hasattr(embedder, "session") and hasattr(embedder, "encode"))
+        self.where: dict[str, tuple[int, int]] = {}
+        self.rows = 0
+        self._file = None
+        if self.enabled:
+            self.root.mkdir(parents=True, exist_ok=True)
+            for stale in self.root.glob(".tokens-*.tmp"):  # a killed build's scratch
+                stale.unlink(missing_ok=True)
+            self.path = self.root / f".tokens-{uuid.uuid4().hex[:8]}.tmp"
+            self._file = open(self.path, "wb")  # noqa: SIM115 (open for the whole build)
+            embedder.recorder = self
+
+    def add(self, text: str, states: np.ndarray) -> None:
+        """Keep one embedded passage's token states (normalised, fp16, spilled to disk).
+
+        Args:
+            text: the passage text.
+            states: its token states (:func:`bronwijzer.model.onnx_embed.content_states`).
+        """
+        from bronwijzer.search.tokens import normalised
+        vectors = normalised(states).astype(np.float16)
+        self._file.write(np.ascontiguousarray(vectors).tobytes())
+        self.where[text] = (self.rows, len(vectors))
+        self.rows += len(vectors)
+
+    def write(self, folder: Path, passages) -> None:
+        """Write ``tokens.npy`` and ``token_offsets.npy`` into a build folder.
+
+        Args:
+            folder: the new build folder (before it goes live).
+            passages: its passages, in index order.
+        """
+        if not self.enabled:
+            return
+        try:
+            self._file.close()
+            self.embedder.recorder = None
+            _write(folder, passages, self._sources(passages))
+        finally:
+            self.path.unlink(missing_ok=True)
+
+    def _sources(self, passages) -> dict[str, np.ndarray]:
+        """Each passage text's token vectors: recorded, from the previous build, or encoded."""
+        dim = int(self.embedder.dim)
+        spill = (np.memmap(self.path, dtype=np.float16, mode="r", shape=(self.rows, dim))
+                 if self.rows else np.zeros((0, dim), np.float16))
+        found = {t: spill[a:a + n] for t, (a, n) in self.where.items()}
+        missing = {p.text for p in passages} - found.keys()
+        if missing:
+            found.update(_previous(self.root, missing))
+        missing = sorted({p.text for p in passages} - found.keys())
+        for start in range(0, len(missing), _PART):
+            from bronwijzer.search.tokens import token_vectors
+            part = missing[start:start + _PART]
+            for text, vectors in zip(part, token_vectors(self.embedder, part, "passage")):
+                found[text] = vectors.astype(np.float16)
+        return found
+
+
+def _write(folder: Path, passages, found: dict[str, np.ndarray]) -> None:
+    sizes = np.array([len(found[p.text]) for p in passages], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    dim = int(next(iter(found.values())).shape[1])
+    out = np.lib.format.open_memmap(folder / TOKENS_FILE, mode="w+", dtype=np.float16,
+                                    shape=(int(offsets[-1]), dim))
+    for p, start, end in zip(passages, offsets[:-1], offsets[1:]):
+        out[start:end] = found[p.text]
+    out.flush()
+    del out
+    np.save(folder / OFFSETS_FILE, offsets)
+
+
+def _previous(root: Path, texts: set[str]) -> dict[str, np.ndarray]:
+    """The stored token vectors of these texts in the live build (those it has)."""
+    from bronwijzer.errors import IndexStateError
+    from bronwijzer.index.store import load_index
+    try:
+        index = load_index(root)
+    except IndexStateError:
+        return {}
+    if index.token_offsets is None:
+        return {}
+    return {p.text: index.tokens_of(row) for row, p in enumerate(index.passages)
+            if p.text in texts}
+
+
+def load_tokens(folder: Path, passages: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """A build's token files, memory-mapped (``(None, None)`` when it has none).
+
+    Args:
+        folder: the build folder.
+        passages: how many passages it holds.
+
+    Returns:
+        ``(token vectors, offsets)``.
+
+    Raises:
+        ValueError: when the files do not fit together or the passages.
+    """
+    if not (folder / OFFSETS_FILE).is_file():
+        return None, None
+    vectors = np.load(folder / TOKENS_FILE, allow_pickle=False, mmap_mode="r")
+    offsets = np.load(folder / OFFSETS_FILE, allow_pickle=False)
+    if (offsets.ndim != 1 or len(offsets) != passages + 1 or vectors.ndim != 2
+            or int(offsets[-1]) != len(vectors) or np.any(np.diff(offsets) < 0)):
+        raise ValueError("the token vector files do not match the passages")
+    return vectors, offsets
