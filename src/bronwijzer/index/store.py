@@ -43,6 +43,10 @@ INDEX_VERSION = 3
 KEEP_BUILDS = 2  # the live build and the one before it, for readers still loading it
 
 
+# the passage token vectors a build may store (written by index/tokens.py)
+TOKENS_FILE = "tokens.npy"
+OFFSETS_FILE = "token_offsets.npy"
+
 @dataclass(frozen=True, eq=False)
 class Index:
     """A loaded index: passages, their vectors, sentence vectors, BM25, manifest."""
@@ -239,7 +243,6 @@ def load_index(root: Path) -> Index:
 
 def _load_build(root: Path, folder: Path | None) -> Index:
     from bronwijzer.index.lexical import Lexical
-    from bronwijzer.index.tokens import load_tokens
     if folder is None:
         raise IndexStateError(f"no index in {root}; run `bronwijzer build` first")
     try:
@@ -333,3 +336,26 @@ def _clear_old(root: Path, keep: str) -> None:
             shutil.rmtree(path, ignore_errors=True)
     for path in root.glob(".CURRENT.*"):
         path.unlink(missing_ok=True)
+
+
+def load_tokens(folder: Path, passages: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """A build's token files, memory-mapped (``(None, None)`` when it has none).
+
+    Args:
+        folder: the build folder.
+        passages: how many passages it holds.
+
+    Returns:
+        ``(token vectors, offsets)``.
+
+    Raises:
+        ValueError: when the files do not fit together or the passages.
+    """
+    if not (folder / OFFSETS_FILE).is_file():
+        return None, None
+    vectors = np.load(folder / TOKENS_FILE, allow_pickle=False, mmap_mode="r")
+    offsets = np.load(folder / OFFSETS_FILE, allow_pickle=False)
+    if (offsets.ndim != 1 or len(offsets) != passages + 1 or vectors.ndim != 2
+            or int(offsets[-1]) != len(vectors) or np.any(np.diff(offsets) < 0)):
+        raise ValueError("the token vector files do not match the passages")
+    return vectors, offsets

@@ -26,8 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-TOKENS_FILE = "tokens.npy"
-OFFSETS_FILE = "token_offsets.npy"
+from bronwijzer.index.store import OFFSETS_FILE, TOKENS_FILE
 _PART = 64  # passages encoded at a time when their states were not recorded
 
 
@@ -128,26 +127,3 @@ def _previous(root: Path, texts: set[str]) -> dict[str, np.ndarray]:
         return {}
     return {p.text: index.tokens_of(row) for row, p in enumerate(index.passages)
             if p.text in texts}
-
-
-def load_tokens(folder: Path, passages: int) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """A build's token files, memory-mapped (``(None, None)`` when it has none).
-
-    Args:
-        folder: the build folder.
-        passages: how many passages it holds.
-
-    Returns:
-        ``(token vectors, offsets)``.
-
-    Raises:
-        ValueError: when the files do not fit together or the passages.
-    """
-    if not (folder / OFFSETS_FILE).is_file():
-        return None, None
-    vectors = np.load(folder / TOKENS_FILE, allow_pickle=False, mmap_mode="r")
-    offsets = np.load(folder / OFFSETS_FILE, allow_pickle=False)
-    if (offsets.ndim != 1 or len(offsets) != passages + 1 or vectors.ndim != 2
-            or int(offsets[-1]) != len(vectors) or np.any(np.diff(offsets) < 0)):
-        raise ValueError("the token vector files do not match the passages")
-    return vectors, offsets
