@@ -203,7 +203,8 @@ from bronwijzer.settings import Settings
 began = time.perf_counter()
 settings = Settings(home=__import__("pathlib").Path(sys.argv[1]), **json.loads(sys.argv[3]))
 report = build_index(settings, HashEmbedder())
-self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# this process's own peak (VmHWM: ru_maxrss would carry the forking parent's peak over exec)
+self_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
 kids_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"documents": report.documents, "passages": report.passages,
                   "problems": [[p.name, p.reason, p.indexed] for p in report.problems],

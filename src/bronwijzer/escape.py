@@ -10,6 +10,7 @@ raw HTML shows as text there.
 from __future__ import annotations
 
 import html
+import re
 
 _INERT = str.maketrans({c: f"&#{ord(c)};" for c in "$`*_~\\|{}[]()!#+-:"})
 
@@ -27,6 +28,11 @@ def plain_html(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True).translate(_INERT)
 
 
+_AUTOLINK = re.compile(r"&lt;(https?://[^\s<>]+)>")
+
+
 def no_raw_html(markdown: str) -> str:
-    """Markdown with its raw HTML made text (``<`` and ``&`` as entities)."""
-    return markdown.replace("&", "&amp;").replace("<", "&lt;")
+    """Markdown with its raw HTML made text (``<`` and ``&`` as entities); Markdown's own
+    autolinks (``<https://...>``) stay links."""
+    text = markdown.replace("&", "&amp;").replace("<", "&lt;")
+    return _AUTOLINK.sub(r"<\1>", text)
