@@ -21,7 +21,7 @@ from bronwijzer.search.rank import (
     ranker_for,
     save_params,
 )
-from bronwijzer.search.rank_fit import Sample, fit, fit_samples, holds_gold, single_feature
+from bronwijzer.tune.ranker import Sample, fit, fit_samples, holds_gold, single_feature
 from bronwijzer.search.tokens import maxsim, maxsim_many, token_vectors
 from bronwijzer.settings import load_settings
 
