@@ -112,7 +112,7 @@ def test_parameters_round_trip_through_json_and_bad_files_are_refused(tmp_path):
 
 
 def test_a_ranker_reorders_the_fused_candidates_and_keeps_the_set(engine, fake_embedder):
-    question = "Hoe kan de ruimte op bedrijventerreinen beter benut worden?"
+    question = "Welke rol spelen werklocaties voor de regionale economie?"
     rows, lexical = _fused(engine, question, depth=len(engine.passages()))
     retriever = _retriever(engine)
     vector = retriever.embed_queries([question])[0]
