@@ -37,10 +37,10 @@ run: index
 test: install $(TESTSTAMP)
 	$(PY) -m pytest -q
 
-## calibrate: fit the answerability and confidence models and the citation-question detector on eval/tuning.jsonl (cross-validated)
+## calibrate: every fit on eval/tuning.jsonl, in the order they depend on each other: the citation-question detector (question vectors only), then the passage ranker, the answerability and confidence models, the cards' routing
 calibrate: index
-	$(BW) calibrate eval/tuning.jsonl
 	$(BW) calibrate-cite
+	$(BW) calibrate eval/tuning.jsonl
 
 ## eval: cross-validated figures on eval/tuning.jsonl (everything refitted per fold, with
 ## the reliability of `confidence`), then the held-out eval/dev.jsonl, reported only

@@ -4,9 +4,10 @@ Run from the project folder (an index is built when missing)::
 
     PYTHONPATH=src python eval/rank_cv.py [OUT_DIR] [QUESTIONS]
 
-writes ``OUT_DIR/oof-{rrf,maxsim,learned}.jsonl`` (5 folds; the learned ranker is
-refitted on each fold's training part) and the ranker fitted on every question to
-``src/bronwijzer/search/rank.json``. Score them with
+writes ``OUT_DIR/oof-{rrf,maxsim,learned}.jsonl`` (the 5 folds of every fit,
+``tune.answerability.folds_of``; the learned ranker is refitted on each fold's training
+part, the other models stay as stored). ``bronwijzer calibrate`` refits the shipped
+``search/rank.json``; ``bronwijzer crossval`` refits the ranker with everything else. Score them with
 ``python ../shared/eval/score.py QUESTIONS OUT_DIR/oof-learned.jsonl``.
 """
 
@@ -17,13 +18,12 @@ import sys
 from pathlib import Path
 
 from bronwijzer.engine import Engine
-from bronwijzer.search.rank import save_params
-from bronwijzer.search.rank_fit import fit, out_of_fold, single_feature, write_jsonl
 from bronwijzer.settings import load_settings
+from bronwijzer.tune.ranker import fit, out_of_fold, single_feature, write_jsonl
 
 
 def main(out_dir: Path, questions_path: Path) -> None:
-    """Write the three out-of-fold answer files and the fitted ``rank.json``."""
+    """Write the three out-of-fold answer files."""
     questions = [json.loads(line) for line in questions_path.read_text(encoding="utf-8")
                  .splitlines() if line.strip()]
     engine = Engine.open(load_settings(ranker="rrf"))
@@ -34,9 +34,6 @@ def main(out_dir: Path, questions_path: Path) -> None:
     for name, make in variants.items():
         write_jsonl(out_of_fold(questions, engine, make), out_dir / f"oof-{name}.jsonl")
         print(f"wrote {out_dir / f'oof-{name}.jsonl'}", flush=True)
-    params = fit(questions, engine)
-    params["fitted_on"] = questions_path.as_posix()
-    save_params(params)
 
 
 if __name__ == "__main__":

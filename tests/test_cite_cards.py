@@ -1,5 +1,5 @@
-"""Reference cards (cite/cards.py, card_query.py, card_answer.py, card_fit.py) over a few
-hand-made references, with the fake embedder: each filter in Dutch and English, names by
+"""Reference cards (cite/cards.py, card_query.py, card_answer.py; tune/cards.py fits
+the routing) over a few hand-made references, with the fake embedder: each filter in Dutch and English, names by
 spelling and by vector, routing, the answer's citations and sources, and the fit."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from bronwijzer.cite import card_answer
 from bronwijzer.cite.card_answer import answer_from_cards, using_route
-from bronwijzer.cite.card_fit import fit
+from bronwijzer.tune.cards import fit
 from bronwijzer.cite.card_query import parse
 from bronwijzer.cite.cards import build_cards, cards_of, publisher_kinds, terms, title_overlap
 from bronwijzer.index.store import Index
@@ -262,8 +262,10 @@ class FitEngine:
 
     def __init__(self, residuals, card_right, plain_right):
         self.rows = list(zip(residuals, card_right, plain_right))
+        self.asked: list[str] = []
 
     def answer_dicts(self, texts):
+        self.asked.extend(texts)
         limit = card_answer.current_route()["max_residual"]
         out = []
         for r, card_right, plain_right in self.rows[:len(texts)]:
@@ -275,8 +277,8 @@ class FitEngine:
 
 
 def question(n):
-    return {"id": f"q{n}", "question": f"q{n}", "gold": ["gold"], "footnotes": [1],
-            "answerable": True}
+    return {"id": f"q{n}", "question": f"Which sources from {2020 + n} does the text cite?",
+            "gold": ["gold"], "footnotes": [1], "answerable": True}
 
 
 def test_fit_takes_the_widest_routing_that_loses_nothing():
@@ -291,3 +293,12 @@ def test_fit_takes_the_widest_routing_that_loses_nothing():
 def test_fit_routes_nothing_when_the_cards_only_lose():
     engine = FitEngine(residuals=[0, 1], card_right=[False, False], plain_right=[True, True])
     assert fit([question(0), question(1)], engine)["max_residual"] == -1
+
+
+def test_fit_answers_only_the_questions_the_cards_could_take():
+    engine = FitEngine(residuals=[0], card_right=[True], plain_right=[False])
+    plain = {"id": "p", "question": "How many homes must be built each year?",
+             "gold": ["gold"], "footnotes": [], "answerable": True}
+    params = fit([plain, question(0)], engine)
+    assert params["n_scored"] == 1 and params["max_residual"] == 6
+    assert plain["question"] not in engine.asked and len(engine.asked) == 2

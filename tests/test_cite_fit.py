@@ -32,6 +32,16 @@ def test_training_rows(rows):
     assert sum(r["tuning"] for r in rows) == 176
 
 
+def test_every_citation_question_of_the_tuning_set_is_labelled():
+    """An unlabelled citation question trains the detector as "none" (the 14 citation
+    questions added with the 176 were, and claim wordings went to plain answers)."""
+    labels = json.loads((EVAL / "cite_labels.json").read_text(encoding="utf-8"))["labels"]
+    rows = [json.loads(line) for line in (EVAL / "tuning.jsonl").read_text(
+        encoding="utf-8").splitlines() if line.strip()]
+    assert set(labels) <= {q["id"] for q in rows}
+    assert [q["id"] for q in rows if q["kind"] == "citation" and q["id"] not in labels] == []
+
+
 def test_calibration_is_reproducible(tmp_path, fake_embedder):
     args = (Settings(home=tmp_path), EVAL / "tuning.jsonl", EVAL / "cite_labels.json",
             EVAL / "cite_extra.jsonl")

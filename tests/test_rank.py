@@ -21,7 +21,7 @@ from bronwijzer.search.rank import (
     ranker_for,
     save_params,
 )
-from bronwijzer.search.rank_fit import Sample, fit, fit_samples, holds_gold, single_feature
+from bronwijzer.tune.ranker import Sample, fit, fit_samples, holds_gold, single_feature
 from bronwijzer.search.tokens import maxsim, maxsim_many, token_vectors
 from bronwijzer.settings import load_settings
 
@@ -112,7 +112,7 @@ def test_parameters_round_trip_through_json_and_bad_files_are_refused(tmp_path):
 
 
 def test_a_ranker_reorders_the_fused_candidates_and_keeps_the_set(engine, fake_embedder):
-    question = "Hoe kan de ruimte op bedrijventerreinen beter benut worden?"
+    question = "Welke rol spelen werklocaties voor de regionale economie?"
     rows, lexical = _fused(engine, question, depth=len(engine.passages()))
     retriever = _retriever(engine)
     vector = retriever.embed_queries([question])[0]

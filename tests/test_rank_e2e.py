@@ -8,7 +8,8 @@ import json
 import numpy as np
 
 from bronwijzer.search.rank import LearnedRanker, linear_scores
-from bronwijzer.search.rank_fit import collect, fit_samples, fold_of
+from bronwijzer.tune.answerability import folds_of
+from bronwijzer.tune.ranker import candidate_figures, collect, fit_samples
 from conftest import PROJECT
 
 # measured out of fold (5 folds, seed 0): hit@5 .936, hit@1 .773 (the fused order: .909, .682)
@@ -25,7 +26,7 @@ def test_the_refitted_ranker_beats_the_fused_order_out_of_fold(real_engine):
     questions = _tuning()
     samples = collect(questions, real_engine)
     by_id = {s.qid: s for s in samples}
-    folds = dict(zip([q["id"] for q in questions], fold_of(questions)))
+    folds = dict(zip([str(q["id"]) for q in questions], folds_of(questions)))
     learned, fused = [], []
     for f in range(5):
         params = fit_samples([s for s in samples if folds[s.qid] != f])
@@ -37,6 +38,8 @@ def test_the_refitted_ranker_beats_the_fused_order_out_of_fold(real_engine):
     assert len(learned) == sum(q["answerable"] for q in questions)
     assert hit5 >= HIT5_FLOOR and hit1 >= HIT1_FLOOR
     assert hit1 > np.mean([labels[0] == 1 for labels in fused])
+    figures = candidate_figures(samples, [folds[s.qid] for s in samples])  # what calibrate prints
+    assert figures["learned"] == {"hit@1": hit1, "hit@5": hit5}
 
 
 def test_the_shipped_parameters_rank_the_default_engine(real_engine):

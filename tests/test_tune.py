@@ -18,6 +18,7 @@ from bronwijzer.tune.confidence import fit_confidence
 from bronwijzer.tune.reliability import brier, reliability
 from bronwijzer.tune.constants import tuned
 from bronwijzer.tune.fitting import folds_of
+from bronwijzer.tune.ranker import data_sha256
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 EMBEDDER = {"name": "fake", "fingerprint": "fake-1"}
@@ -101,6 +102,13 @@ def test_crossval_refits_everything_on_the_other_folds_only(engine, monkeypatch)
                         lambda m: seen["confidence"].append(m) or real_model(m))
     monkeypatch.setattr(crossval, "choose_constants", lambda e, qs: seen["chosen"].append(
         [q["id"] for q in qs]) or {"claim_min_score": 0.5})
+    seen["ranker"], seen["cards"] = [], []
+    real_use_ranker, real_cards = crossval.ranker.use_ranker, crossval.cards.fit
+    monkeypatch.setattr(crossval.ranker, "use_ranker",
+                        lambda e, p, t=None: seen["ranker"].append(p) or real_use_ranker(e, p, t))
+    monkeypatch.setattr(crossval.cards, "fit", lambda qs, e: seen["cards"].append(
+        [q["id"] for q in qs]) or real_cards(qs, e))
+    shipped_ranker = engine._live.retriever.ranker
     answers = crossval.crossval_answers(engine, questions, EVAL)
     assert [a["id"] for a in answers] == [q["id"] for q in questions]
     folds = folds_of([q["id"] for q in questions],
@@ -112,5 +120,12 @@ def test_crossval_refits_everything_on_the_other_folds_only(engine, monkeypatch)
         held = {q["id"] for q, g in zip(questions, folds) if g == f}
         assert detector["data"]["tuning"] == len(questions) - len(held)
         assert held.isdisjoint(chosen) and len(chosen) >= len(questions) - len(held)
+    assert len(seen["ranker"]) == len(seen["cards"]) == 5
+    for f, (params, routed) in enumerate(zip(seen["ranker"], seen["cards"])):
+        train = [q for q, g in zip(questions, folds) if g != f]
+        assert params["data_sha256"] == data_sha256(train)  # the ranker saw no held-out question
+        assert params["n_questions"] == sum(q.get("answerable", True) for q in train)
+        assert routed == [q["id"] for q in train]
+    assert engine._live.retriever.ranker is shipped_ranker  # restored
     assert TUNING.claim_min_score != 0.5  # restored
     assert seen["detector"][-1] is None and seen["confidence"][-1] is None  # files again

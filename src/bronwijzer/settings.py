@@ -41,7 +41,7 @@ class Settings:
     # measured on eval/tuning.jsonl: hit@5 .88 -> .95 (eval/NOTES.md)
     sentence_weight: float = 1.0
     # "learned": the fused candidates re-ranked by search/rank.json (fitted by
-    # search/rank_fit.py, chosen by 5-fold CV on eval/tuning.jsonl, eval/RANKING.md);
+    # tune/ranker.py, chosen by 5-fold CV on eval/tuning.jsonl, eval/RANKING.md);
     # "rrf": the fused order as it is
     ranker: str = "learned"
     # passage token vectors (for the ranker's MaxSim) are stored with the index up to this

@@ -5,7 +5,7 @@ whether the cards answer it (``routes``) and lists the matching references, each
 its footnote, how many sources share that footnote, and the sentence that cites it
 (quoted as a numbered source). When no reference fits, the answer says so and counts as
 declined. The routing parameters live in ``card_route.json`` (refit per fold with
-``card_fit.fit``).
+``tune.cards.fit``).
 """
 
 from __future__ import annotations

@@ -32,26 +32,65 @@ def calibrate_options(p) -> None:
     """Options of ``bronwijzer calibrate``."""
     p.add_argument("questions", type=Path, nargs="?", default=TUNING)
     p.add_argument("--output", "-o", type=Path, help="model JSON (default: the packaged one)")
+    p.add_argument("--only", choices=("ranker", "answerability", "cards"), action="append",
+                   help="refit only these (repeatable; default: all three, in that order)")
 
 
-@command("calibrate", "fit when to decline (the answerability model) on the tuning questions",
-         calibrate_options, "Fit the answerability model (when to say the text has no answer) "
-         "on questions with known answers.")
+@command("calibrate", "refit the passage ranker, when to decline, the confidence and the "
+         "cards' routing on the tuning questions", calibrate_options,
+         "Refit, in this order, the passage ranker, the answerability model (when to say the "
+         "text has no answer) with the confidence model, and when a question goes to the "
+         "reference cards, on questions with known answers. The citation detector has its "
+         "own command (calibrate-cite); run it first.")
 def cmd_calibrate(args, settings: Settings) -> int:
-    """Fit the answerability model and print its cross-validated trade-off."""
-    from bronwijzer.answer.answerability import MODEL_FILE
-    from bronwijzer.tune.answerability import calibrate, read_questions
+    """Refit the ranker, answerability + confidence and the cards' routing, in that order
+    (each later fit answers with the earlier ones), and print their figures."""
+    from bronwijzer.tune.answerability import read_questions
     from bronwijzer.engine import Engine
-    read_questions(args.questions)  # bad input is reported before the model loads
-    model = calibrate(Engine.open(settings), args.questions, args.output or MODEL_FILE)
+    questions = read_questions(args.questions)  # bad input is reported before the model loads
+    engine = Engine.open(settings)
+    only = set(args.only or ("ranker", "answerability", "cards"))
+    if "ranker" in only:
+        _calibrate_ranker(engine, questions, args.questions.name)
+    if "answerability" in only:
+        _calibrate_answerability(engine, args.questions, args.output)
+    if "cards" in only:
+        from bronwijzer.tune.cards import calibrate_cards
+        from bronwijzer.cite.card_answer import ROUTE_FILE
+        route = calibrate_cards(engine, questions, args.questions.name)
+        print(f"cards: max_residual {route['max_residual']} (totals on {route['n_scored']} "
+              f"questions the cards could take: {route['totals']}) -> {ROUTE_FILE}")
+    return 0
+
+
+def _calibrate_ranker(engine, questions: list[dict], name: str) -> None:
+    """Refit the passage ranker (the engine ranks with it afterwards) and print its figures."""
+    from bronwijzer.search.rank import PARAMS
+    from bronwijzer.tune.ranker import calibrate_ranker
+    params = calibrate_ranker(engine, questions, name)
+    cv = params["cv"]
+    print(f"ranker: {params['model']} on {params['n_questions']} questions; out of fold "
+          f"among the candidates hit@1 {cv['learned']['hit@1']:.3f} hit@5 "
+          f"{cv['learned']['hit@5']:.3f} (fused order {cv['fused']['hit@1']:.3f} "
+          f"{cv['fused']['hit@5']:.3f}) -> {PARAMS}")
+
+
+def _calibrate_answerability(engine, questions_path: Path, output: Path | None) -> None:
+    """Refit the answerability and confidence models (the engine uses them afterwards)
+    and print the cross-validated trade-off."""
+    from bronwijzer.answer import correctness
+    from bronwijzer.answer.answerability import MODEL_FILE, model_from_dict
+    from bronwijzer.tune.answerability import calibrate
+    model = calibrate(engine, questions_path, output or MODEL_FILE)
+    engine.use_answerability(model_from_dict(model))
+    correctness.use_model(model["confidence"])
     cv = model["cv"]
     print(f"features {', '.join(model['features'])}; C {model['C']}; threshold "
           f"{model['threshold']:.3f}; cross-validated: {cv['declined']:.0%} of unanswerable "
-          f"declined, {cv['answered']:.0%} of answerable answered -> {args.output or MODEL_FILE}")
+          f"declined, {cv['answered']:.0%} of answerable answered -> {output or MODEL_FILE}")
     print("trade-off (out of fold): threshold, unanswerable declined, answerable answered")
     for row in cv["curve"]:
         print(f"  {row['threshold']:.3f}  {row['declined']:.2f}  {row['answered']:.2f}")
-    return 0
 
 
 def crossval_options(p) -> None:
@@ -60,9 +99,10 @@ def crossval_options(p) -> None:
     p.add_argument("--output", "-o", type=Path, required=True, help="answers .jsonl")
 
 
-@command("crossval", "answer the tuning questions with out-of-fold answerability models",
-         crossval_options, "Answer the tuning questions, each fold with an answerability "
-         "model fitted on the other folds (honest figures).")
+@command("crossval", "answer the tuning questions with everything refitted out of fold",
+         crossval_options, "Answer the tuning questions, each fold with the ranker, the "
+         "citation detector, the answerability and confidence models, the chosen constants "
+         "and the cards' routing fitted on the other folds (honest figures).")
 def cmd_crossval(args, settings: Settings) -> int:
     """Write out-of-fold answers to the tuning questions."""
     from bronwijzer.tune.answerability import read_questions

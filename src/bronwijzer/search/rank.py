@@ -3,7 +3,7 @@
 The retriever's fused (RRF) order gives the candidates; the ``depth`` best are scored by
 a linear model over per (question, passage) features and re-ordered, the rest keep their
 place behind them. The model's parameters live in ``search/rank.json`` (written by
-:mod:`bronwijzer.search.rank_fit`, which alone needs scikit-learn): feature names,
+:mod:`bronwijzer.tune.ranker`, which alone needs scikit-learn): feature names,
 standardisation, coefficients, the embedding model it was fitted with, the data's sha256.
 
 Features (``FEATURES``), each per candidate passage:
@@ -188,7 +188,7 @@ def save_params(params: dict, path: Path = PARAMS) -> None:
     """Write the ranker's parameters as JSON (sorted keys).
 
     Args:
-        params: the parameters (``rank_fit.fit``).
+        params: the parameters (``tune.ranker.fit``).
         path: the JSON file (default ``search/rank.json``).
     """
     Path(path).write_text(json.dumps(params, indent=1, sort_keys=True, ensure_ascii=False) + "\n",

@@ -1,18 +1,25 @@
 """Cross-validated answers of the tuning questions: the honest figures of the tuning set.
 
 ``bronwijzer crossval`` answers each fold with everything fitted or chosen refitted
-on the other folds only, by the same procedures as ``calibrate`` / ``calibrate-cite``:
+on the other folds only, by the same procedures as ``calibrate`` / ``calibrate-cite``,
+in the order they depend on each other:
 
-- the answerability model (its ``C`` and threshold by inner cross-validation);
+- the passage ranker (``tune.ranker``; its candidates' features do not depend on any
+  fitted model, so they are collected once);
 - the citation-question detector, class centroids included (authored citation
   questions of ``eval/cite_extra.jsonl`` always train);
-- the confidence model (``tune.confidence``; labels: the answers of the packaged
-  models, whether each is right);
+- the answerability model (its ``C`` and threshold by inner cross-validation), on the
+  evidence of the training questions retrieved with the fold's ranker and detector;
+- the confidence model (``tune.confidence``; labels: whether the fold's models answer
+  each training question right);
 - the constants of ``tune.constants.CHOICES`` (gather constants, claim thresholds),
   chosen on the fold's training questions (plus the authored proposal questions of
-  ``eval/gather_extra.jsonl``).
+  ``eval/gather_extra.jsonl``);
+- the reference cards' routing (``tune.cards``), on the fold's training questions.
 
-The engine's models and ``TUNING`` are restored afterwards.
+Folds are fixed (``tune.answerability.folds_of``) and every fit is deterministic, so
+the same code, index and questions give the same answers. The engine's models, ranker,
+routing and ``TUNING`` are restored afterwards.
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from pathlib import Path
 
 from bronwijzer.answer import correctness
 from bronwijzer.answer.answerability import model_from_dict
+from bronwijzer.cite.card_answer import current_route, using_route
 from bronwijzer.cite.detect import use_detector
-from bronwijzer.tune import cite_detector
+from bronwijzer.search.tokens import TokenCache
+from bronwijzer.tune import cards, cite_detector, ranker
 from bronwijzer.tune.answerability import (FOLDS, check_questions, fit_model, folds_of,
                                            labels_of, matrix)
 from bronwijzer.tune.confidence import confidence_rows, fit_confidence
@@ -43,14 +52,11 @@ def authored_questions(path: Path) -> list[dict]:
 
 
 class _Folds:
-    """What every fold's fits share: the questions, their evidence and vectors."""
+    """What every fold's fits share: the questions, the detector's question vectors,
+    the ranker's candidates; ``fit`` sets the models fitted on one fold's training part."""
 
     def __init__(self, engine, questions: list[dict], eval_dir: Path) -> None:
         self.engine, self.questions = engine, questions
-        texts = [q["question"] for q in questions]
-        evidence = engine.evidence(texts)
-        self.x = matrix(evidence)
-        self.x_right, self.right = confidence_rows(engine, questions, evidence)
         self.y = labels_of(questions)
         self.folds = folds_of(questions)
         self.kinds = cite_detector.read_labels(eval_dir / "cite_labels.json")
@@ -59,6 +65,14 @@ class _Folds:
         self.authored = authored_questions(eval_dir / "gather_extra.jsonl")
         rows = cite_detector.training_rows(questions, self.kinds, self.cite_extra)
         self.vectors = engine.embed_questions([r["question"] for r in rows])
+        self.tokens = TokenCache(ranker.retriever_of(engine).embedder)
+        self.samples = ranker.collect(questions, engine, tokens=self.tokens)
+
+    def ranker(self, train: list[int]) -> dict:
+        """The passage ranker fitted on the training part's candidates."""
+        ids = {str(self.questions[i]["id"]) for i in train}
+        return ranker.fit([self.questions[i] for i in train], self.engine, tokens=self.tokens,
+                          samples=[s for s in self.samples if s.qid in ids])
 
     def detector(self, train: list[int]) -> dict:
         """The citation detector fitted on the training questions and the authored ones."""
@@ -70,18 +84,25 @@ class _Folds:
         return cite_detector.fit_citation_detector(rows, vectors, model["name"],
                                                    model["fingerprint"])
 
-    def answerability(self, train: list[int]):
-        """The answerability model fitted (C, threshold by inner CV) on the training part."""
-        inner = folds_of([self.questions[i] for i in train])
-        data, _ = fit_model(self.x[train], self.y[train], inner, self.engine.embedding_model(),
-                            answered=self.engine.settings.calibrate_answered)
-        return model_from_dict(data)
+    def fit(self, train: list[int]) -> None:
+        """Rank, detect, decline and give confidence with models fitted on ``train`` only.
 
-    def confidence(self, train: list[int]) -> dict:
-        """The confidence model fitted on the training part."""
-        inner = folds_of([self.questions[i] for i in train])
-        return fit_confidence(self.x_right[train], self.right[train], inner,
-                              self.engine.embedding_model())
+        The answerability model (C, threshold by inner CV) learns from the training
+        questions' evidence under the fold's ranker and detector; the confidence model
+        from whether the fold's models then answer them right.
+        """
+        ranker.use_ranker(self.engine, self.ranker(train), self.tokens)
+        use_detector(self.detector(train))
+        questions = [self.questions[i] for i in train]
+        evidence = self.engine.evidence([q["question"] for q in questions])
+        inner = folds_of(questions)
+        data, _ = fit_model(matrix(evidence), self.y[train], inner,
+                            self.engine.embedding_model(),
+                            answered=self.engine.settings.calibrate_answered)
+        self.engine.use_answerability(model_from_dict(data))
+        x_right, right = confidence_rows(self.engine, questions, evidence)
+        correctness.use_model(fit_confidence(x_right, right, inner,
+                                             self.engine.embedding_model()))
 
 
 def crossval_answers(engine, questions: list[dict], eval_dir: Path = EVAL,
@@ -89,11 +110,13 @@ def crossval_answers(engine, questions: list[dict], eval_dir: Path = EVAL,
     """Answer every question with everything fitted or chosen on the other folds only.
 
     Args:
-        engine: the open ``Engine``; its models and ``TUNING`` are restored afterwards.
+        engine: the open ``Engine``; its models, ranker, routing and ``TUNING`` are
+            restored afterwards.
         questions: the tuning questions.
         eval_dir: where ``cite_labels.json``, ``cite_extra.jsonl`` and
             ``gather_extra.jsonl`` are.
-        choose: choose the ``tune.constants`` per fold (False: keep the current values).
+        choose: choose the ``tune.constants`` and the cards' routing per fold (False:
+            keep the current values).
 
     Returns:
         One answer dict per question (``ask --json`` form plus ``id``), in order.
@@ -103,22 +126,26 @@ def crossval_answers(engine, questions: list[dict], eval_dir: Path = EVAL,
     answers: list = [None] * len(questions)
     saved, saved_detector = engine.use_answerability(None), use_detector(None)
     saved_confidence = correctness.use_model(None)
+    saved_ranker = ranker.retriever_of(engine).ranker
     try:
         for f in range(FOLDS):
             train = [i for i, g in enumerate(shared.folds) if g != f]
-            use_detector(shared.detector(train))
-            engine.use_answerability(shared.answerability(train))
-            correctness.use_model(shared.confidence(train))
+            shared.fit(train)
             training = [questions[i] for i in train] + shared.authored
             chosen = choose_constants(engine, training) if choose else {}
-            log.info("fold %d: chosen %s", f, chosen)
             held = [i for i, g in enumerate(shared.folds) if g == f]
             with tuned(**chosen):
-                found = engine.answer_dicts([questions[i]["question"] for i in held])
+                route = (cards.fit([questions[i] for i in train], engine) if choose
+                         else current_route())
+                log.info("fold %d: chosen %s, cards max_residual %s", f, chosen,
+                         route["max_residual"])
+                with using_route(route):
+                    found = engine.answer_dicts([questions[i]["question"] for i in held])
             for i, answer in zip(held, found):
                 answers[i] = {"id": questions[i]["id"], **answer}
     finally:
         engine.use_answerability(saved)
         use_detector(saved_detector)
         correctness.use_model(saved_confidence)
+        ranker.retriever_of(engine).ranker = saved_ranker
     return answers

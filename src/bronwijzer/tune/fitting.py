@@ -2,9 +2,9 @@
 then logistic regression), fixed folds, out-of-fold predictions and a choice of ``C``.
 
 The answerability model (``tune.answerability``), the confidence model
-(``tune.confidence``) and the citation-question detector (``tune.cite_detector``)
-all go through here. Folds are fixed: rows sorted by id and dealt round-robin within
-each label, so the same data always gives the same folds. A fold of ``-1`` marks a
+(``tune.confidence``), the citation-question detector (``tune.cite_detector``) and the
+passage ranker (``tune.ranker``) all go through here. Folds are fixed: rows sorted by
+id and dealt round-robin within each label, so the same data always gives the same folds. A fold of ``-1`` marks a
 row that always trains and is never predicted (authored training questions).
 The fitted pipelines are stored as plain numbers (``linear_parts``), never pickled.
 """
@@ -42,13 +42,14 @@ def feature_rows(evidence: list[dict | None], features: Sequence[str]) -> np.nda
     return np.array([[float((e or {}).get(f, 0.0)) for f in features] for e in evidence])
 
 
-def pipeline(c: float, steps: Sequence = (), tol: float = 1e-10):
+def pipeline(c: float, steps: Sequence = (), tol: float = 1e-10, class_weight=None):
     """A new unfitted pipeline: ``steps`` (feature transformers), standardise, logistic.
 
     Args:
         c: the inverse regularisation strength.
         steps: ``(name, transformer)`` pairs run before standardising.
         tol: the solver's tolerance (small: the stored numbers are reproducible).
+        class_weight: the logistic regression's (``"balanced"``: the ranker's pairs).
 
     Returns:
         A scikit-learn ``Pipeline``.
@@ -57,7 +58,8 @@ def pipeline(c: float, steps: Sequence = (), tol: float = 1e-10):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
     return Pipeline([*steps, ("scale", StandardScaler()),
-                     ("logistic", LogisticRegression(C=c, solver="lbfgs", max_iter=5000, tol=tol))])
+                     ("logistic", LogisticRegression(C=c, solver="lbfgs", max_iter=5000, tol=tol,
+                                                     class_weight=class_weight))])
 
 
 def fit(make: Callable[[float], object], x: np.ndarray, y: np.ndarray, c: float):

@@ -1,13 +1,16 @@
-"""Fitting the learned ranker (scikit-learn), and its out-of-fold evaluation.
+"""Fitting the learned passage ranker offline, and its out-of-fold evaluation.
 
 ``fit(questions, engine_or_retriever)`` returns the parameters ``search/rank.py`` scores
-with (numpy only). Labels are pointwise: a candidate passage is positive when one of the
-question's gold strings lies in its first 1,200 characters or its references' first 600
-(as ``score.py`` counts a hit). Only answerable questions with gold strings train it.
+with (numpy only), fitted by ``tune.fitting``'s pipeline (standardise, then a logistic
+regression, classes balanced). Labels are pointwise: a candidate passage is positive when
+one of the question's gold strings lies in its first 1,200 characters or its references'
+first 600 (as ``score.py`` counts a hit). Only answerable questions with gold strings train it.
 
-``out_of_fold(questions, engine)`` answers every question with a ranker fitted on the
-other folds only (each fold refits), in the batch form ``score.py`` reads, so the
-cross-validation of a pipeline that fits everything per fold can call ``fit`` the same way.
+The folds are those of every other fit (``tune.answerability.folds_of``).
+``calibrate_ranker`` fits on a whole question set and writes ``search/rank.json``;
+``tune.crossval`` refits per fold with ``fit_samples`` on the fold's training questions
+and sets the result with ``use_ranker``; ``out_of_fold`` answers every question so
+with the ranker alone refitted (``eval/rank_cv.py``).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from bronwijzer.answer.compose import refs_of
-from bronwijzer.search.rank import FEATURES, LearnedRanker
+from bronwijzer.search.rank import FEATURES, PARAMS, LearnedRanker, linear_scores, save_params
 from bronwijzer.search.tokens import TokenCache
+from bronwijzer.tune import fitting
 
 # Candidates re-ranked per question: the fused order's best this many (rank.json's
 # ``depth``); on eval/tuning.jsonl the fused top 20 holds a gold passage for all 110
@@ -153,18 +157,15 @@ def fit_samples(samples: list[Sample], depth: int = DEPTH, features=FEATURES,
     Returns:
         The parameters (features, mean, scale, coef, intercept, depth, model, n).
     """
-    from sklearn.linear_model import LogisticRegression
     columns = [FEATURES.index(f) for f in features]
     x = np.concatenate([s.matrix[:, columns] for s in samples]).astype(np.float64)
     y = np.concatenate([s.labels for s in samples])
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=1000)
-    model.fit((x - mean) / scale, y)
+    parts = fitting.linear_parts(fitting.fit(
+        lambda value: fitting.pipeline(value, class_weight="balanced"), x, y, c))
     return {"model": f"logistic-regression C={c} class_weight=balanced",
-            "features": list(features), "mean": mean.round(6).tolist(),
-            "scale": scale.round(6).tolist(), "coef": model.coef_[0].round(6).tolist(),
-            "intercept": round(float(model.intercept_[0]), 6), "depth": depth,
+            "features": list(features), "mean": fitting.rounded(parts["mean"]),
+            "scale": fitting.rounded(parts["scale"]), "coef": fitting.rounded(parts["coef"][0]),
+            "intercept": fitting.rounded(parts["intercept"][0]), "depth": depth,
             "n_questions": len(samples), "n_pairs": int(len(y)), "n_positive": int(y.sum())}
 
 
@@ -175,7 +176,8 @@ def single_feature(name: str, depth: int = DEPTH) -> dict:
 
 
 def fit(questions: list[dict], engine_or_retriever, depth: int = DEPTH, features=FEATURES,
-        c: float = 1.0, tokens: TokenCache | None = None) -> dict:
+        c: float = 1.0, tokens: TokenCache | None = None,
+        samples: list[Sample] | None = None) -> dict:
     """Fit the ranker on a question set.
 
     Args:
@@ -185,39 +187,90 @@ def fit(questions: list[dict], engine_or_retriever, depth: int = DEPTH, features
         features: the feature names to use.
         c: the logistic regression's inverse regularisation strength.
         tokens: a ``TokenCache`` to share between fits.
+        samples: the questions' ``collect`` (computed when not given).
 
     Returns:
         The parameters to save with ``rank.save_params`` (with the embedding model's
         name and fingerprint and the data's sha256).
     """
     retriever = retriever_of(engine_or_retriever)
-    params = fit_samples(collect(questions, retriever, depth, tokens), depth, features, c)
+    if samples is None:
+        samples = collect(questions, retriever, depth, tokens)
+    params = fit_samples(samples, depth, features, c)
     embedder = retriever.embedder
     params["embedding_model"] = {"name": embedder.name, "fingerprint": embedder.fingerprint}
     params["data_sha256"] = data_sha256(questions)
     return params
 
 
-def fold_of(questions: list[dict], folds: int = 5, seed: int = 0) -> list[int]:
-    """Each question's fold.
+def use_ranker(engine_or_retriever, params: dict | None,
+               tokens: TokenCache | None = None):
+    """Rank with other parameters (offline fitting; restore with the returned ranker).
 
     Args:
-        questions: rows of a question set.
-        folds: how many folds.
-        seed: the shuffle's seed.
+        engine_or_retriever: an ``Engine`` or a ``Retriever``.
+        params: ranker parameters, or None for the fused order.
+        tokens: a ``TokenCache`` to share between rankers.
 
     Returns:
-        One fold number per question: a seeded shuffle dealt round-robin.
+        The ranker in use before (a ``LearnedRanker`` or None).
     """
-    order = np.random.default_rng(seed).permutation(len(questions))
-    result = [0] * len(questions)
-    for place, row in enumerate(order):
-        result[int(row)] = place % folds
-    return result
+    retriever = retriever_of(engine_or_retriever)
+    saved = retriever.ranker
+    retriever.ranker = None if params is None else LearnedRanker(
+        params, retriever.index, retriever.embedder, tokens or TokenCache(retriever.embedder))
+    return saved
 
 
-def out_of_fold(questions: list[dict], engine, make_params, folds: int = 5,
-                seed: int = 0) -> list[dict]:
+def candidate_figures(samples: list[Sample], sample_folds: list[int]) -> dict:
+    """Out-of-fold hit@1 / hit@5 among the candidates, refitting per fold, and the
+    fused order's.
+
+    Args:
+        samples: from ``collect``; sample_folds: each sample's fold.
+
+    Returns:
+        ``{"learned": {"hit@1", "hit@5"}, "fused": {...}, "n"}``.
+    """
+    learned, fused = [], []
+    for f in sorted(set(sample_folds)):
+        params = fit_samples([s for s, g in zip(samples, sample_folds) if g != f])
+        for s in (s for s, g in zip(samples, sample_folds) if g == f):
+            order = np.argsort(-linear_scores(params, s.matrix), kind="stable")
+            learned.append(s.labels[order])
+            fused.append(s.labels)
+
+    def figures(rows):
+        return {"hit@1": float(np.mean([r[0] == 1 for r in rows])),
+                "hit@5": float(np.mean([r[:5].any() for r in rows]))}
+    return {"learned": figures(learned), "fused": figures(fused), "n": len(learned)}
+
+
+def calibrate_ranker(engine, questions: list[dict], name: str,
+                     output: Path = PARAMS) -> dict:
+    """Fit the ranker on a question set, write it and rank with it from now on.
+
+    Args:
+        engine: the open ``Engine`` (its retriever ranks with the new parameters after).
+        questions: the tuning questions; name: their file's name (``fitted_on``).
+        output: where the parameters go (default ``search/rank.json``).
+
+    Returns:
+        The written parameters, with ``cv``: ``candidate_figures`` on the shared folds.
+    """
+    from bronwijzer.tune.answerability import folds_of
+    tokens = TokenCache(retriever_of(engine).embedder)
+    samples = collect(questions, engine, tokens=tokens)
+    fold = dict(zip((str(q["id"]) for q in questions), folds_of(questions)))
+    params = fit(questions, engine, tokens=tokens, samples=samples)
+    params["fitted_on"] = name
+    cv = candidate_figures(samples, [fold[s.qid] for s in samples])
+    save_params({**params, "cv": cv}, output)
+    use_ranker(engine, params, tokens)
+    return {**params, "cv": cv}
+
+
+def out_of_fold(questions: list[dict], engine, make_params) -> list[dict]:
     """Every question answered by the engine with a ranker fitted without its fold.
 
     Args:
@@ -225,28 +278,24 @@ def out_of_fold(questions: list[dict], engine, make_params, folds: int = 5,
         engine: an ``Engine``.
         make_params: ``make_params(train_questions, tokens) -> params or None`` (None: the
             fused order), e.g. ``lambda qs, t: fit(qs, engine, tokens=t)``.
-        folds: how many folds.
-        seed: the shuffle's seed.
 
     Returns:
         The answers in the ``ask --json`` form with their ``id``, in question order.
     """
-    retriever = retriever_of(engine)
-    tokens = TokenCache(retriever.embedder)
-    fold = fold_of(questions, folds, seed)
+    from bronwijzer.tune.answerability import folds_of
+    tokens = TokenCache(retriever_of(engine).embedder)
+    fold = folds_of(questions)
     answers: dict[int, dict] = {}
-    saved = retriever.ranker
+    saved = retriever_of(engine).ranker
     try:
-        for f in range(folds):
+        for f in sorted(set(fold)):
             train = [q for q, g in zip(questions, fold) if g != f]
             test = [i for i, g in enumerate(fold) if g == f]
-            params = make_params(train, tokens)
-            retriever.ranker = None if params is None else LearnedRanker(
-                params, retriever.index, retriever.embedder, tokens)
+            use_ranker(engine, make_params(train, tokens), tokens)
             dicts = engine.answer_dicts([questions[i]["question"] for i in test])
             answers.update({i: {"id": questions[i]["id"], **d} for i, d in zip(test, dicts)})
     finally:
-        retriever.ranker = saved
+        retriever_of(engine).ranker = saved
     return [answers[i] for i in range(len(questions))]
 
 

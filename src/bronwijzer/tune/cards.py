@@ -5,19 +5,19 @@ hold that are neither frame, filter nor a name some card explains. Each candidat
 "never") is scored on the questions answered through the engine; the one with the best
 total of answer hit, footnote recall and right declines wins, the largest on a tie (the
 widest routing that costs nothing). The other parameters stay as ``DEFAULT_ROUTE`` sets them.
-A cross-validation refits per fold by calling ``fit`` on the fold's training questions
-(``crossval`` does so from two runs of the engine).
-
-    python -m bronwijzer.cite.card_fit eval/tuning.jsonl   # writes cite/card_route.json
+Only the questions the cards could take (``may_route``) are answered: the others get the
+same answer at every candidate. ``tune.crossval`` refits per fold by calling ``fit`` on
+the fold's training questions with the fold's models; ``bronwijzer calibrate`` fits on
+the whole tuning set and writes ``cite/card_route.json`` (``calibrate_cards``).
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from bronwijzer.cite.card_answer import DEFAULT_ROUTE, ROUTE_FILE, load_route, using_route
+from bronwijzer.cite.card_query import parse
 
 CANDIDATES = tuple(range(0, 7))
 
@@ -33,6 +33,14 @@ def value(question: dict, answer: dict) -> float:
     if not row["answerable"]:
         earned += float(row["abstained"])
     return earned
+
+
+def may_route(question: str) -> bool:
+    """Whether the cards could answer a question at some candidate (a bibliography
+    question with a filter or a name, naming no footnote): ``answer_from_cards``'s
+    first tests, before the detector and the cards are asked."""
+    q = parse(question)
+    return q.bibliographic and not q.footnotes and bool(q.structural or q.name_words or q.name)
 
 
 def answer_runs(texts: list[str], engine) -> tuple[list[dict], list[dict]]:
@@ -68,43 +76,23 @@ def choose(questions: list[dict], plain: list[dict], wide: list[dict]) -> dict:
 def fit(questions: list[dict], engine) -> dict:
     """The routing parameters that do best on ``questions``.
 
-    The questions are answered twice, never routed and routed at the widest candidate;
-    a question answered from the cards there is answered so at a candidate exactly when
-    its ``residual`` (in the answer's extra) is within it, so every candidate is scored
-    from the two runs.
+    The questions the cards could take (``may_route``) are answered twice, never routed
+    and routed at the widest candidate; a question answered from the cards there is
+    answered so at a candidate exactly when its ``residual`` (in the answer's extra) is
+    within it, so every candidate is scored from the two runs. (The other questions
+    earn the same at every candidate and are left out of the totals.)
 
     Args:
         questions: gold questions (``question``, ``gold``, ``footnotes``, ``answerable``).
         engine: the ``Engine`` (used through ``answer_dicts`` only).
 
     Returns:
-        The parameters, with ``totals``: the total value of each candidate (-1: never).
+        The parameters, with ``totals``: the total value of each candidate (-1: never)
+        on the questions the cards could take, and ``n_scored``: how many those are.
     """
-    plain, wide = answer_runs([q["question"] for q in questions], engine)
-    return choose(questions, plain, wide)
-
-
-def crossval(questions: list[dict], engine, folds: list[int]) -> tuple[list[dict], list[int]]:
-    """Out-of-fold answers: each fold answered with the parameters fitted on the others.
-
-    Args:
-        questions: gold questions; engine: the ``Engine``; folds: the fold of each question.
-
-    Returns:
-        ``(answers in question order, max_residual chosen for each fold)``.
-    """
-    plain, wide = answer_runs([q["question"] for q in questions], engine)
-    answers: list[dict] = [{} for _ in questions]
-    chosen = []
-    for fold in sorted(set(folds)):
-        train = [i for i, f in enumerate(folds) if f != fold]
-        params = choose([questions[i] for i in train], [plain[i] for i in train],
-                        [wide[i] for i in train])
-        chosen.append(params["max_residual"])
-        for i, f in enumerate(folds):
-            if f == fold:
-                answers[i] = routed_at(params["max_residual"], plain[i], wide[i])
-    return answers, chosen
+    scored = [q for q in questions if may_route(q["question"])]
+    plain, wide = answer_runs([q["question"] for q in scored], engine)
+    return {**choose(scored, plain, wide), "n_scored": len(scored)}
 
 
 def write(params: dict, path: Path = ROUTE_FILE) -> None:
@@ -113,20 +101,17 @@ def write(params: dict, path: Path = ROUTE_FILE) -> None:
     load_route.cache_clear()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Fit on a questions file and write ``card_route.json``."""
-    from bronwijzer.engine import Engine
-    from bronwijzer.tune.evaluate import read_jsonl
-    from bronwijzer.settings import load_settings
-    args = argv if argv is not None else sys.argv[1:]
-    if len(args) != 1:
-        print("usage: python -m bronwijzer.cite.card_fit QUESTIONS.jsonl", file=sys.stderr)
-        return 2
-    params = fit(read_jsonl(Path(args[0])), Engine.open(load_settings(), build=False))
-    write({**params, "fitted_on": Path(args[0]).name})
-    print(json.dumps(params))
-    return 0
+def calibrate_cards(engine, questions: list[dict], name: str, path: Path = ROUTE_FILE) -> dict:
+    """Fit the routing on a question set and write it to ``card_route.json``.
 
+    Args:
+        engine: the open ``Engine`` with the models it answers with.
+        questions: the tuning questions; name: their file's name (``fitted_on``).
+        path: where the parameters go.
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+    Returns:
+        The written parameters.
+    """
+    params = {**fit(questions, engine), "fitted_on": name}
+    write(params, path)
+    return params
