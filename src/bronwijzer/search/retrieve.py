@@ -37,8 +37,8 @@ class Retriever:
         """Query vectors, one row per query.
 
         With a ranker and an embedder that gives token states from the same pass
-        (``embed_queries_with_tokens``: the ONNX embedder), the queries' token vectors are
-        kept for ``search``, so the ranker runs no second pass over the question.
+        (``embed_queries_with_tokens``: the ONNX and torch embedders), the queries' token
+        vectors are kept for ``search``, so the ranker runs no second pass over the question.
         """
         if self.ranker is None or not hasattr(self.embedder, "embed_queries_with_tokens"):
             return self.embedder.embed_batch(queries, kind="query")
