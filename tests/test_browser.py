@@ -148,7 +148,8 @@ def test_answer_has_markers_numbered_sources_and_the_map(browser, url):
 
 def test_follow_up_is_answered_on_the_earlier_subject(browser, url):
     page = open_page(browser, url)
-    _, first, follow, gold = CONVERSATIONS[3]  # herontwikkelingsmaatschappijen -> "And in Utrecht?"
+    # herontwikkelingsmaatschappijen -> "And in Utrecht?" (found by its subject, not a position)
+    _, first, follow, gold = next(c for c in CONVERSATIONS if "herontwikkelingsmaatschappijen" in c[1])
     ask(page, first)
     answer = ask(page, follow)
     understood = answer.locator(".bw-understood").inner_text()

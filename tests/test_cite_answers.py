@@ -134,7 +134,8 @@ def test_referring_sentences_bring_the_sentence_before_them(real_engine, questio
 
 
 class _Counting:
-    """Wraps an embedder and records every ``embed_batch`` call's texts."""
+    """Wraps an embedder and records every encoding call's texts (``embed_batch``, and
+    ``embed_queries_with_tokens`` as a ``"query"`` call when the embedder has it)."""
 
     def __init__(self, inner) -> None:
         self.inner, self.calls = inner, []
@@ -143,6 +144,15 @@ class _Counting:
     def embed_batch(self, texts, kind: str = "passage"):
         self.calls.append((list(texts), kind))
         return self.inner.embed_batch(texts, kind)
+
+    def __getattr__(self, name):
+        if name == "embed_queries_with_tokens" and hasattr(self.inner, name):
+            return self._with_tokens
+        raise AttributeError(name)
+
+    def _with_tokens(self, texts):
+        self.calls.append((list(texts), "query"))
+        return self.inner.embed_queries_with_tokens(texts)
 
 
 def test_a_claim_question_is_encoded_once(real_engine):

@@ -10,7 +10,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
 
-from followup_cases import CONVERSATIONS
+from followup_cases import CONVERSATIONS, HELD_OUT
 from served import launch
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +34,8 @@ def served(real_engine):
 
 
 def test_twenty_concurrent_chat_requests(served, real_engine):
-    questions = [first for _, first, _, _ in CONVERSATIONS][:CONCURRENT]
+    firsts = [first for _, first, _, _ in CONVERSATIONS + HELD_OUT]
+    questions = list(dict.fromkeys(firsts))[:CONCURRENT]
     assert len(questions) == CONCURRENT
     expected = {q: a.text for q, a in zip(questions, real_engine.ask_many(questions))}
     began = time.perf_counter()

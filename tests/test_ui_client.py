@@ -48,7 +48,8 @@ def test_chat_answers_with_numbered_sources(client):
 
 
 def test_follow_up_is_answered_on_the_earlier_subject(client):
-    _, first, follow, gold = CONVERSATIONS[3]  # herontwikkelingsmaatschappijen -> "And in Utrecht?"
+    # herontwikkelingsmaatschappijen -> "And in Utrecht?" (found by its subject, not a position)
+    _, first, follow, gold = next(c for c in CONVERSATIONS if "herontwikkelingsmaatschappijen" in c[1])
     _, history, _ = client.predict(first, [], api_name="/chat")
     _, history, answer = client.predict(follow, history, api_name="/chat")
     assert answer["question"] == follow

@@ -7,7 +7,7 @@ from the question's form alone, never by naming questions:
 1. it is short (at most ``max_words`` words, ``Settings.followup_max_words``), and
 2. it leans on what came before: it opens with a connective ("en", "and", "maar",
    "what about", "hoe zit het met" ...) or holds a referring word ("dat", "die", "daar",
-   "this", "they", "it" ...), and
+   "this", "they", "it" ...; not a relative pronoun: "the loan that banks offer"), and
 3. it names at most ``max_own_terms`` content words that the corpus knows (a question
    with its own subject in the corpus's words stands on its own).
 
@@ -36,6 +36,9 @@ hiermee hierbij hierin hierover ervan ervoor erin erover ermee daarnaar daarnaar
 daarop daaruit daarna hieraan hierop erop eraan hij zij ze hun hen hem
 that this these those it its they them their there
 """.split())
+# the referring words that also open a relative clause (English, Dutch)
+RELATIVE = frozenset({"that", "dat", "die"})
+ARTICLES = frozenset({"the", "a", "an", "de", "het", "een"})
 FRAME_WORDS = frozenset("""
 artikel tekst auteur auteurs uitgever stuk volgens zegt zeggen noemt stelt vindt schrijft beschrijft
 article text author authors publisher piece according say says said mention mentions mentioned state states
@@ -53,6 +56,22 @@ def _words(text: str) -> list[str]:
 def _opens_with_connective(words: list[str]) -> bool:
     lowered = " ".join(w.lower() for w in words)
     return any(lowered == c or lowered.startswith(c + " ") for c in CONNECTIVES)
+
+
+def _opens_relative_clause(words: list[str], i: int) -> bool:
+    """Whether ``words[i]`` is a relative pronoun ("the loan that banks offer ...", "het
+    plan dat de regering ..."): one of ``RELATIVE`` right after a noun phrase that an
+    article opens (article, then content words only) and followed by a clause of at least
+    two words. It points inside the question, not back."""
+    if words[i].lower() not in RELATIVE or len(words) - i - 1 < 2:
+        return False
+    for j in range(i - 2, -1, -1):
+        word = words[j].lower()
+        if word in ARTICLES:
+            return True
+        if word in FRAME_WORDS or word in REFERRING:
+            return False
+    return False
 
 
 def leans_on_previous(question: str, known_terms: Callable[[str], int],
@@ -73,7 +92,8 @@ def leans_on_previous(question: str, known_terms: Callable[[str], int],
     words = _words(question)
     if not words or len(words) > max_words:
         return False
-    refers = any(w.lower() in REFERRING for w in words)
+    refers = any(w.lower() in REFERRING and not _opens_relative_clause(words, i)
+                 for i, w in enumerate(words))
     if not (refers or _opens_with_connective(words)):
         return False
     own = [w for w in words if w.lower() not in REFERRING and w.lower() not in FRAME_WORDS]

