@@ -207,9 +207,6 @@ def test_reference_table_is_there_before_any_input_and_opens_a_lookup(browser, u
     page.close()
 
 
-@pytest.mark.xfail(strict=False, reason="open defect (issue 20/21 merge): the vote's note "
-                   "does not appear in the reworked chat layout; the API vote is tested in "
-                   "test_ui_client and test_guard")
 def test_vote_is_written_to_feedback_jsonl(browser, url, real_engine):
     path = Path(real_engine.settings.home) / "feedback.jsonl"
     before = len(path.read_text("utf-8").splitlines()) if path.exists() else 0
@@ -326,11 +323,7 @@ def test_status_is_shown_from_the_first_paint(browser, url):
     page.close()
 
 
-@pytest.mark.parametrize("size", [
-    pytest.param("wide", marks=pytest.mark.xfail(strict=False, reason="open defect (issue 20): "
-                 "at 1280x800 the answer is not found within the wait; passes at 390 px")),
-    pytest.param("phone", marks=pytest.mark.xfail(strict=False, reason="flaky on a loaded "
-                 "machine (passed in 2 of 3 runs); open issue 20"))])
+@pytest.mark.parametrize("size", ["wide", "phone"])
 def test_answer_reads_as_text_with_a_badge_per_source_group(browser, url, size):
     page = open_page(browser, url, size=size)
     answer = ask(page, "Welke rol krijgt het mkb bij innovatie?")
@@ -348,10 +341,7 @@ def test_answer_reads_as_text_with_a_badge_per_source_group(browser, url, size):
     page.close()
 
 
-@pytest.mark.parametrize("size", [
-    pytest.param("wide", marks=pytest.mark.xfail(strict=False, reason="flaky on a loaded "
-                 "machine (passed in 1 of 2 runs; the phone size passes); open issue 20")),
-    "phone"])
+@pytest.mark.parametrize("size", ["wide", "phone"])
 def test_decline_shows_its_reason(browser, url, size):
     page = open_page(browser, url, size=size)
     declined = ask(page, "Wat zegt het artikel over de haven van Harlingen?")

@@ -101,6 +101,27 @@ def test_feedback_rate_per_session(small_engine):
         demo.close()
 
 
+def test_rated_vote_still_gets_gradios_like_data():
+    """The rate wrapper keeps Gradio's special arguments: the chatbot's 👍/👎 hands the
+    wrapped ``vote`` its ``gr.LikeData`` (a string annotation once hid it, and every vote
+    in the browser failed with a TypeError)."""
+    import gradio as gr
+    from gradio.helpers import special_args
+    from bronwijzer.ui.chat import ConversationActions
+    from bronwijzer.ui.guard import SessionRate, _rated
+    seen = []
+
+    class Voting(ConversationActions):
+        def feedback(self, question, answer, vote, comment=""):
+            seen.append((question, vote, comment))
+            return '<span class="bw-ok">recorded</span>'
+
+    rated = _rated(Voting().vote, SessionRate(5))
+    like = gr.LikeData(None, {"index": 1, "value": "x", "liked": False})
+    inputs, *_ = special_args(rated, [{"1": {"question": "q?"}}, "te kort"], None, like)
+    assert rated(*inputs)[1] == "" and seen == [("q?", "down", "te kort")]
+
+
 def test_foreign_host_and_origin_are_refused_on_loopback(small_engine, tmp_path):
     demo, url = _serve(small_engine, "127.0.0.1")
     try:

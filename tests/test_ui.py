@@ -226,6 +226,18 @@ def test_chat_lookup_and_errors(actions):
     assert "Ready" in actions.status()[0]
 
 
+def test_page_load_without_a_link_leaves_the_chat_alone(actions):
+    """The load event can land after the reader typed or asked: without ``?q=`` it must
+    not clear the box or the chat (it once did, and answers vanished in the browser)."""
+    from types import SimpleNamespace
+    _, history, _, turns = actions.chat("Which publication does footnote 14 point to?", [])
+    updates = actions.from_link([], {}, SimpleNamespace(query_params={}))
+    assert len(updates) == 4
+    assert all(u == {"__type__": "update"} for u in updates)  # gr.skip(): nothing changes
+    linked = actions.from_link(history, turns, SimpleNamespace(query_params={"q": "footnote 3"}))
+    assert linked[0] == "" and len(linked[1]) == 4 and list(linked[3]) == ["1", "3"]
+
+
 def test_batch_writes_the_chosen_format(actions, tmp_path):
     questions = tmp_path / "vragen.jsonl"
     questions.write_text("\n".join(json.dumps({"id": f"q{i}", "question": q}) for i, q in

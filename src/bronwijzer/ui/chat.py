@@ -195,11 +195,15 @@ class ConversationActions:
         return ui_lang(headers.get("accept-language"))
 
     def from_link(self, history, turns, request: gr.Request = None):
-        """On page load: answer ``?q=...`` of the address, if any."""
+        """On page load: answer ``?q=...`` of the address, if any.
+
+        Without ``?q=`` nothing is touched (``gr.skip()``): the load event can finish after
+        the reader has typed or even asked a question, and must not clear either.
+        """
         params = getattr(request, "query_params", None) or {}
         question = str(params.get("q") or "").strip()
         if not question:
-            return "", list(history or []), None, dict(turns or {})
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return self.chat(question, history, turns)
 
     def _feedback_path(self) -> Path:

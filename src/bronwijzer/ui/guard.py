@@ -26,6 +26,7 @@ import socket
 import tempfile
 import threading
 import time
+import typing
 from collections import defaultdict, deque
 from pathlib import Path
 
@@ -270,18 +271,27 @@ def _rated(fn, rate: SessionRate):
 
     @functools.wraps(fn)
     def rated(*args, bw_request=None, **kwargs):
-        found = [a for a in args if isinstance(a, gr.Request)]
-        request = bw_request or (found[0] if found else None)
-        args = [a for a in args if not isinstance(a, gr.Request)]
+        request = bw_request if len(args) <= len(params) else args[len(params)]
+        args = args[:len(params)]  # Gradio passes the request last, by position or by name
         key = getattr(request, "session_hash", None) or getattr(
             getattr(request, "client", None), "host", "?")
         if not rate.allow(str(key)):
             raise gr.Error("Too many votes in a minute from this session: try again shortly.")
         return fn(*args, **kwargs)
     rated.__signature__ = signature.replace(parameters=[*params, extra])
-    rated.__annotations__ = {**getattr(fn, "__annotations__", {}), "bw_request": gr.Request}
+    # resolved here, in ``fn``'s module: Gradio finds its special arguments (``gr.LikeData``,
+    # ``gr.Request``) by the wrapper's type hints, and string annotations would not resolve
+    rated.__annotations__ = {**_type_hints(fn), "bw_request": gr.Request}
     del rated.__wrapped__
     return rated
+
+
+def _type_hints(fn) -> dict:
+    """``fn``'s annotations as objects (``{}`` when they cannot be resolved)."""
+    try:
+        return typing.get_type_hints(fn)
+    except (NameError, TypeError):
+        return {}
 
 
 def header_columns(path: Path, settings) -> tuple[list[str], str | None]:
