@@ -103,6 +103,12 @@ def render_map(docs: list[dict], highlight=(), what: str = "of the answer") -> s
 TABLE_HEADERS = ("Footnote", "Document", "Reference", "Title", "Link", "Kind of source",
                  "Cited at", "Times")
 TABLE_TYPES = ("number", "str", "str", "str", "markdown", "str", "str", "number")
+# Fixed pixel widths (not shares of the window): each header fits on one line and long
+# titles end in "…"; on a phone the table scrolls sideways inside itself, the page does not.
+TABLE_WIDTHS = ("88px", "180px", "170px", "358px", "72px", "150px", "130px", "64px")
+# Tall enough for about 60 rows (37 px each) before the table scrolls inside itself: every
+# reference of an article is in view at once (the example article has 24).
+TABLE_MAX_HEIGHT = 2400
 
 
 def reference_table(rows: list[dict]) -> list[list]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bronwijzer.ui.articlemap import TABLE_HEADERS, TABLE_TYPES
+from bronwijzer.ui.articlemap import TABLE_HEADERS, TABLE_MAX_HEIGHT, TABLE_TYPES, TABLE_WIDTHS
 from bronwijzer.ui.upload import UPLOAD_TYPES
 
 
@@ -12,9 +12,9 @@ def lookup_tab(gr, actions):
                 "look up a footnote, a cited source (author, organisation, title word, year) or "
                 "the footnotes behind a claim.")
     table = gr.Dataframe(headers=list(TABLE_HEADERS), datatype=list(TABLE_TYPES),
-                         interactive=False, wrap=False, elem_id="bw-reftable", max_height=1400,
-                         max_chars=48, show_search="filter", pinned_columns=1,
-                         column_widths=["6%", "15%", "14%", "30%", "6%", "12%", "11%", "6%"],
+                         interactive=False, wrap=False, elem_id="bw-reftable",
+                         max_height=TABLE_MAX_HEIGHT, show_search="filter", pinned_columns=1,
+                         column_widths=list(TABLE_WIDTHS),
                          label="References")
     with gr.Row():
         footnote = gr.Dropdown(choices=[], value=None, label="Footnote", scale=1, min_width=120,
