@@ -265,3 +265,24 @@ def test_overview_keeps_each_documents_own_footnote_numbers():
     assert [r["kind"] for r in rows] == ["government", "press"]
     docs = {d["doc"]: d["blocks"][0]["footnotes"] for d in outline(passages, refs)}
     assert docs == {"a.txt": [(1, ["government"])], "b.pdf": [(1, ["press"])]}
+
+
+def test_status_line_says_the_index_is_stale_until_rebuilt(article_home, fake_embedder):
+    from bronwijzer.engine import Engine
+    from bronwijzer.settings import load_settings
+    from bronwijzer.ui.actions import Actions
+    from bronwijzer.ui.app import EngineHolder
+    settings = load_settings()
+    Engine.open(settings, fake_embedder)  # builds the index
+    current = Actions(EngineHolder(lambda: Engine.open(settings, fake_embedder, build=False)))
+    current.holder.get(timeout=60)
+    assert "Ready" in current.status_html() and "bw-stale" not in current.status_html()
+    (article_home / "corpus" / "notitie.txt").write_text(
+        "Een notitie\n\nDe haven krijgt een <b>groene</b> inrichting met bomen.\n", "utf-8")
+    stale = Actions(EngineHolder(lambda: Engine.open(settings, fake_embedder, build=False)))
+    engine = stale.holder.get(timeout=60)
+    html = stale.status_html()
+    assert "Ready" in html and 'class="bw-stale"' in html
+    assert "out of date" in html and "bronwijzer build" in html
+    engine.rebuild()  # the corpus tab's upload rebuilds: the index is current again
+    assert "bw-stale" not in stale.status_html() and "Ready" in stale.status_html()

@@ -157,6 +157,7 @@ class Engine:
         with self._rebuilding:
             report = build_index(self.settings, self._embedder, force=force)
             self.reload()
+            self._stale = None  # built from the corpus as it is now
         return report
 
     def reload(self) -> None:

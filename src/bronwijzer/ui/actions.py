@@ -17,6 +17,7 @@ from bronwijzer.corpus.loader import SOURCES_DIR
 from bronwijzer.errors import BronwijzerError, CiteError, UploadError
 from bronwijzer.ui.chat import ConversationActions
 from bronwijzer.ui.render import count, render_error, render_ok
+from bronwijzer.ui.templating import render_inline
 from bronwijzer.ui.upload import safe_name, sniff, store_upload  # noqa: F401 - re-exported
 from bronwijzer.ui.views import render_batch_summary, render_corpus, render_lookup
 
@@ -50,13 +51,16 @@ class Actions(ConversationActions):
         return self.status_html(), gr.Timer(active=not self.holder.ready)
 
     def status_html(self) -> str:
-        """The status line: loading (from the first paint on), ready, or why it failed."""
+        """The status line (``templates/status.html``): loading (from the first paint on),
+        ready, or why it failed; ready over an index older than the corpus, a note saying
+        so and how to update it (``Engine.stale_note``)."""
         h = self.holder
         if not h.ready:
             text = f"⏳ Loading the model and the index… ({time.perf_counter() - h.began:.0f} s)"
-            return render_ok(text)
+            return render_inline("status.html", kind="ok", text=text)
         if h.engine is None:
-            return render_error(f"The assistant could not start: {h.error}")
+            return render_inline("status.html", kind="error",
+                                 text=f"The assistant could not start: {h.error}")
         st, refs = h.engine.status(), h.engine.references()
         titles = [d.get("title") or d["name"] for d in st.documents if not d.get("source_of")]
         notes = {r.footnote for r in refs}
@@ -64,7 +68,9 @@ class Actions(ConversationActions):
                 f"{' …' if len(titles) > 3 else ''} ({count(len(notes), 'footnote')}, "
                 f"{count(len(refs), 'reference')}) · {count(len(st.documents), 'document')}, "
                 f"{count(st.passages, 'passage')}, model {st.model} (loaded in {h.seconds:.1f} s)")
-        return render_ok(text)
+        stale = h.engine.stale_note()
+        return render_inline("status.html", kind="ok", text=text,
+                             stale=stale[:1].upper() + stale[1:] if stale else "")
 
     def lookup_overview(self):
         """The reference table, the footnote and document choices and the map, on page load."""

@@ -15,16 +15,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 import gradio as gr
+from markupsafe import Markup
 
 from bronwijzer.phrases import phrase as message
 from bronwijzer.errors import QuestionError
 from bronwijzer.escape import plain_html
 from bronwijzer.ui.i18n import word
-from bronwijzer.ui.render import esc, render_answer, render_error, render_ok, tag
-
-_BUTTON = ("border:1px solid #93c5fd;border-radius:6px;background:#eff6ff;color:#1d4ed8;"
-           "padding:1px 8px;margin-right:6px;font-size:0.82em;cursor:pointer;")
-
+from bronwijzer.ui.render import esc, note, render_answer, render_error, render_ok
+from bronwijzer.ui.templating import render_inline
 
 _CONNECTIVE = re.compile(r"^(?:en|and|maar|but|of|or|ook|also)\s+", re.I)
 _WORD = re.compile(r"[\w’'-]+")
@@ -81,20 +79,14 @@ def render_turn(data: dict, earlier: list[str] | None = None, lang: str | None =
     lang = lang or data.get("lang") or "en"
     understood = ""
     if data.get("understood_as"):
-        readable = readable_understood(data["understood_as"], data.get("question") or "",
-                                       list(earlier or []), lang)
-        understood = tag("div", "muted", f"{esc(message('understood', lang))}: "
-                                          f"«{esc(readable)}»",
-                         **{"class": "bw-understood"})
-    link = f"?q={quote(str(data.get('question') or ''), safe='')}"
-    tools = (f'<a class="bw-copy-link" href="{esc(link)}" style="{_BUTTON}" '
-             f'title="Copy a link that asks this question">{esc(word("copy-link", lang))}</a>'
-             f'<button class="bw-copy-md" style="{_BUTTON}">{esc(word("copy-md", lang))}</button>'
-             + tag("pre", "display:none;", _one_line(answer_markdown(data)),
-                   **{"class": "bw-md"}))
-    return tag("div", "", understood + render_answer(data, lang)
-               + tag("div", "margin-top:4px;", tools, **{"class": "bw-tools"}),
-               **{"class": "bw-turn"})
+        understood = readable_understood(data["understood_as"], data.get("question") or "",
+                                         list(earlier or []), lang)
+    words = {"understood": message("understood", lang), "copy_link": word("copy-link", lang),
+             "copy_md": word("copy-md", lang)}
+    return render_inline("turn.html", understood=understood, words=words,
+                         answer=Markup(render_answer(data, lang)),
+                         ask_link=f"?q={quote(str(data.get('question') or ''), safe='')}",
+                         markdown=Markup(_one_line(answer_markdown(data))))
 
 
 def _one_line(text: str) -> str:
@@ -315,7 +307,8 @@ def chat_tab(gr, actions, examples, lang) -> None:
             with gr.Row(elem_classes="bw-examples"):
                 buttons = [gr.Button(q, size="sm", min_width=0) for q in examples]
         with gr.Column(scale=1, min_width=0, elem_id="bw-map-col"):
-            amap = gr.HTML(tag("div", "muted", "Loading the article map…"), elem_id="bw-map")
+            amap = gr.HTML(note("muted", "Loading the article map…", cls=""),
+                           elem_id="bw-map")
     with gr.Row():
         comment = gr.Textbox(label="Comment on an answer (optional; sent with your thumbs up or "
                                    "down under it)", scale=4, elem_id="bw-comment", lines=1)
@@ -323,12 +316,12 @@ def chat_tab(gr, actions, examples, lang) -> None:
                                interactive=False)
         docx = gr.DownloadButton("Download conversation (.docx)", scale=1,
                                  elem_id="bw-export-docx", interactive=False)
-    note = gr.HTML(elem_id="bw-chat-note")
+    vote_note = gr.HTML(elem_id="bw-chat-note")
     with gr.Accordion("Last answer as JSON", open=False):
         raw = gr.JSON(label="answer")
     parts = {"turns": turns, "chatbot": chatbot, "question": question, "raw": raw, "map": amap,
-             "ask": ask, "clear": clear, "comment": comment, "note": note, "md": md, "docx": docx,
-             "lang": lang}
+             "ask": ask, "clear": clear, "comment": comment, "note": vote_note, "md": md,
+             "docx": docx, "lang": lang}
     _wire(gr, actions, parts, list(zip(buttons, examples)))
     return chatbot, question, raw, turns, amap
 

@@ -1,107 +1,52 @@
-"""HTML for the browser UI, built by hand: every text from a document or a user is escaped.
+"""The chat answer's HTML and the helpers every UI template uses; every text from a
+document or a user is escaped.
 
-Only the tags written here are markup; document text goes through ``esc`` (HTML
-special characters, plus the characters Markdown, LaTeX and template engines act
-on), URLs through ``link`` (http/https only). Styles are inline so the output
-looks the same inside the chatbot (whose sanitizer keeps ``style``) and in
-``gr.HTML``, whatever CSS the app was launched with. Each render is one line:
-Markdown treats it as a single raw-HTML block.
+The markup is in ``ui/templates/`` (``answer.html``, ``answer_text.html``, ``note.html``,
+rendered by ``ui.templating``); here the answer is cut into what they show (runs of
+sentences with their badges, quoted pieces of the sources). The only markup made here:
+``doc_html`` (document text through ``esc`` — HTML special characters, plus the
+characters Markdown, LaTeX and template engines act on — with its footnote markers as
+superscripts) and ``link`` (http/https only). Styles (``STYLE``) are inline so the output
+looks the same inside the chatbot (whose sanitizer keeps ``style``) and in ``gr.HTML``,
+whatever CSS the app was launched with. Each render is one line: Markdown treats it as
+a single raw-HTML block.
 """
 
 from __future__ import annotations
 
-import html
 import re
 
+from markupsafe import Markup
+
 from bronwijzer.phrases import phrase
-from bronwijzer.ui.i18n import word
 from bronwijzer.text import MARKER, short
-
-_EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;",
-                        "*": "&#42;", "_": "&#95;", "~": "&#126;", "\\": "&#92;", "|": "&#124;"})
-INK = "color:#1f2937;"
-STYLE = {
-    "card": INK + "border:1px solid #d1d5db;border-radius:8px;padding:8px 10px;margin:8px 0;"
-                  "background:#f9fafb;",
-    "answer": INK + "font-size:1.02em;line-height:1.55;margin:0 0 6px 0;",
-    "abstain": "color:#7c2d12;border:2px dashed #ea580c;border-radius:8px;padding:10px 12px;"
-               "background:#fff7ed;margin:0 0 6px 0;",
-    "error": "color:#7f1d1d;border:1px solid #dc2626;border-radius:8px;padding:8px 12px;"
-             "background:#fef2f2;",
-    "ok": "color:#14532d;border:1px solid #16a34a;border-radius:8px;padding:8px 12px;"
-          "background:#f0fdf4;",
-    "badge": "display:inline-block;background:#1d4ed8;color:#fff;border-radius:4px;"
-             "padding:0 4px;font-size:0.85em;font-weight:600;",
-    "footnote": "color:#6b7280;font-size:0.8em;",
-    "label": "font-weight:600;" + INK,
-    "passage": INK + "font-size:0.93em;line-height:1.5;margin:4px 0;",
-    "mark": "background:#fde68a;color:#111827;padding:0 1px;",
-    "refs": INK + "font-size:0.92em;margin:4px 0 0 0;padding-left:18px;",
-    "muted": "color:#6b7280;font-size:0.85em;",
-    "head": INK + "font-weight:600;margin:8px 0 2px 0;",
-    "table": INK + "border-collapse:collapse;width:100%;font-size:0.92em;background:#fff;",
-    "cell": "border:1px solid #d1d5db;padding:4px 6px;text-align:left;vertical-align:top;",
-}
-_CONFIDENCE = ((0.8, "#15803d"), (0.5, "#b45309"), (0.0, "#b91c1c"))
+from bronwijzer.ui.i18n import word
+from bronwijzer.ui.markup import STYLE, doc_html, esc, link  # noqa: F401 - the UI's helpers
+from bronwijzer.ui.templating import render_inline
 
 
-def esc(text: object) -> str:
-    """``text`` as inert HTML text (quotes included; Markdown/LaTeX/template characters too)."""
-    return html.escape("" if text is None else str(text), quote=True).translate(_EXTRA)
+def note(kind: str, text: str, **cls: str) -> str:
+    """One line of text in a box (``templates/note.html``), the text escaped.
 
+    Args:
+        kind: its ``STYLE`` (``ok``, ``error``, ``muted``...); an error starts with ⚠.
+        text: the line.
+        **cls: ``cls=`` its class (default ``bw-<kind>``; "" for none).
 
-def _lines(text: str) -> str:
-    return esc(text).replace("\r\n", "\n").replace("\n", "<br>")
-
-
-def tag(name: str, style: str, inner: str, **attrs: str) -> str:
-    style = STYLE.get(style, style)
-    extra = (f' style="{style}"' if style else "") + "".join(f' {k}="{esc(v)}"'
-                                                            for k, v in attrs.items())
-    return f"<{name}{extra}>{inner}</{name}>"
-
-
-def link(url: object, text: str | None = None) -> str:
-    """A safe outbound link, or "" when ``url`` is not http(s)."""
-    if not isinstance(url, str) or not re.match(r"https?://[^\s\"'<>]+$", url.strip(), re.I):
-        return ""
-    url = url.strip()
-    return (f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow" '
-            f'style="color:#1d4ed8;text-decoration:underline;">{esc(text or url)}</a>')
-
-
-def _footnote_marks(escaped: str) -> str:
-    """Style the ``[n]`` footnote markers of already escaped text."""
-    return MARKER.sub(lambda m: tag("sup", "footnote", f"[{m.group(1)}]",
-                                      title=f"footnote {m.group(1)}"), escaped)
-
-
-def doc_html(text: str) -> str:
-    return _footnote_marks(_lines(text))
+    Returns:
+        The ``div``.
+    """
+    return render_inline("note.html", kind=kind, text=text, **cls)
 
 
 def render_error(text: str) -> str:
-    return tag("div", "error", "⚠ " + esc(text), **{"class": "bw-error"})
+    """An error line: ``div.bw-error``."""
+    return note("error", text)
 
 
 def render_ok(text: str) -> str:
-    return tag("div", "ok", esc(text), **{"class": "bw-ok"})
-
-
-def render_reference(ref: dict) -> str:
-    """One footnote reference: ``[3] Author (2023) Title. … link``."""
-    number = f"[{esc(ref.get('footnote'))}]"
-    anchor = link(ref.get("url"), "link ↗")
-    return (f'<li class="bw-ref">{tag("span", "label", number)} {esc(ref.get("reference"))}'
-            f'{" " + anchor if anchor else ""}</li>')
-
-
-def _references(refs: list[dict], lang: str) -> str:
-    if not refs:
-        return ""
-    items = "".join(render_reference(r) for r in refs)
-    return (tag("div", "muted", esc(phrase("references", lang)) + ":")
-            + tag("ul", "refs", items))
+    """A status or result line: ``div.bw-ok``."""
+    return note("ok", text)
 
 
 def _spans(source: dict, segments: list[str]) -> list[tuple[int, int]]:
@@ -123,24 +68,21 @@ def _spans(source: dict, segments: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def render_quote_passage(text: str, spans: list[tuple[int, int]]) -> str:
-    """The passage with the quoted spans in ``<mark>``."""
+def quote_pieces(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """The passage cut at the quoted spans: ``(text, quoted)`` in order."""
     out, pos = [], 0
     for start, end in spans:
-        out += [doc_html(text[pos:start]),
-                tag("mark", "mark", doc_html(text[start:end]), **{"class": "bw-quote"})]
+        out += [(text[pos:start], False), (text[start:end], True)]
         pos = end
-    return "".join(out) + doc_html(text[pos:])
+    return out + [(text[pos:], False)]
 
 
-def render_source(source: dict, lang: str, segments: list[str] = ()) -> str:
-    """A numbered source card: label, passage with the quotes marked, footnote references."""
-    head = (tag("span", "badge", f"[{esc(source['number'])}]") + " "
-            + tag("span", "label", esc(source.get("label") or source.get("doc"))))
-    body = render_quote_passage(source.get("text") or "", _spans(source, list(segments)))
-    return tag("div", "card", head + tag("div", "passage", body)
-               + _references(source.get("references") or [], lang),
-               **{"class": f"bw-source bw-n-{esc(source['number'])}"})
+def source_view(source: dict, segments: list[str] = ()) -> dict:
+    """A numbered source card's values (``answer.html``): label, passage pieces, references."""
+    text = source.get("text") or ""
+    return {"number": source["number"], "label": source.get("label") or source.get("doc"),
+            "pieces": quote_pieces(text, _spans(source, list(segments))),
+            "references": source.get("references") or []}
 
 
 def _is_source_marker(text: str, m: re.Match, passages: dict[str, str], since: int) -> bool:
@@ -225,69 +167,77 @@ def _hover_text(source: dict) -> str:
     return f"{source.get('label') or source.get('doc') or ''}: {short(text, 600)}".strip(": ")
 
 
+def answer_runs(text: str, sources: list[dict]) -> list[dict]:
+    """The answer's runs of sentences for ``answer_text.html``.
+
+    Args:
+        text: the answer with its ``[k]`` markers.
+        sources: its numbered sources.
+
+    Returns:
+        Per sentence: ``sentence`` (footnote markers left in), ``context`` (the passage's
+        sentence a referring opener points at, or ""), ``badge`` (``number`` and ``title``
+        at the end of a run from one source, else None).
+    """
+    by_number = {str(s["number"]): s for s in sources}
+    runs, out = _source_runs(text, sources), []
+    for i, (sentence, number) in enumerate(runs):
+        prev_number = runs[i - 1][1] if i else None
+        next_number = runs[i + 1][1] if i + 1 < len(runs) else None
+        source = by_number.get(number or "", {})
+        context = ""
+        if number and number != prev_number and _refers_back(sentence):
+            context = context_before(sentence, source.get("text") or "")
+        badge = ({"number": number, "title": _hover_text(source)}
+                 if number and number != next_number else None)
+        out.append({"sentence": sentence.strip(), "context": context, "badge": badge})
+    return out
+
+
 def render_answer_text(text: str, sources: list[dict]) -> str:
     """The answer as text: one badge per run of sentences from one source.
 
     A badge shows its source's quote on hover (``title``) and scrolls to the source on
     click (the page script); a run opening with a referring word ("Dit komt omdat…")
     is preceded by the passage's sentence it refers to, in grey. Footnote markers of
-    the quoted text stay superscripts.
+    the quoted text stay superscripts (``templates/answer_text.html``).
+
+    Args:
+        text: the answer with its ``[k]`` markers.
+        sources: its numbered sources.
+
+    Returns:
+        HTML on one line.
     """
-    by_number = {str(s["number"]): s for s in sources}
-    runs, out = _source_runs(text, sources), []
-    for i, (sentence, number) in enumerate(runs):
-        prev_number = runs[i - 1][1] if i else None
-        source = by_number.get(number or "", {})
-        if number and number != prev_number and _refers_back(sentence):
-            context = context_before(sentence, source.get("text") or "")
-            if context:
-                out.append(tag("span", "muted", "(… " + _footnote_marks(_lines(context)) + ") ",
-                               **{"class": "bw-context"}))
-        out.append(("" if not i else " ") + _footnote_marks(_lines(sentence.strip())))
-        next_number = runs[i + 1][1] if i + 1 < len(runs) else None
-        if number and number != next_number:
-            out.append(" " + tag("span", "badge", f"[{esc(number)}]",
-                                 **{"class": f"bw-marker bw-n-{esc(number)}", "role": "link",
-                                    "title": _hover_text(source)}))
-    return "".join(out)
+    return render_inline("answer_text.html", runs=answer_runs(text, sources))
 
 
-def render_confidence(confidence: float, lang: str) -> str:
-    color = next(c for limit, c in _CONFIDENCE if confidence >= limit)
-    pill = (f"display:inline-block;border:1px solid {color};color:{color};border-radius:10px;"
-            "padding:0 8px;font-size:0.8em;background:#fff;")
-    return tag("span", pill, f"{esc(phrase('confidence', lang))} {confidence:.2f}",
-                **{"class": "bw-confidence"})
-
-
-def _related(passages: list[dict], lang: str) -> str:
-    items = "".join(
-        tag("div", "card", tag("span", "label", esc(p.get("label") or p.get("doc")))
-             + tag("div", "passage", doc_html(short(p.get("text") or "", 420))))
-        for p in passages[:3])
-    return tag("div", "head", esc(phrase("related", lang)) + ":") + items if items else ""
+def _answer_words(lang: str) -> dict[str, str]:
+    words = {key: phrase(key, lang) for key in ("confidence", "references", "related", "sources")}
+    return {**words, "why": word("why", lang)}
 
 
 def render_answer(data: dict, lang: str | None = None) -> str:
-    """A chat answer: text with markers, confidence, then the numbered sources (or related)."""
+    """A chat answer: text with markers, confidence, then the numbered sources (or related).
+
+    Args:
+        data: the answer in its ``ask --json`` form.
+        lang: the labels' language (default: the answer's).
+
+    Returns:
+        HTML on one line (``templates/answer.html``).
+    """
     lang = lang or data.get("lang") or "en"  # the interface's language, else the answer's
-    confidence = render_confidence(float(data.get("confidence") or 0.0), lang)
-    if data.get("abstained"):
-        reason = data.get("reason")
-        why = tag("div", "margin-top:4px;", esc(word("why", lang)) + ": " + esc(reason),
-                  **{"class": "bw-reason"}) if reason else ""
-        box = tag("div", "abstain", "⊘ " + tag("b", "", esc(data.get("answer")))
-                  + " " + confidence + why, **{"class": "bw-abstain"})
-        return tag("div", "", box + _related(data.get("passages") or [], lang),
-                    **{"class": "bw-answer"})
+    abstained = bool(data.get("abstained"))
     sources, answer = data.get("sources") or [], data.get("answer") or ""
-    text = tag("div", "answer", render_answer_text(answer, sources) + " " + confidence,
-                **{"class": "bw-text"})
-    segments = quoted_segments(answer, sources)
-    cards = "".join(render_source(s, lang, segments.get(str(s["number"]), [])) for s in sources)
-    block = (f'<details open class="bw-sources"><summary style="{STYLE["head"]}cursor:pointer;">'
-             f'{esc(phrase("sources", lang))} ({len(sources)})</summary>{cards}</details>')
-    return tag("div", "", text + (block if sources else ""), **{"class": "bw-answer"})
+    segments = {} if abstained else quoted_segments(answer, sources)
+    related = [{"label": p.get("label") or p.get("doc"), "text": short(p.get("text") or "", 420)}
+               for p in (data.get("passages") or [])[:3]]
+    return render_inline(
+        "answer.html", abstained=abstained, answer=data.get("answer"), reason=data.get("reason"),
+        confidence=float(data.get("confidence") or 0.0), words=_answer_words(lang),
+        related=related, text="" if abstained else Markup(render_answer_text(answer, sources)),
+        sources=[source_view(s, segments.get(str(s["number"]), [])) for s in sources])
 
 
 def count(n: int, word: str) -> str:

@@ -1,8 +1,10 @@
-"""HTML for the lookup, batch and corpus tabs (the lookup through ``templates/lookup.html``)."""
+"""HTML for the lookup, batch and corpus tabs (through ``templates/lookup.html``,
+``corpus.html`` and ``note.html``)."""
 
 from __future__ import annotations
 
-from bronwijzer.ui.render import count, esc, tag
+from bronwijzer.ui.render import count, note
+
 
 def render_lookup(result: dict) -> str:
     """A ``cite_footnote`` / ``cite_source`` / ``cite_claim`` result (``templates/lookup.html``).
@@ -22,7 +24,7 @@ def render_batch_summary(summary, seconds: float) -> str:
     text = (f"{count(total, 'question')} in {seconds:.1f} s: {summary.answered} answered, "
             f"{summary.declined} declined (not in the text), {summary.failed} failed"
             + (f", {summary.skipped} skipped" if summary.skipped else "") + ".")
-    return tag("div", "ok", esc(text), **{"class": "bw-summary"})
+    return note("ok", text, cls="bw-summary")
 
 
 def corpus_rows(status, references) -> list[dict]:
