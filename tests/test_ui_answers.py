@@ -78,3 +78,14 @@ def test_answer_labels_follow_the_interface_language():
     english = ConversationActions().relabel(history, {"1": data}, "en")[1]["content"]
     assert "Bronnen" in dutch and "Link kopiëren" in dutch
     assert "Sources" in english and "Bronnen" not in english
+
+
+def test_interface_words_switch_language_from_the_one_phrase_table():
+    from bronwijzer.phrases import PHRASES, phrase
+    from bronwijzer.ui.chat import ConversationActions
+    ask, clear, box, md, docx = ConversationActions.language("nl")
+    assert (ask.value, clear.value, box.placeholder) == ("Vraag", "Wissen", "Stel een vraag…")
+    assert "downloaden" in md.label and docx.label.endswith("(.docx)")
+    assert ConversationActions.language("en")[0].value == "Ask"
+    assert all(set(words) == {"nl", "en"} for words in PHRASES.values())
+    assert phrase("copy-md", "de") == "Copy as Markdown"  # English for any other language

@@ -50,6 +50,16 @@ PHRASES: dict[str, dict[str, str]] = {
     "cite-set": {"nl": "Het artikel haalt {n} bron(nen) aan die passen bij “{query}”:",
                  "en": "The article cites {n} source(s) matching “{query}”:"},
     "footnote": {"nl": "voetnoot", "en": "footnote"},
+    # the browser interface's own words (ui/: buttons, the box, labels of an answer)
+    "why": {"nl": "Waarom", "en": "Why"},
+    "about": {"nl": "over", "en": "about"},
+    "ask": {"nl": "Vraag", "en": "Ask"},
+    "clear": {"nl": "Wissen", "en": "Clear"},
+    "placeholder": {"nl": "Stel een vraag…", "en": "Ask a question…"},
+    "export-md": {"nl": "Gesprek downloaden (.md)", "en": "Download conversation (.md)"},
+    "export-docx": {"nl": "Gesprek downloaden (.docx)", "en": "Download conversation (.docx)"},
+    "copy-link": {"nl": "Link kopiëren", "en": "Copy link"},
+    "copy-md": {"nl": "Kopiëren als Markdown", "en": "Copy as Markdown"},
 }
 
 

@@ -20,7 +20,6 @@ from markupsafe import Markup
 from bronwijzer.phrases import phrase as message
 from bronwijzer.errors import QuestionError
 from bronwijzer.escape import plain_html
-from bronwijzer.ui.i18n import word
 from bronwijzer.ui.render import esc, note, render_answer, render_error, render_ok
 from bronwijzer.ui.templating import render_inline
 
@@ -57,7 +56,7 @@ def readable_understood(understood: str, question: str, earlier: list[str], lang
             break
     own = _CONNECTIVE.sub("", " ".join(str(question or m.group(1)).split())).rstrip(" ?")
     own = own[:1].upper() + own[1:]
-    return f"{own} — {word('about', lang)} {span}?"
+    return f"{own} — {message('about', lang)} {span}?"
 
 
 def render_turn(data: dict, earlier: list[str] | None = None, lang: str | None = None) -> str:
@@ -81,8 +80,8 @@ def render_turn(data: dict, earlier: list[str] | None = None, lang: str | None =
     if data.get("understood_as"):
         understood = readable_understood(data["understood_as"], data.get("question") or "",
                                          list(earlier or []), lang)
-    words = {"understood": message("understood", lang), "copy_link": word("copy-link", lang),
-             "copy_md": word("copy-md", lang)}
+    words = {"understood": message("understood", lang), "copy_link": message("copy-link", lang),
+             "copy_md": message("copy-md", lang)}
     return render_inline("turn.html", understood=understood, words=words,
                          answer=Markup(render_answer(data, lang)),
                          ask_link=f"?q={quote(str(data.get('question') or ''), safe='')}",
@@ -174,10 +173,10 @@ class ConversationActions:
     @staticmethod
     def language(lang: str):
         """The chat's buttons and box in ``lang`` (the language switch)."""
-        return (gr.Button(word("ask", lang)), gr.Button(word("clear", lang)),
-                gr.Textbox(placeholder=word("placeholder", lang)),
-                gr.DownloadButton(word("export-md", lang)),
-                gr.DownloadButton(word("export-docx", lang)))
+        return (gr.Button(message("ask", lang)), gr.Button(message("clear", lang)),
+                gr.Textbox(placeholder=message("placeholder", lang)),
+                gr.DownloadButton(message("export-md", lang)),
+                gr.DownloadButton(message("export-docx", lang)))
 
     @staticmethod
     def browser_language(request: gr.Request = None) -> str:

@@ -1,7 +1,6 @@
-"""The interface's own words in Dutch and English (answers' words are in ``bronwijzer.phrases``).
-
-``ui_lang`` picks the language from the browser's ``Accept-Language`` header (Dutch when
-Dutch is preferred over English, else English); ``word(key, lang)`` gives a phrase.
+"""The interface's language: ``ui_lang`` picks it from the browser's ``Accept-Language``
+header (Dutch when Dutch is preferred over English, else English). The words themselves,
+the interface's and the answers', are in one table: ``bronwijzer.phrases.PHRASES``.
 """
 
 from __future__ import annotations
@@ -9,31 +8,6 @@ from __future__ import annotations
 import re
 
 LANGS = ("nl", "en")
-WORDS: dict[str, dict[str, str]] = {
-    "why": {"nl": "Waarom", "en": "Why"},
-    "about": {"nl": "over", "en": "about"},
-    "ask": {"nl": "Vraag", "en": "Ask"},
-    "clear": {"nl": "Wissen", "en": "Clear"},
-    "placeholder": {"nl": "Stel een vraag…", "en": "Ask a question…"},
-    "export-md": {"nl": "Gesprek downloaden (.md)", "en": "Download conversation (.md)"},
-    "export-docx": {"nl": "Gesprek downloaden (.docx)", "en": "Download conversation (.docx)"},
-    "copy-link": {"nl": "Link kopiëren", "en": "Copy link"},
-    "copy-md": {"nl": "Kopiëren als Markdown", "en": "Copy as Markdown"},
-}
-
-
-def word(key: str, lang: str) -> str:
-    """The phrase ``key`` in ``lang`` (English for any other language).
-
-    Args:
-        key: a key of ``WORDS``.
-        lang: ``nl`` or ``en``.
-
-    Returns:
-        The phrase.
-    """
-    table = WORDS[key]
-    return table.get(lang, table["en"])
 
 
 def ui_lang(accept_language: str | None, default: str = "en") -> str:

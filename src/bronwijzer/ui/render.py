@@ -20,7 +20,6 @@ from markupsafe import Markup
 
 from bronwijzer.phrases import phrase
 from bronwijzer.text import MARKER, short
-from bronwijzer.ui.i18n import word
 from bronwijzer.ui.markup import STYLE, doc_html, esc, link  # noqa: F401 - the UI's helpers
 from bronwijzer.ui.templating import render_inline
 
@@ -213,8 +212,8 @@ def render_answer_text(text: str, sources: list[dict]) -> str:
 
 
 def _answer_words(lang: str) -> dict[str, str]:
-    words = {key: phrase(key, lang) for key in ("confidence", "references", "related", "sources")}
-    return {**words, "why": word("why", lang)}
+    return {key: phrase(key, lang)
+            for key in ("confidence", "references", "related", "sources", "why")}
 
 
 def render_answer(data: dict, lang: str | None = None) -> str:
