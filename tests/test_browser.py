@@ -441,3 +441,27 @@ def test_docx_upload_is_indexed_and_answerable(browser, isolated_home, fake_embe
         page.close()
     finally:
         demo.close()
+
+
+@pytest.mark.parametrize("size", ["wide", "phone"])
+def test_status_says_the_index_is_stale(browser, isolated_home, fake_embedder, size):
+    from bronwijzer.engine import Engine
+    from bronwijzer.settings import load_settings
+    (isolated_home / "corpus" / "notitie.txt").write_text(
+        "Een notitie\n\nDe haven krijgt een groene inrichting met bomen.\n", encoding="utf-8")
+    settings = load_settings()
+    Engine.open(settings, fake_embedder)  # builds the index; then the corpus changes
+    (isolated_home / "corpus" / "later.txt").write_text(
+        "Later\n\nGemengde werklocaties houden maakbedrijven in de stad.\n", encoding="utf-8")
+    demo, url = serve(lambda: Engine.open(settings, fake_embedder, build=False), settings)
+    try:
+        page = open_page(browser, url, size=size)
+        stale = page.locator("#bw-status .bw-stale")
+        stale.wait_for(timeout=30_000)
+        assert stale.is_visible() and "out of date" in stale.inner_text()
+        assert "later.txt" in stale.inner_text() and "bronwijzer build" in stale.inner_text()
+        assert no_side_scroll(page)
+        shot(page, f"screen-stale-{size}.png", full_page=False)
+        page.close()
+    finally:
+        demo.close()
