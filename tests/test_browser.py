@@ -411,6 +411,9 @@ def test_reference_table_claim_years_and_map(browser, url, size):
         page.locator("#bw-lookup-map .bw-map-passage").wait_for(timeout=10_000)
         assert len(page.locator("#bw-lookup-map .bw-map-passage").inner_text()) > 20
     assert no_side_scroll(page)
+    width = page.locator("#bw-lookup-result").bounding_box()["width"]
+    assert width >= 0.6 * page.viewport_size["width"], f"the lookup result is {width} px wide"
+    claim.scroll_into_view_if_needed()
     shot(page, f"screen-claim-{size}.png", full_page=False)
     page.close()
 

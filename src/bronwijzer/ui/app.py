@@ -44,8 +44,8 @@ CSS = """
   #bw-intro .bw-more {display: none;}
   #bw-status .bw-ok {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
                      padding: 4px 8px !important; font-size: 0.85em;}
-  #bw-main-row {flex-direction: column;}
-  #bw-main-row > div {min-width: 0 !important; width: 100% !important;}
+  #bw-main-row, #bw-lookup-row {flex-direction: column;}
+  #bw-main-row > div, #bw-lookup-row > div {min-width: 0 !important; width: 100% !important;}
   #bw-ask-row > div {min-width: 0 !important;}
   .bw-examples button {flex: 1 1 45% !important;}
 }

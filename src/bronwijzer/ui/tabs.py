@@ -29,7 +29,7 @@ def lookup_tab(gr, actions):
                         min_width=160)
         find = gr.Button("Look up", variant="primary", scale=1, min_width=120,
                          elem_id="bw-lookup")
-    with gr.Row():
+    with gr.Row(elem_id="bw-lookup-row"):
         result = gr.HTML(elem_id="bw-lookup-result")
         with gr.Column(scale=0, min_width=270):
             amap = gr.HTML(elem_id="bw-lookup-map")
