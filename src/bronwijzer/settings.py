@@ -150,6 +150,9 @@ class Tuning:
     cognate_similarity: float = 0.3
     # Evidence features look at this many ranked sentences.
     evidence_top: int = 20
+    # The lack features (answer.lacks) look at this many best-scored sentences; chosen
+    # on tuning by the answerability model's out-of-fold declines (eval/NOTES.md).
+    lack_top: int = 5
     # The plain answerability rule (another model than the calibrated one): decline
     # when fewer than this share of the question's words are in the chosen sentences.
     fallback_terms: float = 0.2

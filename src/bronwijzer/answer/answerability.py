@@ -35,7 +35,8 @@ MODEL_FILE = Path(__file__).with_name("answerability.json")
 _WARNED: set[str] = set()
 
 # The reason a feature's pull towards declining stands for.
-FEATURE_REASON = {"kind_missing": "reason-kind", "names_missing": "reason-names",
+FEATURE_REASON = {"kind_missing": "reason-kind", "lacks_amount": "reason-kind",
+                  "names_missing": "reason-names",
                   "terms_chosen": "reason-terms", "terms_top": "reason-terms",
                   "terms_corpus": "reason-terms"}
 

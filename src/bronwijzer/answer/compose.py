@@ -15,6 +15,7 @@ import numpy as np
 from bronwijzer.answer.answerability import judge, wanted_features
 from bronwijzer.answer.evidence import features_of, missing_kinds
 from bronwijzer.answer.gather import flat_ranks, gather_recommendations, wants_gathering
+from bronwijzer.answer.lacks import LACKS, lack_features, lacking_amounts
 from bronwijzer.answer.names import corpus_vocabulary, missing_names
 from bronwijzer.answer.correctness import probability as right_probability
 from bronwijzer.answer.qtype import asks_proposal, is_prescriptive
@@ -58,7 +59,7 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
     evidence = _evidence(question, vector, hits, scored, chosen, index, wanted_features(model))
     sentences = [h.passage.text[s:e] for _, h, s, e in chosen]
     confidence, reason = judge(evidence, model, lang, {
-        "kinds": missing_kinds(question, sentences),
+        "kinds": missing_kinds(question, sentences) or lacking_amounts(question, _top(scored)),
         "names": missing_names(question, vocabulary(index))})
     # shown: the probability that the answer is right (answer.correctness)
     shown = right_probability(evidence, model.fingerprint if model else None, confidence)
@@ -85,8 +86,17 @@ def _evidence(question, vector, hits, scored, chosen, index,
     if not scored:
         return None
     q_terms = set(tokenize([question])[0]) - FRAME_TERMS
-    return features_of(question, vector, hits, scored, chosen, index, q_terms,
-                       vocabulary(index), only)
+    features = features_of(question, vector, hits, scored, chosen, index, q_terms,
+                           vocabulary(index), only)
+    if only is None or set(only) & set(LACKS):  # what the top sentences lack (answer.lacks)
+        lacks = lack_features(question, _top(scored), vocabulary(index))
+        features.update({k: v for k, v in lacks.items() if only is None or k in only})
+    return features
+
+
+def _top(scored) -> list[str]:
+    """The texts of the ``TUNING.lack_top`` best-scored sentences."""
+    return [h.passage.text[s:e] for _, h, s, e in scored[:TUNING.lack_top]]
 
 
 def choose_sentences(scored, index: Index, limit: int):

@@ -1,0 +1,98 @@
+"""What the evidence lacks for the asked kind (answer.lacks): the kinds a question asks,
+whether the top sentences give them, and the features the answerability model reads.
+
+Every question and sentence here is made up for the test; none is in eval/tuning.jsonl
+or eval/dev.jsonl.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bronwijzer.answer import lacks
+from bronwijzer.answer.names import corpus_vocabulary
+
+VOCAB = corpus_vocabulary(["De haven van Zwolle en de provincie Drenthe groeien.",
+                           "Het waterschap betaalt 4 miljoen euro."])
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("Wanneer opent de nieuwe sluis?", ["date"]),
+    ("Per wanneer moet de brug klaar zijn?", ["date"]),
+    ("In welke maand begint de aanbesteding?", ["date"]),
+    ("Who chairs the harbour board?", ["person"]),
+    ("Hoe heet de directeur van het waterschap?", ["person"]),
+    ("Which investors back the new ferry line?", ["organisation"]),
+    ("Waar ligt de nieuwe sluis?", ["place"]),
+    ("In welke provincie ligt het dorp?", ["place"]),
+    ("Is the harbour of Zwolle busier than that of Drenthe?", ["comparison"]),
+    ("Vergeleken met Drenthe, groeit Zwolle sneller?", ["comparison"]),
+    ("Why does the harbour grow?", []),
+    # a wh-word joining a clause asks nothing; a comparison needs two named things
+    ("What should the town decide when the harbour grows?", []),
+    ("Which report is cited where the harbour is discussed?", []),
+    ("Is the harbour bigger than before?", []),
+])
+def test_the_asked_kind_comes_from_the_question_frame(question, kinds):
+    assert lacks.asked(question) == kinds
+
+
+def test_a_date_a_name_and_a_place_are_found_only_when_new():
+    assert lacks.gives("date", "Wanneer opent de sluis?", ["De sluis opent in maart [3]."])
+    assert not lacks.gives("date", "Wanneer opent de sluis?", ["De sluis opent binnenkort."])
+    question = "Wie leidt het waterschap van Drenthe?"
+    assert not lacks.gives("person", question, ["Het waterschap van Drenthe groeit."])
+    assert lacks.gives("person", question, ["Het waterschap wordt geleid door Jansen."])
+    # a capitalised word that opens a sentence is no name
+    assert not lacks.gives("person", question, ["Daarna groeit het. Waterschap groeit."])
+    where = "Waar bouwt de provincie Drenthe een sluis?"
+    assert lacks.gives("place", where, ["De sluis komt in Emmen [2]."])
+    assert not lacks.gives("place", where, ["De sluis komt in Drenthe [2]."])
+
+
+def test_a_comparison_needs_both_names_together_with_comparing_words():
+    question = "Is Zwolle busier than Drenthe?"
+    assert lacks.compared_names(question) == ["zwolle", "drenthe"]
+    assert lacks.compared_together(question, ["Zwolle is drukker dan Drenthe."])
+    assert lacks.compared_together(question, ["Zwolle groeit hard.", "Drenthe groeit minder."])
+    assert not lacks.compared_together(question, ["Zwolle groeit.", "Iets anders.",
+                                                  "Drenthe groeit."])
+    assert not lacks.compared_together(question, ["Zwolle en Drenthe liggen aan zee."])
+
+
+def test_an_amount_must_be_new_and_not_a_year():
+    question = "Hoeveel geld krijgt de haven in 2030?"
+    assert lacks.lacking_amounts(question, ["In 2030 krijgt de haven geld [4]."]) == ["money"]
+    assert lacks.lacking_amounts(question, ["In 2030 krijgt de haven 12 miljoen."]) == []
+    assert lacks.lacking_amounts(question, ["Sinds 2019 krijgt de haven geld."]) == ["money"]
+    assert lacks.lacking_amounts("How many locks are there?", ["There are twelve locks."]) == []
+    assert lacks.lacking_amounts("How many locks are there?", ["Locks matter [12]."]) == ["number"]
+    # a year asked is no amount
+    assert lacks.lacking_amounts("In which year did the lock open?", ["It opened."]) == []
+
+
+def test_the_features_and_the_rank_of_the_first_sentence_giving_the_kind():
+    question = "Hoeveel geld krijgt de haven van Rotterdam?"
+    sentences = ["De haven groeit.", "Rotterdam is groot.", "De haven krijgt 3 miljoen euro."]
+    features = lacks.lack_features(question, sentences, VOCAB)
+    assert set(features) == set(lacks.LACKS)
+    assert features["lacks_amount"] == 0.0 and features["asked_rank"] == pytest.approx(2 / 3)
+    assert features["names_unknown_share"] == 1.0  # Rotterdam: not in the corpus
+    bare = lacks.lack_features(question, sentences[:2], VOCAB)
+    assert bare["lacks_amount"] == 1.0 and bare["asked_rank"] == 1.0
+    plain = lacks.lack_features("Waarom groeit de haven?", sentences, VOCAB)
+    assert plain["asks_named"] == plain["lacks_asked"] == plain["asked_rank"] == 0.0
+
+
+def test_a_lacking_amount_is_given_as_the_reason_for_declining():
+    from bronwijzer.answer import answerability as ab
+    model = ab.model_from_dict({
+        "features": ["best_cosine", "lacks_amount"], "mean": [0.8, 0.1], "scale": [0.05, 0.3],
+        "coef": [0.5, -2.0], "intercept": 0.0, "threshold": 0.5,
+        "embedder": {"name": "fake-model", "fingerprint": "fp-1"}})
+    question = "Hoeveel geld krijgt de haven in 2030?"
+    kinds = lacks.lacking_amounts(question, ["In 2030 krijgt de haven geld."])
+    confidence, reason = ab.judge({"best_cosine": 0.8, "lacks_amount": 1.0}, model, "en",
+                                  {"kinds": kinds, "names": []})
+    assert confidence < 0.5
+    assert reason == "asks for an amount of money; the matching sentences give none"
