@@ -48,3 +48,47 @@ def test_an_index_built_before_the_vocabulary_was_stored_still_answers(settings)
     assert index.vocabulary is None
     assert compose.vocabulary(index) == corpus_vocabulary(
         [p.text for p in index.passages] + [r.raw for r in index.references])
+
+
+class _NoScan:
+    """Passage vectors that refuse a whole-corpus product (only their length is read)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __matmul__(self, other):
+        raise AssertionError("scanned every passage vector")
+
+    def __array__(self, *args, **kwargs):
+        raise AssertionError("read every passage vector")
+
+
+def test_peak_and_agreement_come_from_the_dense_index_not_a_scan(settings):
+    from dataclasses import replace
+
+    from bronwijzer.answer.evidence import features_of
+    from bronwijzer.settings import TUNING
+    index = load_index(settings.index)
+    question = "Hoeveel bedrijventerrein is er nodig?"
+    vector = HashEmbedder().embed_batch([question], kind="query")[0]
+    cosines = np.sort(np.asarray(index.vectors) @ vector)[::-1]
+    dense = np.argsort(-(np.asarray(index.vectors) @ vector), kind="stable")[:5]
+    lexical = index.lexical.scores(question)
+    bm25 = [i for i in np.argsort(-lexical, kind="stable")[:5] if lexical[i] > 0]
+    guarded = replace(index, vectors=_NoScan(len(index.vectors)))
+    found = features_of(question, vector, [], [], [], guarded, set(), frozenset(),
+                        only=("peak", "agreement"))
+    assert found["peak"] == pytest.approx(cosines[0] - cosines[:TUNING.evidence_top].mean(),
+                                          abs=1e-6)
+    assert found["peak"] > 0
+    assert found["agreement"] == len(set(dense.tolist()) & set(bm25)) / 5
+
+
+@pytest.mark.parametrize("depth", [0, 1, 5, 20, 99, 100, 150])
+def test_top_rows_is_a_stable_sort_without_sorting_everything(depth):
+    from bronwijzer.answer.evidence import top_rows
+    scores = np.random.default_rng(depth).integers(0, 7, size=100).astype(np.float32)
+    assert top_rows(scores, depth).tolist() == np.argsort(-scores, kind="stable")[:depth].tolist()
