@@ -92,3 +92,23 @@ def test_top_rows_is_a_stable_sort_without_sorting_everything(depth):
     from bronwijzer.answer.evidence import top_rows
     scores = np.random.default_rng(depth).integers(0, 7, size=100).astype(np.float32)
     assert top_rows(scores, depth).tolist() == np.argsort(-scores, kind="stable")[:depth].tolist()
+
+
+@pytest.mark.parametrize("fusion", ["rrf", "convex", "dense", "bm25"])
+def test_fusing_only_the_found_rows_gives_the_order_of_fusing_all(fusion):
+    from bronwijzer.search.retrieve import _fused_order, fuse
+    from bronwijzer.settings import Settings
+    rng = np.random.default_rng(7)
+    n = 5000
+    cosines = np.full(n, -np.inf, dtype=np.float32)
+    found = rng.choice(n, 60, replace=False)
+    cosines[found] = np.round(rng.random(60), 2)  # ties
+    lexical = np.where(rng.random(n) < 0.05, np.round(rng.random(n) * 5, 1), 0.0)
+    sentences = np.where(np.isfinite(cosines), rng.random(n), -np.inf).astype(np.float32)
+    settings = Settings(fusion=fusion)
+    full = fuse(cosines, lexical, settings, sentences)
+    expected = np.argsort(-full, kind="stable")
+    expected = expected[np.isfinite(full[expected])]
+    order, fused = _fused_order(cosines, lexical, settings, sentences)
+    assert order.tolist() == expected.tolist() and len(order) >= 60
+    assert np.array_equal(fused[order], full[order])

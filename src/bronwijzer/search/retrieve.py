@@ -88,9 +88,7 @@ class Retriever:
             # a paraphrase often matches one sentence better than the whole passage
             candidates = np.flatnonzero(self._candidates(cosines, lexical))
             sentences = self.index.best_sentence_cosines(candidates, vector)
-        fused = fuse(cosines, lexical, self._weighted(query), sentences)
-        order = np.argsort(-fused, kind="stable")
-        order = order[np.isfinite(fused[order])]
+        order, fused = _fused_order(cosines, lexical, self._weighted(query), sentences)
         if self.ranker is not None:
             order = self.ranker.reorder(query, vector, order, lexical, self._query_tokens(query, vector))
         order = order[:k]
@@ -135,6 +133,25 @@ class Retriever:
         valid = ids[0] >= 0
         cosines[ids[0][valid]] = scores[0][valid]
         return cosines
+
+
+def _fused_order(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
+                 sentences: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The passages any ranking found, in fused order, and every passage's fused score.
+
+    Only the rows with a dense candidate cosine or a BM25 score are ranked and sorted
+    (the others fuse to ``-inf``), so a question does not sort the whole corpus: the
+    same order as :func:`fuse` over every row, as ranks among these rows equal ranks
+    among all and ties keep row order.
+    """
+    rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
+    part = fuse(cosines[rows], lexical[rows], settings,
+                None if sentences is None else sentences[rows])
+    order = np.argsort(-part, kind="stable")
+    order = order[np.isfinite(part[order])]
+    fused = np.full(len(cosines), -np.inf)
+    fused[rows] = part
+    return rows[order], fused
 
 
 def _vector_key(vector: np.ndarray) -> bytes:
