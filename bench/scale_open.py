@@ -80,15 +80,16 @@ def serve(root: Path, ranker: str = "learned") -> dict:
     out["open_s"] = round(time.perf_counter() - began, 2)
     out["rss_after_open_mib"] = round(vm_kib("VmRSS") / 1024)
     began = time.perf_counter()
-    engine.ask(questions[0])
+    out["first_answer_profile"] = profiled(engine.ask, questions[0])
     out["first_answer_s"] = round(time.perf_counter() - began, 2)
     out["loadavg_asks_before"] = load()
-    seconds = []
+    timed = []
     for q in questions[1:]:
         began = time.perf_counter()
         engine.ask(q)
-        seconds.append(time.perf_counter() - began)
-    seconds.sort()
+        timed.append((time.perf_counter() - began, q))
+    seconds = sorted(t for t, _ in timed)
+    out["slowest"] = [[round(1000 * t), q[:80]] for t, q in sorted(timed, reverse=True)[:8]]
     out.update({"loadavg_asks_after": load(), "questions": len(questions),
                 "ask_p50_ms": round(1000 * seconds[len(seconds) // 2], 1),
                 "ask_p95_ms": round(1000 * seconds[int(0.95 * (len(seconds) - 1))], 1),
@@ -97,6 +98,18 @@ def serve(root: Path, ranker: str = "learned") -> dict:
                 "peak_rss_mib": round(vm_kib("VmHWM") / 1024)})
     out["recall"] = recall(index, embedder, questions)
     return out
+
+
+def profiled(call, *args) -> list[str]:
+    """Run ``call(*args)`` under cProfile; the 14 functions with the most cumulative time."""
+    import cProfile
+    import io
+    import pstats
+    profile = cProfile.Profile()
+    profile.runcall(call, *args)
+    text = io.StringIO()
+    pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(14)
+    return [line.strip() for line in text.getvalue().splitlines() if line.strip()][-15:]
 
 
 def tuning_questions() -> list[dict]:
