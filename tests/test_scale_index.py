@@ -112,3 +112,17 @@ def test_fusing_only_the_found_rows_gives_the_order_of_fusing_all(fusion):
     order, fused = _fused_order(cosines, lexical, settings, sentences)
     assert order.tolist() == expected.tolist() and len(order) >= 60
     assert np.array_equal(fused[order], full[order])
+
+
+def test_a_filtered_search_scores_the_kept_vectors_in_parts(settings, monkeypatch):
+    from bronwijzer.search import retrieve
+    index = load_index(settings.index)
+    retriever = retrieve.Retriever(index, HashEmbedder(), settings)
+    vector = HashEmbedder().embed_batch(["ruimte voor bedrijven"], kind="query")[0]
+    keep = np.arange(len(index.passages)) % 3 != 0
+    whole = retriever._cosines(vector, keep)
+    monkeypatch.setattr(retrieve, "FILTER_ROWS", 5)
+    parts = retriever._cosines(vector, keep)
+    assert np.array_equal(np.isfinite(parts), keep) and keep.sum() > 10
+    assert np.allclose(parts[keep], whole[keep], atol=1e-6)
+    assert np.allclose(parts[keep], np.asarray(index.vectors)[keep] @ vector, atol=1e-6)

@@ -342,13 +342,13 @@ def _read_vocabulary(path: Path) -> frozenset | None:
 
 def _write_jsonl(path: Path, rows) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def _read_jsonl(path: Path):
+    """The rows of a JSONL file, one at a time (a million passages are never all dicts)."""
     with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        yield from (json.loads(line) for line in handle if line.strip())
 
 
 def _fsync_tree(folder: Path) -> None:

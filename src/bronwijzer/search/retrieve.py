@@ -13,6 +13,8 @@ from bronwijzer.index.store import Index
 from bronwijzer.records import Hit, Passage
 from bronwijzer.settings import Settings
 
+FILTER_ROWS = 65_536  # passage vectors scored at a time by a filtered search (~100 MB)
+
 
 class Retriever:
     """Hybrid search over a loaded index.
@@ -125,8 +127,11 @@ class Retriever:
         """
         n = len(self.index.passages)
         cosines = np.full(n, -np.inf, dtype=np.float32)
-        if keep is not None:
-            cosines[keep] = self.index.vectors[keep] @ vector
+        if keep is not None:  # in parts: a large index's kept vectors are never all copied
+            for start in range(0, n, FILTER_ROWS):
+                rows = np.flatnonzero(keep[start:start + FILTER_ROWS]) + start
+                if len(rows):
+                    cosines[rows] = self.index.vectors[rows] @ vector
             return cosines
         depth = min(n, max(self.settings.candidates, 1))
         scores, ids = self.index.dense.search(vector.reshape(1, -1).astype(np.float32), depth)
