@@ -29,6 +29,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        index.rows, index.sentence_offsets  # noqa: B018 (built here, not at the first question)
         from bronwijzer.search.rank import ranker_for
         self.ranker = ranker_for(index, embedder, settings)
         # the token vectors of recently embedded queries, by text (the ranker's MaxSim)
