@@ -8,13 +8,20 @@ from the real model), peak RSS, and the folder's size on disk. Passage vectors a
 random unit vectors with the real model's vectors for a sample (as bench/scale.py).
 
     PYTHONPATH=src .venv/bin/python bench/scale_open.py --passages 100000
+    ... --passages 1000000 --keep /tmp/idx1m --ranker none --out bench/scale_1m.json
+
+``--keep`` writes the index once and reuses it; ``--ranker none`` answers in the fused
+order; ``--skip RE`` leaves out matching questions; every figure carries the load average,
+and the recall@10 of the chosen dense index against exact search on real query vectors.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -22,9 +29,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import CACHE, dev_questions, synthetic_paragraph, vocabulary
+from common import CACHE, dev_questions, synthetic_paragraph, vm_kib, vocabulary
 
 DIM = 384
+BUDGET_S = 300  # the asks stop after this long (the questions asked are counted)
 
 
 def write_index(root: Path, n: int, sample: int) -> dict:
@@ -62,62 +70,159 @@ def write_index(root: Path, n: int, sample: int) -> dict:
     return timings
 
 
-def serve(root: Path) -> dict:
-    """In this (fresh) process: open the index, answer, measure."""
+def serve(root: Path, ranker: str = "learned", limit: int = 0, skip: str = "") -> dict:
+    """In this (fresh) process: open the index, answer, measure (with the load average)."""
     from bronwijzer.engine import Engine
     from bronwijzer.index.store import load_index
     from bronwijzer.model.embed import load_embedder
     from bronwijzer.settings import Settings
-    settings = Settings(cache_dir=CACHE, index_dir=root)
+    settings = Settings(cache_dir=CACHE, index_dir=root, ranker=ranker)
     embedder = load_embedder(settings)
     embedder.embed_batch(["opwarmen"], kind="query")
-    questions = [q["question"] for q in dev_questions()]
+    questions = [q["question"] for q in dev_questions() + tuning_questions()]
+    if skip:  # questions the citation lookup would take (it scans every article sentence)
+        questions = [q for q in questions if not re.search(skip, q, re.I)]
+    questions = questions[:limit] if limit else questions
+    out = {"ranker": ranker, "skipped_pattern": skip, "loadavg_open": load()}
     began = time.perf_counter()
-    engine = Engine(settings, embedder, load_index(root))
-    opened = time.perf_counter() - began
+    index = load_index(root)
+    engine = Engine(settings, embedder, index)
+    out["open_s"] = round(time.perf_counter() - began, 2)
+    out["rss_after_open_mib"] = round(vm_kib("VmRSS") / 1024)
     began = time.perf_counter()
-    engine.ask(questions[0])
-    first = time.perf_counter() - began
-    seconds = []
-    for q in questions[1:]:
+    out["first_answer_profile"] = profiled(engine.ask, questions[0])
+    out["first_answer_s"] = round(time.perf_counter() - began, 2)
+    out["loadavg_asks_before"] = load()
+    timed = ask_all(engine, questions[1:], Path(f"{root}.progress.jsonl"))
+    seconds = sorted(t for t, _ in timed)
+    out["slowest"] = [[round(1000 * t), q[:80]] for t, q in sorted(timed, reverse=True)[:8]]
+    out.update({"loadavg_asks_after": load(), "questions": len(timed) + 1,
+                "ask_p50_ms": round(1000 * seconds[len(seconds) // 2], 1),
+                "ask_p95_ms": round(1000 * seconds[int(0.95 * (len(seconds) - 1))], 1),
+                "ask_max_ms": round(1000 * seconds[-1], 1),
+                "rss_after_asks_mib": round(vm_kib("VmRSS") / 1024),
+                "rss_anon_mib": round(vm_kib("RssAnon") / 1024),
+                "rss_file_mib": round(vm_kib("RssFile") / 1024),  # clean mapped index pages
+                "peak_rss_mib": round(vm_kib("VmHWM") / 1024)})
+    out["recall"] = recall(index, embedder, questions)
+    return out
+
+
+def ask_all(engine, questions: list[str], progress: Path) -> list[tuple[float, str]]:
+    """Ask the questions one by one until ``BUDGET_S`` has passed; each question's time is
+    also appended to ``progress`` (kept when the run is killed)."""
+    timed, stop = [], time.perf_counter() + BUDGET_S
+    for q in questions:
         began = time.perf_counter()
         engine.ask(q)
-        seconds.append(time.perf_counter() - began)
-    seconds.sort()
-    status = Path("/proc/self/status").read_text()
-    peak = next(int(l.split()[1]) for l in status.splitlines() if l.startswith("VmHWM"))
-    return {"open_s": round(opened, 2), "first_answer_s": round(first, 2),
-            "ask_p50_ms": round(1000 * seconds[len(seconds) // 2], 1),
-            "ask_p95_ms": round(1000 * seconds[int(0.95 * (len(seconds) - 1))], 1),
-            "questions": len(questions), "peak_rss_mib": round(peak / 1024)}
+        timed.append((time.perf_counter() - began, q))
+        with open(progress, "a", encoding="utf-8") as log:
+            log.write(json.dumps([round(1000 * timed[-1][0], 1), q, load()]) + "\n")
+        if time.perf_counter() > stop:  # a slow machine: the figures of those asked
+            break
+    return timed
+
+
+def profiled(call, *args) -> list[str]:
+    """Run ``call(*args)`` under cProfile; the 14 functions with the most cumulative time."""
+    import cProfile
+    import io
+    import pstats
+    profile = cProfile.Profile()
+    profile.runcall(call, *args)
+    text = io.StringIO()
+    pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(14)
+    return [line.strip() for line in text.getvalue().splitlines() if line.strip()][-15:]
+
+
+def tuning_questions() -> list[dict]:
+    """The tuning questions (more samples for the ask percentiles than dev alone)."""
+    path = Path(__file__).resolve().parents[1] / "eval" / "tuning.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def recall(index, embedder, questions: list[str]) -> dict:
+    """Recall@10 of the index's chosen dense index against exact search, on the real
+    query vectors of ``questions``."""
+    queries = embedder.embed_batch(questions, kind="query").astype(np.float32)
+    exact = []
+    for start in range(0, len(queries), 16):  # 16 queries x all passages at a time
+        scores = queries[start:start + 16] @ np.asarray(index.vectors).T
+        top = np.argpartition(-scores, 9, axis=1)[:, :10]
+        exact += [row[np.argsort(-s[row])] for row, s in zip(top, scores)]
+    _, found = index.dense.search(queries, 10)
+    hits = [len(set(f.tolist()) & set(t.tolist())) / 10 for f, t in zip(found, exact)]
+    return {"dense": index.manifest.get("dense"), "recall10": round(float(np.mean(hits)), 4),
+            "queries": len(questions)}
+
+
+def load() -> list[float]:
+    """The machine's load average (1, 5, 15 minutes)."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def prepare(root: Path, n: int, sample: int) -> dict:
+    """Write the index under ``root`` unless a whole one of ``n`` passages is there."""
+    from bronwijzer.index.store import read_manifest
+    manifest = read_manifest(root)
+    if manifest and manifest.get("passages") == n:
+        return {"index_reused": True}
+    began = time.perf_counter()
+    out = {"loadavg_write_before": load(), **write_index(root, n, sample)}
+    out["index_total_s"] = round(time.perf_counter() - began, 1)
+    out["loadavg_write_after"] = load()
+    return out
+
+
+def measure(root: Path, n: int, sample: int, ranker: str = "learned", limit: int = 0,
+            skip: str = "") -> dict:
+    """Prepare the index under ``root``, then open and ask it in a fresh process."""
+    out = {"passages": n, **prepare(root, n, sample)}
+    out["disk_mib"] = {p.name: round(p.stat().st_size / 2**20, 1)
+                       for p in next(root.glob("b-*")).rglob("*") if p.is_file()
+                       and p.stat().st_size > 2**20}
+    out["disk_total_mib"] = round(sum(p.stat().st_size for p in root.rglob("*")
+                                      if p.is_file()) / 2**20)
+    out["loadavg_serve_before"] = load()
+    child = subprocess.run([sys.executable, __file__, "--serve", str(root), "--ranker", ranker,
+                            "--questions", str(limit), "--skip", skip],
+                           capture_output=True, text=True, check=True)
+    out.update(json.loads(child.stdout.strip().splitlines()[-1]))
+    out["loadavg_serve_after"] = load()
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=300)
+    parser.add_argument("--keep", type=Path, help="write (or reuse) the index in this folder")
+    parser.add_argument("--out", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--ranker", default="learned",
+                        help="the ranker setting to answer with (another name: none)")
+    parser.add_argument("--questions", type=int, default=0,
+                        help="ask only the first N (dev, then tuning) questions")
+    parser.add_argument("--skip", default="", help="leave out questions matching this regex")
+    parser.add_argument("--write-only", action="store_true", help="only write the --keep index")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        print(json.dumps(serve(args.serve)))
+    if args.write_only:
+        print(json.dumps(prepare(args.keep, args.passages, args.sample)))
         return
-    load = Path("/proc/loadavg").read_text().split()[:3]
-    with tempfile.TemporaryDirectory(prefix="scale-open-") as tmp:
-        root = Path(tmp) / "index"
-        began = time.perf_counter()
-        out = {"passages": args.passages, "loadavg_before": load,
-               **write_index(root, args.passages, args.sample)}
-        out["index_total_s"] = round(time.perf_counter() - began, 1)
-        out["disk_mib"] = {p.name: round(p.stat().st_size / 2**20, 1)
-                           for p in next(root.glob("b-*")).rglob("*") if p.is_file()
-                           and p.stat().st_size > 2**20}
-        out["disk_total_mib"] = round(sum(p.stat().st_size for p in root.rglob("*")
-                                          if p.is_file()) / 2**20)
-        child = subprocess.run([sys.executable, __file__, "--serve", str(root)],
-                               capture_output=True, text=True, check=True)
-        out.update(json.loads(child.stdout.strip().splitlines()[-1]))
-    out["loadavg_after"] = Path("/proc/loadavg").read_text().split()[:3]
+    if args.serve:
+        print(json.dumps(serve(args.serve, args.ranker, args.questions, args.skip)))
+        return
+    if args.keep:
+        out = measure(args.keep, args.passages, args.sample, args.ranker, args.questions,
+                      args.skip)
+    else:
+        with tempfile.TemporaryDirectory(prefix="scale-open-") as tmp:
+            out = measure(Path(tmp) / "index", args.passages, args.sample, args.ranker,
+                          args.questions, args.skip)
     print(json.dumps(out, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -58,8 +58,10 @@ def _local_twin(settings):
     return twin
 
 
-def assert_same_index(left: Path, right: Path, atol: float = 1e-6, least: int = 10) -> None:
-    """Two index folders hold the same passages, vectors (within ``atol``) and manifest."""
+def assert_same_index(left: Path, right: Path, atol: float = 1e-6, least: int = 10,
+                      tokens_atol: float = 4e-3) -> None:
+    """Two index folders hold the same passages, vectors (within ``atol``), token vectors
+    (both or neither; within ``tokens_atol``) and manifest."""
     a, b = load_index(left), load_index(right)
     assert [p.id for p in a.passages] == [p.id for p in b.passages]
     assert a.passages == b.passages and a.sentence_spans == b.sentence_spans
@@ -68,6 +70,10 @@ def assert_same_index(left: Path, right: Path, atol: float = 1e-6, least: int = 
     assert a.sentence_vectors.shape == b.sentence_vectors.shape
     assert np.allclose(a.sentence_vectors, b.sentence_vectors, atol=atol)
     assert a.references == b.references
+    assert (a.token_offsets is None) == (b.token_offsets is None)
+    if a.token_offsets is not None:  # the ranker's token vectors (fp16)
+        assert np.array_equal(a.token_offsets, b.token_offsets)
+        assert np.allclose(a.token_vectors, b.token_vectors, atol=tokens_atol)
     ma, mb = dict(a.manifest), dict(b.manifest)
     assert ma.pop("built") and mb.pop("built")
     assert ma == mb
@@ -188,9 +194,33 @@ def small_corpus(isolated_home):
 
 
 def test_build_dash_dash_ray_with_the_real_model_equals_the_local_build(ray_address,
-                                                                        small_corpus):
+                                                                        small_corpus,
+                                                                        monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the driver encoded token vectors the workers should give")
+    monkeypatch.setattr("bronwijzer.search.tokens.token_vectors", refuse)
     assert cli.main(["build", "--ray"]) == 0
+    monkeypatch.undo()
     twin = replace(small_corpus, index_dir=small_corpus.home / "index-local")
     Engine.build(twin)
     assert_same_index(twin.index, small_corpus.index, atol=2e-5, least=6)
-    assert load_index(small_corpus.index).manifest["model"] == "multilingual-e5-small"
+    index = load_index(small_corpus.index)
+    assert index.manifest["model"] == "multilingual-e5-small"
+    assert index.token_offsets is not None and len(index.token_vectors) > 6 * 20
+    assert not (small_corpus.index / STAGING).exists()
+
+
+def test_shard_token_files_are_checked_like_the_vectors(tmp_path):
+    from bronwijzer.index.shards import ShardStore, npy_bytes, plan_shards
+    shard = plan_shards(["een", "twee"], [[(0, 3)], [(0, 4)]], 2, "f")[0]
+    store = ShardStore(tmp_path)
+    tokens = np.arange(5 * 4, dtype=np.float16).reshape(5, 4)
+    store.write(shard.key, npy_bytes(np.ones((2, 4))), npy_bytes(np.ones((2, 4))),
+                npy_bytes(tokens, np.float16), npy_bytes([0, 2, 5], np.int64))
+    parts = store.read_tokens(shard)
+    assert store.done(shard) and [len(p) for p in parts] == [2, 3]
+    assert np.array_equal(np.concatenate(parts), tokens)
+    (store.folder / f"{shard.key}.tokens.npy").write_bytes(npy_bytes(tokens * 2, np.float16))
+    assert store.read_tokens(shard) is None and store.done(shard)  # damaged: encoded again
+    store.write(shard.key, npy_bytes(np.ones((2, 4))), npy_bytes(np.ones((2, 4))))
+    assert store.done(shard) and store.read_tokens(shard) is None  # a model without tokens

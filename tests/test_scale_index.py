@@ -48,3 +48,81 @@ def test_an_index_built_before_the_vocabulary_was_stored_still_answers(settings)
     assert index.vocabulary is None
     assert compose.vocabulary(index) == corpus_vocabulary(
         [p.text for p in index.passages] + [r.raw for r in index.references])
+
+
+class _NoScan:
+    """Passage vectors that refuse a whole-corpus product (only their length is read)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __matmul__(self, other):
+        raise AssertionError("scanned every passage vector")
+
+    def __array__(self, *args, **kwargs):
+        raise AssertionError("read every passage vector")
+
+
+def test_peak_and_agreement_come_from_the_dense_index_not_a_scan(settings):
+    from dataclasses import replace
+
+    from bronwijzer.answer.evidence import features_of
+    from bronwijzer.settings import TUNING
+    index = load_index(settings.index)
+    question = "Hoeveel bedrijventerrein is er nodig?"
+    vector = HashEmbedder().embed_batch([question], kind="query")[0]
+    cosines = np.sort(np.asarray(index.vectors) @ vector)[::-1]
+    dense = np.argsort(-(np.asarray(index.vectors) @ vector), kind="stable")[:5]
+    lexical = index.lexical.scores(question)
+    bm25 = [i for i in np.argsort(-lexical, kind="stable")[:5] if lexical[i] > 0]
+    guarded = replace(index, vectors=_NoScan(len(index.vectors)))
+    found = features_of(question, vector, [], [], [], guarded, set(), frozenset(),
+                        only=("peak", "agreement"))
+    assert found["peak"] == pytest.approx(cosines[0] - cosines[:TUNING.evidence_top].mean(),
+                                          abs=1e-6)
+    assert found["peak"] > 0
+    assert found["agreement"] == len(set(dense.tolist()) & set(bm25)) / 5
+
+
+@pytest.mark.parametrize("depth", [0, 1, 5, 20, 99, 100, 150])
+def test_top_rows_is_a_stable_sort_without_sorting_everything(depth):
+    from bronwijzer.answer.evidence import top_rows
+    scores = np.random.default_rng(depth).integers(0, 7, size=100).astype(np.float32)
+    assert top_rows(scores, depth).tolist() == np.argsort(-scores, kind="stable")[:depth].tolist()
+
+
+@pytest.mark.parametrize("fusion", ["rrf", "convex", "dense", "bm25"])
+def test_fusing_only_the_found_rows_gives_the_order_of_fusing_all(fusion):
+    from bronwijzer.search.retrieve import _fused_order, fuse
+    from bronwijzer.settings import Settings
+    rng = np.random.default_rng(7)
+    n = 5000
+    cosines = np.full(n, -np.inf, dtype=np.float32)
+    found = rng.choice(n, 60, replace=False)
+    cosines[found] = np.round(rng.random(60), 2)  # ties
+    lexical = np.where(rng.random(n) < 0.05, np.round(rng.random(n) * 5, 1), 0.0)
+    sentences = np.where(np.isfinite(cosines), rng.random(n), -np.inf).astype(np.float32)
+    settings = Settings(fusion=fusion)
+    full = fuse(cosines, lexical, settings, sentences)
+    expected = np.argsort(-full, kind="stable")
+    expected = expected[np.isfinite(full[expected])]
+    order, fused = _fused_order(cosines, lexical, settings, sentences)
+    assert order.tolist() == expected.tolist() and len(order) >= 60
+    assert np.array_equal(fused[order], full[order])
+
+
+def test_a_filtered_search_scores_the_kept_vectors_in_parts(settings, monkeypatch):
+    from bronwijzer.search import retrieve
+    index = load_index(settings.index)
+    retriever = retrieve.Retriever(index, HashEmbedder(), settings)
+    vector = HashEmbedder().embed_batch(["ruimte voor bedrijven"], kind="query")[0]
+    keep = np.arange(len(index.passages)) % 3 != 0
+    whole = retriever._cosines(vector, keep)
+    monkeypatch.setattr(retrieve, "FILTER_ROWS", 5)
+    parts = retriever._cosines(vector, keep)
+    assert np.array_equal(np.isfinite(parts), keep) and keep.sum() > 10
+    assert np.allclose(parts[keep], whole[keep], atol=1e-6)
+    assert np.allclose(parts[keep], np.asarray(index.vectors)[keep] @ vector, atol=1e-6)

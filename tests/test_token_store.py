@@ -128,3 +128,24 @@ def test_an_embedder_without_token_states_stores_none(isolated_home, fake_embedd
     build_index(settings, fake_embedder)
     index = load_index(settings.index)
     assert index.token_offsets is None and not (index.folder / TOKENS_FILE).exists()
+
+
+def test_a_plain_build_adds_the_token_files_an_up_to_date_index_lacks(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    engine = _open(tmp_path)
+    settings = engine.settings
+    before = load_index(settings.index)
+    if before.token_offsets is None:
+        pytest.skip("the default model gives no token states here")
+    stored = np.array(before.token_vectors)
+    for name in (TOKENS_FILE, OFFSETS_FILE):  # an index built before the token files
+        (before.folder / name).unlink()
+    report = Engine.build(settings)
+    assert not report.skipped and report.embedded == len(before.passages)
+    after = load_index(settings.index)
+    assert after.folder != before.folder and after.passages == before.passages
+    assert np.array_equal(after.vectors, before.vectors)
+    assert np.array_equal(after.token_offsets, before.token_offsets)
+    assert np.allclose(after.token_vectors, stored, atol=2e-3)
+    assert not (before.folder / OFFSETS_FILE).exists()  # the old build was not touched
+    assert Engine.build(settings).skipped  # and once they are there, nothing to do

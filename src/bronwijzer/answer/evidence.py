@@ -82,8 +82,7 @@ def features_of(question: str, vector: np.ndarray, hits, scored, chosen, index,
         q_terms: the question's content words (stemmed, frame words removed).
         vocabulary: the corpus's folded words.
         only: the features wanted (default: all). Answering asks only for those the
-            model and the reasons read: ``peak`` and ``agreement`` score the whole
-            corpus, which a question should not pay for when nothing reads them.
+            model and the reasons read.
 
     Returns:
         Feature name -> value (see the module docstring).
@@ -113,18 +112,52 @@ def features_of(question: str, vector: np.ndarray, hits, scored, chosen, index,
 
 
 def _peak(index, vector: np.ndarray) -> float:
-    """How far the best passage's cosine stands above the mean of the top ones."""
-    if not len(index.vectors):
-        return 0.0
-    dense = np.sort(index.vectors @ vector)[::-1]
-    return float(dense[0] - dense[:TUNING.evidence_top].mean())
+    """How far the best passage's cosine stands above the mean of the top ones.
+
+    The top cosines come from the dense index (``TUNING.evidence_top`` of them: exact
+    below ``ann_min_passages``, HNSW above), so the cost does not grow with the corpus.
+    """
+    top = _dense_top(index, vector, TUNING.evidence_top)[0]
+    return float(top[0] - top.mean()) if len(top) else 0.0
 
 
 def _agreement(hits, index, question: str, vector: np.ndarray, depth: int = 5) -> float:
     """The share of the dense top ``depth`` that BM25's top ``depth`` holds too."""
     if not index.lexical or not len(index.vectors):
         return 0.0
-    dense = np.argsort(-(index.vectors @ vector), kind="stable")[:depth]
+    dense = _dense_top(index, vector, depth)[1]
     lexical = index.lexical.scores(question)
-    bm25 = [i for i in np.argsort(-lexical, kind="stable")[:depth] if lexical[i] > 0]
+    bm25 = [i for i in top_rows(lexical, depth).tolist() if lexical[i] > 0]
     return len(set(dense.tolist()) & set(bm25)) / depth
+
+
+def _dense_top(index, vector: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``depth`` best passage cosines to ``vector`` (best first) and their rows,
+    from the index's dense search rather than a scan of every passage vector."""
+    depth = min(depth, len(index.vectors))
+    if depth <= 0:
+        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+    scores, ids = index.dense.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), depth)
+    valid = ids[0] >= 0
+    return scores[0][valid], ids[0][valid]
+
+
+def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
+    """The rows of the ``depth`` highest ``scores``, best first, ties in row order: the
+    same as ``np.argsort(-scores, kind="stable")[:depth]`` without sorting every row.
+
+    Args:
+        scores: one score per row.
+        depth: how many rows.
+
+    Returns:
+        Row numbers (int64).
+    """
+    n = len(scores)
+    if depth >= n:
+        return np.argsort(-scores, kind="stable")
+    if depth <= 0:
+        return np.zeros(0, dtype=np.int64)
+    threshold = np.partition(scores, n - depth)[n - depth]
+    rows = np.flatnonzero(scores >= threshold)
+    return rows[np.argsort(-scores[rows], kind="stable")][:depth]

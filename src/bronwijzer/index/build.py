@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,7 @@ from bronwijzer.errors import IndexStateError
 from bronwijzer.files import file_lock
 from bronwijzer.index.chunk import chunk_document
 from bronwijzer.index.store import INDEX_VERSION, load_index, read_manifest, write_build
-from bronwijzer.index.tokens import TokenRecorder
+from bronwijzer.index.tokens import TokenRecorder, add_tokens
 from bronwijzer.settings import Settings
 
 _BUILD_PART = 256  # passages embedded at a time (bounds the memory a part holds)
@@ -109,11 +109,15 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
         force: rebuild even when the index is up to date, and re-embed everything.
 
     Returns:
-        A ``BuildReport``.
+        A ``BuildReport``; an up-to-date index that lacks its token files gets them
+        (``embedded``: the passages encoded for them), else it is ``skipped``.
     """
     began = time.perf_counter()
     if not force and staleness(settings, embedder.name, embedder.fingerprint) is None:
-        return skipped_report(settings, began)
+        with build_lock(settings.index):  # an index built without its token files gets them
+            added = add_tokens(settings, embedder)
+        report = skipped_report(settings, began)
+        return replace(report, embedded=added, skipped=False) if added else report
     with build_lock(settings.index):
         hashes = file_hashes(settings.corpus)
         documents, problems = load_corpus(settings.corpus, settings)

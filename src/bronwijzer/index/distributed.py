@@ -47,6 +47,7 @@ from bronwijzer.index.build import (
 )
 from bronwijzer.index.shards import ShardStore, npy_bytes, plan_shards
 from bronwijzer.index.store import write_build
+from bronwijzer.index.tokens import StagedTokens, TokenCollector
 from bronwijzer.settings import Settings
 
 # Passages per shard: the unit of work, of retry and of resume. At most 64 passages
@@ -145,8 +146,9 @@ def _build(settings, job: _Job, force: bool, hashes, documents, problems, passag
     references = [r for d in documents for r in d.references]
     manifest = build_manifest(settings, job.identity, hashes, documents, problems, passages,
                               vectors)
+    tokens = StagedTokens(settings, work.tokens(store), job.factory)
     write_build(settings.index, manifest, passages, spans, vectors, sentence_vectors,
-                references, lexical_index(passages, references))
+                references, lexical_index(passages, references), tokens)
     store.clear()
     return sum(work.texts_in(s) for s in missing), len(passages) + len(sentence_vectors)
 
@@ -183,11 +185,13 @@ def embed_shard(embedder, texts: list[str], spans: list, settings: Settings):
 
 
 class EmbedActor:
-    """A Ray Data actor: loads the embedder once, then embeds shard after shard."""
+    """A Ray Data actor: loads the embedder once, then embeds shard after shard (with the
+    passages' token vectors when ``record`` and the model gives token states)."""
 
-    def __init__(self, factory, fingerprint: str, settings: Settings) -> None:
+    def __init__(self, factory, fingerprint: str, settings: Settings, record: bool = False) -> None:
         self.embedder = factory()
         self.settings = settings
+        self.record = record and hasattr(self.embedder, "recorder")
         if self.embedder.fingerprint != fingerprint:
             raise ModelMismatchError(f"a worker loaded the model with fingerprint "
                                      f"{self.embedder.fingerprint}, not {fingerprint}: "
@@ -195,16 +199,36 @@ class EmbedActor:
 
     def __call__(self, batch: dict) -> dict:
         """Embed each shard of the batch (``key``, JSON ``payload``); return the keys and
-        the vectors as ``.npy`` bytes."""
-        keys, passages, sentences = [], [], []
+        the vectors (and token vectors, else empty) as ``.npy`` bytes."""
+        out = {"key": [], "passages": [], "sentences": [], "tokens": [], "offsets": []}
         for key, payload in zip(batch["key"], batch["payload"]):
             texts, spans = json.loads(payload)
-            vectors, sentence_vectors = embed_shard(self.embedder, texts, spans, self.settings)
-            keys.append(key)
-            passages.append(npy_bytes(vectors))
-            sentences.append(npy_bytes(sentence_vectors))
-        return {"key": np.array(keys, dtype=object), "passages": np.array(passages, dtype=object),
-                "sentences": np.array(sentences, dtype=object)}
+            collector = TokenCollector()
+            if self.record:
+                self.embedder.recorder = collector
+            try:
+                vectors, sentence_vectors = embed_shard(self.embedder, texts, spans, self.settings)
+            finally:
+                if self.record:
+                    self.embedder.recorder = None
+            out["key"].append(key)
+            out["passages"].append(npy_bytes(vectors))
+            out["sentences"].append(npy_bytes(sentence_vectors))
+            tokens, offsets = _token_parts(texts, collector.found)
+            out["tokens"].append(tokens)
+            out["offsets"].append(offsets)
+        return {name: np.array(values, dtype=object) for name, values in out.items()}
+
+
+def _token_parts(texts: list[str], found: dict) -> tuple[bytes, bytes]:
+    """A shard's token vectors and offsets as ``.npy`` bytes (empty unless every passage's
+    token vectors were recorded)."""
+    if not texts or any(t not in found for t in texts):
+        return b"", b""
+    sizes = [len(found[t]) for t in texts]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    return (npy_bytes(np.concatenate([found[t] for t in texts]), np.float16),
+            npy_bytes(offsets, np.int64))
 
 
 @contextmanager
@@ -243,12 +267,14 @@ def _embed_on_ray(work: "_Work", missing, job: _Job, store: ShardStore) -> None:
         dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
             EmbedActor, batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=min(size, len(items))),
-            fn_constructor_args=(job.factory, job.identity.fingerprint, work.settings),
+            fn_constructor_args=(job.factory, job.identity.fingerprint, work.settings,
+                                 0 < len(work.texts) <= work.settings.token_vectors_max_passages),
             num_cpus=1,
             max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS)
     try:
         for row in dataset.iter_rows():
-            store.write(row["key"], row["passages"], row["sentences"])
+            store.write(row["key"], row["passages"], row["sentences"], row["tokens"],
+                        row["offsets"])
     except Exception as error:  # Ray wraps the worker's error; the finished shards stay
         if isinstance(getattr(error, "cause", None), ModelMismatchError):
             raise error.cause from None
@@ -331,3 +357,11 @@ class _Work:
         rows = [found[text] for text in self.texts]
         return (np.stack([v for v, _ in rows]).astype(np.float32),
                 np.concatenate([s for _, s in rows]).astype(np.float32))
+
+    def tokens(self, store: ShardStore) -> dict[str, np.ndarray]:
+        """Passage text -> token vectors, from the shards that have them."""
+        found = {}
+        for shard in self.shards:
+            for i, vectors in zip(self.todo[shard.start:shard.end], store.read_tokens(shard) or ()):
+                found[self.texts[i]] = vectors
+        return found

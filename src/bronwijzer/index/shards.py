@@ -10,7 +10,13 @@ folder is reused only for exactly the same input. Each shard is three plain file
     <key>.json            rows, dim, and the sha256 of both .npy files (written last)
 
 The JSON file is written last and atomically: a shard without it, or whose checksums
-do not match, is embedded again. Nothing here touches the live index.
+do not match, is embedded again. A worker whose model gives token states adds two more,
+checked the same way (their absence or damage only costs encoding them on the driver)::
+
+    <key>.tokens.npy      the passages' token vectors, float16 (index/tokens.py)
+    <key>.offsets.npy     int64 (passages + 1,): passage ``i`` owns rows ``[o[i], o[i+1])``
+
+Nothing here touches the live index.
 """
 
 from __future__ import annotations
@@ -60,10 +66,10 @@ def plan_shards(texts: list[str], spans: list, size: int, fingerprint: str) -> l
     return shards
 
 
-def npy_bytes(array: np.ndarray) -> bytes:
-    """An array as the bytes of a ``.npy`` file (no pickle)."""
+def npy_bytes(array: np.ndarray, dtype=np.float32) -> bytes:
+    """An array as the bytes of a ``.npy`` file (no pickle), as ``dtype``."""
     buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+    np.save(buffer, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
     return buffer.getvalue()
 
 
@@ -82,19 +88,39 @@ class ShardStore:
         except (OSError, ValueError, KeyError, TypeError):
             return False
 
-    def write(self, key: str, passages: bytes, sentences: bytes) -> None:
-        """Store a shard's two ``.npy`` files, then (atomically, last) its JSON."""
+    def write(self, key: str, passages: bytes, sentences: bytes, tokens: bytes = b"",
+              offsets: bytes = b"") -> None:
+        """Store a shard's ``.npy`` files (the token parts when given), then (atomically,
+        last) its JSON with their checksums."""
         self.folder.mkdir(parents=True, exist_ok=True)
         meta = {}
-        for part, data in (("passages", passages), ("sentences", sentences)):
-            atomic_write(self.folder / f"{key}.{part}.npy", data)
-            meta[part] = hashlib.sha256(data).hexdigest()
+        parts = {"passages": passages, "sentences": sentences, "tokens": tokens,
+                 "offsets": offsets}
+        for part, data in parts.items():
+            if data:
+                atomic_write(self.folder / f"{key}.{part}.npy", data)
+                meta[part] = hashlib.sha256(data).hexdigest()
         atomic_write(self.folder / f"{key}.json", json.dumps(meta))
 
     def read(self, shard: Shard) -> tuple[np.ndarray, np.ndarray]:
         """The shard's passage and sentence vectors."""
         return tuple(np.load(self.folder / f"{shard.key}.{part}.npy", allow_pickle=False)
                      for part in ("passages", "sentences"))
+
+    def read_tokens(self, shard: Shard) -> list[np.ndarray] | None:
+        """The token vectors of each of the shard's passages, or None when the shard has
+        none (a model without token states) or they fail their checksums."""
+        try:
+            meta = json.loads((self.folder / f"{shard.key}.json").read_text(encoding="utf-8"))
+            paths = [self.folder / f"{shard.key}.{part}.npy" for part in ("tokens", "offsets")]
+            if not all(sha256_file(p) == meta[p.name.split(".")[1]] for p in paths):
+                return None
+            tokens, offsets = (np.load(p, allow_pickle=False) for p in paths)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if offsets.ndim != 1 or int(offsets[-1]) != len(tokens):
+            return None
+        return [tokens[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
 
     def clear(self) -> None:
         """Remove the staging folder (after the build it served is live)."""

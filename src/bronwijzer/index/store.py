@@ -41,11 +41,9 @@ from bronwijzer.records import Passage, Reference
 
 INDEX_VERSION = 3
 KEEP_BUILDS = 2  # the live build and the one before it, for readers still loading it
-
-
-# the passage token vectors a build may store (written by index/tokens.py)
-TOKENS_FILE = "tokens.npy"
+TOKENS_FILE = "tokens.npy"  # the passage token vectors a build may store (index/tokens.py)
 OFFSETS_FILE = "token_offsets.npy"
+
 
 @dataclass(frozen=True, eq=False)
 class Index:
@@ -195,12 +193,7 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
     Raises:
         IndexStateError: when the index folder cannot be written.
     """
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        folder = root / f"b-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        folder.mkdir()
-    except OSError as error:
-        raise IndexStateError(f"cannot write the index folder {root}: {error.strerror or error}") from None
+    folder = _new_folder(root)
     try:  # a failure here (disk full, ...) leaves the live build as it was
         _write_jsonl(folder / "passages.jsonl",
                      (passage_to_dict(p, s) for p, s in zip(passages, spans)))
@@ -221,6 +214,52 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
         shutil.rmtree(folder, ignore_errors=True)
         raise
     _clear_old(root, keep=folder.name)
+    return folder
+
+
+def derive_build(root: Path, add) -> Path:
+    """A new build with the live build's files (hard links: they are never changed once
+    written; else copies) and what ``add(folder)`` writes, switched to as a build is.
+
+    Args:
+        root: the index folder (the caller holds the build lock).
+        add: writes the new files into the new build folder.
+
+    Returns:
+        The new build folder.
+    """
+    live = current_folder(root)
+    if live is None:
+        raise IndexStateError(f"no index in {root}; run `bronwijzer build` first")
+    folder = _new_folder(root)
+    try:
+        for path in sorted(live.rglob("*")):
+            target = folder / path.relative_to(live)
+            if path.is_dir():
+                target.mkdir(exist_ok=True)
+                continue
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
+        add(folder)
+        _fsync_tree(folder)
+        _switch(root, folder.name)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _clear_old(root, keep=folder.name)
+    return folder
+
+
+def _new_folder(root: Path) -> Path:
+    """A new, empty build folder under ``root``."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        folder = root / f"b-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        folder.mkdir()
+    except OSError as error:
+        raise IndexStateError(f"cannot write the index folder {root}: {error.strerror or error}") from None
     return folder
 
 
@@ -303,13 +342,13 @@ def _read_vocabulary(path: Path) -> frozenset | None:
 
 def _write_jsonl(path: Path, rows) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def _read_jsonl(path: Path):
+    """The rows of a JSONL file, one at a time (a million passages are never all dicts)."""
     with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        yield from (json.loads(line) for line in handle if line.strip())
 
 
 def _fsync_tree(folder: Path) -> None:

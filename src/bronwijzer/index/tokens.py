@@ -90,16 +90,123 @@ class TokenRecorder:
         spill = (np.memmap(self.path, dtype=np.float16, mode="r", shape=(self.rows, dim))
                  if self.rows else np.zeros((0, dim), np.float16))
         found = {t: spill[a:a + n] for t, (a, n) in self.where.items()}
-        missing = {p.text for p in passages} - found.keys()
-        if missing:
-            found.update(_previous(self.root, missing))
-        missing = sorted({p.text for p in passages} - found.keys())
-        for start in range(0, len(missing), _PART):
-            from bronwijzer.search.tokens import token_vectors
-            part = missing[start:start + _PART]
-            for text, vectors in zip(part, token_vectors(self.embedder, part, "passage")):
-                found[text] = vectors.astype(np.float16)
-        return found
+        return complete(self.root, passages, found, lambda: self.embedder)
+
+
+class TokenCollector:
+    """Keeps the token states a Ray worker's embedder hands over for one shard, by text
+    (normalised, fp16, as :class:`TokenRecorder` stores them)."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, np.ndarray] = {}
+
+    def add(self, text: str, states: np.ndarray) -> None:
+        """Keep one embedded passage's token states."""
+        from bronwijzer.search.tokens import normalised
+        self.found[text] = normalised(states).astype(np.float16)
+
+
+class StagedTokens:
+    """The token vectors a Ray build's workers brought back (its shards), written as
+    :class:`TokenRecorder` writes a local build's: the same files, the same bound.
+
+    Args:
+        settings: the build's ``Settings``.
+        found: passage text -> its token vectors, from the shards.
+        embedder: a callable returning an embedder, for passages no shard nor the live
+            build holds (called only then).
+    """
+
+    def __init__(self, settings, found: dict[str, np.ndarray], embedder) -> None:
+        self.root = Path(settings.index)
+        self.limit = settings.token_vectors_max_passages
+        self.found = found
+        self.embedder = embedder
+
+    def write(self, folder: Path, passages) -> None:
+        """Write ``tokens.npy`` and ``token_offsets.npy`` when the workers (or the live
+        build) gave token states and the build is within ``token_vectors_max_passages``.
+
+        Args:
+            folder: the new build folder (before it goes live).
+            passages: its passages, in index order.
+        """
+        if not 0 < len(passages) <= self.limit:
+            return
+        texts = {p.text for p in passages} - self.found.keys()
+        found = {**_previous(self.root, texts), **self.found} if texts else self.found
+        if found:  # the workers or the live build have token states to start from
+            _write(folder, passages, complete(self.root, passages, found, self.embedder))
+
+
+def complete(root: Path, passages, found: dict[str, np.ndarray], embedder) -> dict:
+    """``found`` with every passage's token vectors: from the live build under ``root``,
+    else encoded with ``embedder()`` (called only when some are still missing).
+
+    Args:
+        root: the index folder.
+        passages: the build's passages.
+        found: passage text -> token vectors already at hand.
+        embedder: a callable returning the embedder.
+
+    Returns:
+        Passage text -> float16 token vectors, for every passage.
+    """
+    found = dict(found)
+    missing = {p.text for p in passages} - found.keys()
+    if missing:
+        found.update(_previous(root, missing))
+    missing = sorted({p.text for p in passages} - found.keys())
+    model = embedder() if missing else None
+    for start in range(0, len(missing), _PART):
+        from bronwijzer.search.tokens import token_vectors
+        part = missing[start:start + _PART]
+        for text, vectors in zip(part, token_vectors(model, part, "passage")):
+            found[text] = vectors.astype(np.float16)
+    return found
+
+
+def tokens_missing(settings) -> bool:
+    """Whether the live build lacks the token files a build with this model would write
+    (built before they existed, or on Ray before Ray builds wrote them).
+
+    Args:
+        settings: the settings (index folder, model, ``token_vectors_max_passages``).
+
+    Returns:
+        True when a plain ``build`` should add them.
+    """
+    from bronwijzer.index.store import current_folder, read_manifest
+    from bronwijzer.model.embed import resolve_model
+    from bronwijzer.model.onnx_embed import onnx_ready
+    folder = current_folder(settings.index)
+    passages = (read_manifest(settings.index) or {}).get("passages", 0)
+    if folder is None or (folder / OFFSETS_FILE).is_file():
+        return False
+    return (0 < passages <= settings.token_vectors_max_passages
+            and onnx_ready(resolve_model(settings.model, settings.cache)[0]))
+
+
+def add_tokens(settings, embedder) -> int:
+    """Add the token files to the live build when it lacks them: a new build with the
+    same files (hard links) and the token files, switched to as a build is.
+
+    Args:
+        settings: the settings.
+        embedder: the index's embedder (one with token states: ONNX).
+
+    Returns:
+        How many passages were encoded (0: nothing to add).
+    """
+    from bronwijzer.index.store import derive_build, load_index
+    if not (hasattr(embedder, "session") and tokens_missing(settings)):
+        return 0
+    passages = load_index(settings.index).passages
+    recorder = TokenRecorder(settings, embedder, passages)
+    if not recorder.enabled:
+        return 0
+    derive_build(settings.index, lambda folder: recorder.write(folder, passages))
+    return len(passages)
 
 
 def _write(folder: Path, passages, found: dict[str, np.ndarray]) -> None:

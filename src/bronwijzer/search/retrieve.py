@@ -13,6 +13,8 @@ from bronwijzer.index.store import Index
 from bronwijzer.records import Hit, Passage
 from bronwijzer.settings import Settings
 
+FILTER_ROWS = 65_536  # passage vectors scored at a time by a filtered search (~100 MB)
+
 
 class Retriever:
     """Hybrid search over a loaded index.
@@ -27,6 +29,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        index.rows, index.sentence_offsets  # noqa: B018 (built here, not at the first question)
         from bronwijzer.search.rank import ranker_for
         self.ranker = ranker_for(index, embedder, settings)
         # the token vectors of recently embedded queries, by text (the ranker's MaxSim)
@@ -88,9 +91,7 @@ class Retriever:
             # a paraphrase often matches one sentence better than the whole passage
             candidates = np.flatnonzero(self._candidates(cosines, lexical))
             sentences = self.index.best_sentence_cosines(candidates, vector)
-        fused = fuse(cosines, lexical, self._weighted(query), sentences)
-        order = np.argsort(-fused, kind="stable")
-        order = order[np.isfinite(fused[order])]
+        order, fused = _fused_order(cosines, lexical, self._weighted(query), sentences)
         if self.ranker is not None:
             order = self.ranker.reorder(query, vector, order, lexical, self._query_tokens(query, vector))
         order = order[:k]
@@ -127,14 +128,36 @@ class Retriever:
         """
         n = len(self.index.passages)
         cosines = np.full(n, -np.inf, dtype=np.float32)
-        if keep is not None:
-            cosines[keep] = self.index.vectors[keep] @ vector
+        if keep is not None:  # in parts: a large index's kept vectors are never all copied
+            for start in range(0, n, FILTER_ROWS):
+                rows = np.flatnonzero(keep[start:start + FILTER_ROWS]) + start
+                if len(rows):
+                    cosines[rows] = self.index.vectors[rows] @ vector
             return cosines
         depth = min(n, max(self.settings.candidates, 1))
         scores, ids = self.index.dense.search(vector.reshape(1, -1).astype(np.float32), depth)
         valid = ids[0] >= 0
         cosines[ids[0][valid]] = scores[0][valid]
         return cosines
+
+
+def _fused_order(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
+                 sentences: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The passages any ranking found, in fused order, and every passage's fused score.
+
+    Only the rows with a dense candidate cosine or a BM25 score are ranked and sorted
+    (the others fuse to ``-inf``), so a question does not sort the whole corpus: the
+    same order as :func:`fuse` over every row, as ranks among these rows equal ranks
+    among all and ties keep row order.
+    """
+    rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
+    part = fuse(cosines[rows], lexical[rows], settings,
+                None if sentences is None else sentences[rows])
+    order = np.argsort(-part, kind="stable")
+    order = order[np.isfinite(part[order])]
+    fused = np.full(len(cosines), -np.inf)
+    fused[rows] = part
+    return rows[order], fused
 
 
 def _vector_key(vector: np.ndarray) -> bytes:
