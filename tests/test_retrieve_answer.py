@@ -82,3 +82,23 @@ def test_bad_questions_raise_clear_errors(engine):
     for bad in ["", "   ", "?!?", "x" * 100_000]:
         with pytest.raises(QuestionError):
             engine.ask(bad)
+
+
+def test_remembering_encodes_each_question_once_and_gives_the_same_vectors(engine,
+                                                                          fake_embedder):
+    """Fits ask the same questions per fold: inside ``remembering`` each text is encoded
+    once, the vectors are those of a fresh pass, and outside it nothing is kept."""
+    from bronwijzer.tune.ranker import retriever_of
+    retriever = retriever_of(engine)
+    questions = ["Wat is schuifruimte?", "Who pays for the transition?"]
+    plain = retriever.embed_queries(questions)
+    with retriever.remembering():
+        fake_embedder.calls.clear()
+        first = retriever.embed_queries(questions)
+        again = retriever.embed_queries(questions[::-1] + ["Een nieuwe vraag?"])
+        encoded = sum(fake_embedder.calls)
+    assert encoded == 3  # two questions, then only the new one
+    assert np.array_equal(first, plain) and np.array_equal(again[:2], plain[::-1])
+    fake_embedder.calls.clear()
+    retriever.embed_queries(questions)
+    assert sum(fake_embedder.calls) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Callable
 
@@ -35,6 +36,18 @@ class Retriever:
         # the token vectors of recently embedded queries, by text (the ranker's MaxSim)
         self._tokens: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tokens_lock = threading.Lock()
+        self._memo: dict[str, tuple] | None = None  # see ``remembering``
+
+    @contextmanager
+    def remembering(self):
+        """Within it, every query is encoded once: a repeated text takes its vector (and
+        token vectors) from the first pass. For fits and cross-validation, which ask the
+        same questions again per fold and per candidate constant (most of their time)."""
+        saved, self._memo = self._memo, {}
+        try:
+            yield self
+        finally:
+            self._memo = saved
 
     def embed_queries(self, queries: list[str]) -> np.ndarray:
         """Query vectors, one row per query.
@@ -43,18 +56,38 @@ class Retriever:
         (``embed_queries_with_tokens``: the ONNX and torch embedders), the queries' token
         vectors are kept for ``search``, so the ranker runs no second pass over the question.
         """
+        memo = self._memo
+        if memo is None or not queries:
+            vectors, tokens = self._encode(queries)
+        else:
+            fresh = list(dict.fromkeys(q for q in queries if q not in memo))
+            if fresh:
+                memo.update(zip(fresh, zip(*self._encode(fresh))))
+            vectors = np.stack([memo[q][0] for q in queries])
+            tokens = [memo[q][1] for q in queries]
+        self._keep_tokens(queries, vectors, tokens)
+        return vectors
+
+    def _encode(self, queries: list[str]) -> tuple[np.ndarray, list]:
+        """Query vectors and, when a ranker wants them and the embedder gives them from
+        the same pass, the queries' normalised token vectors (else ``None`` each)."""
         if self.ranker is None or not hasattr(self.embedder, "embed_queries_with_tokens"):
-            return self.embedder.embed_batch(queries, kind="query")
+            return self.embedder.embed_batch(queries, kind="query"), [None] * len(queries)
         from bronwijzer.search.tokens import normalised
         vectors, states = self.embedder.embed_queries_with_tokens(queries)
+        return vectors, [normalised(found) for found in states]
+
+    def _keep_tokens(self, queries: list[str], vectors: np.ndarray, tokens: list) -> None:
+        """Keep the queries' token vectors for ``search``, by text and by vector (bounded)."""
         with self._tokens_lock:
-            for query, vector, found in zip(queries, vectors, states):
+            for query, vector, found in zip(queries, vectors, tokens):
+                if found is None:
+                    continue
                 for key in (query, _vector_key(vector)):
-                    self._tokens[key] = normalised(found)
+                    self._tokens[key] = found
                     self._tokens.move_to_end(key)
             while len(self._tokens) > max(8 * self.settings.query_chunk, 128):
                 self._tokens.popitem(last=False)
-        return vectors
 
     def _query_tokens(self, query: str, vector: np.ndarray) -> np.ndarray | None:
         """The token vectors of the query's own pass, else of the pass that gave its

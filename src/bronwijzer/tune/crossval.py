@@ -122,7 +122,12 @@ def crossval_answers(engine, questions: list[dict], eval_dir: Path = EVAL,
         One answer dict per question (``ask --json`` form plus ``id``), in order.
     """
     check_questions(questions)
-    shared = _Folds(engine, questions, Path(eval_dir))
+    with ranker.retriever_of(engine).remembering():  # each question encoded once, not per fold
+        return _crossval(engine, questions, Path(eval_dir), choose)
+
+
+def _crossval(engine, questions: list[dict], eval_dir: Path, choose: bool) -> list[dict]:
+    shared = _Folds(engine, questions, eval_dir)
     answers: list = [None] * len(questions)
     saved, saved_detector = engine.use_answerability(None), use_detector(None)
     saved_confidence = correctness.use_model(None)
