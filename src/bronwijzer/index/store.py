@@ -193,8 +193,7 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
     Raises:
         IndexStateError: when the index folder cannot be written.
     """
-    folder = _new_folder(root)
-    try:  # a failure here (disk full, ...) leaves the live build as it was
+    def write(folder: Path) -> None:
         _write_jsonl(folder / "passages.jsonl",
                      (passage_to_dict(p, s) for p, s in zip(passages, spans)))
         _write_jsonl(folder / "references.jsonl", (asdict(r) for r in references))
@@ -208,13 +207,7 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
             _write_hnsw(folder / "dense.faiss", vectors, manifest["hnsw_m"])
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
                                               encoding="utf-8")
-        _fsync_tree(folder)
-        _switch(root, folder.name)
-    except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    _clear_old(root, keep=folder.name)
-    return folder
+    return _publish(root, write)
 
 
 def derive_build(root: Path, add) -> Path:
@@ -231,8 +224,7 @@ def derive_build(root: Path, add) -> Path:
     live = current_folder(root)
     if live is None:
         raise IndexStateError(f"no index in {root}; run `bronwijzer build` first")
-    folder = _new_folder(root)
-    try:
+    def write(folder: Path) -> None:
         for path in sorted(live.rglob("*")):
             target = folder / path.relative_to(live)
             if path.is_dir():
@@ -243,6 +235,14 @@ def derive_build(root: Path, add) -> Path:
             except OSError:
                 shutil.copy2(path, target)
         add(folder)
+    return _publish(root, write)
+
+
+def _publish(root: Path, write) -> Path:
+    """A new build filled by ``write(folder)`` and switched to; a failure leaves the live one."""
+    folder = _new_folder(root)
+    try:
+        write(folder)
         _fsync_tree(folder)
         _switch(root, folder.name)
     except OSError:
