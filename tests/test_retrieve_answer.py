@@ -102,3 +102,16 @@ def test_remembering_encodes_each_question_once_and_gives_the_same_vectors(engin
     fake_embedder.calls.clear()
     retriever.embed_queries(questions)
     assert sum(fake_embedder.calls) == 2
+
+
+def test_nested_remembering_keeps_the_outer_memo(engine, fake_embedder):
+    """A fit inside cross-validation (``calibrate`` inside ``crossval``) reuses the vectors
+    the outer fit encoded, and the outer memo outlives the inner block."""
+    retriever = engine.retriever
+    with retriever.remembering():
+        retriever.embed_queries(["Wat is schuifruimte?"])
+        fake_embedder.calls.clear()
+        with retriever.remembering():
+            retriever.embed_queries(["Wat is schuifruimte?", "Een nieuwe vraag?"])
+        retriever.embed_queries(["Een nieuwe vraag?"])
+        assert sum(fake_embedder.calls) == 1

@@ -172,6 +172,11 @@ class Engine:
         settings = replace(self.settings, **changes)
         return Engine(settings, self._embedder, self._live.index)
 
+    @property
+    def retriever(self) -> Retriever:
+        """The live index's ``Retriever``, for fitting and evaluation (``tune/``)."""
+        return self._live.retriever
+
     # --- what the index holds ---------------------------------------------------------
 
     def references(self) -> tuple[Reference, ...]:

@@ -49,6 +49,13 @@ def cmd_calibrate(args, settings: Settings) -> int:
     from bronwijzer.engine import Engine
     questions = read_questions(args.questions)  # bad input is reported before the model loads
     engine = Engine.open(settings)
+    with engine.retriever.remembering():  # each question encoded once across the fits
+        _calibrate(engine, questions, args)
+    return 0
+
+
+def _calibrate(engine, questions: list[dict], args) -> None:
+    """The fits ``--only`` names (all by default), in the order they depend on each other."""
     only = set(args.only or ("ranker", "answerability", "cards"))
     if "ranker" in only:
         _calibrate_ranker(engine, questions, args.questions.name)
@@ -60,7 +67,6 @@ def cmd_calibrate(args, settings: Settings) -> int:
         route = calibrate_cards(engine, questions, args.questions.name)
         print(f"cards: max_residual {route['max_residual']} (totals on {route['n_scored']} "
               f"questions the cards could take: {route['totals']}) -> {ROUTE_FILE}")
-    return 0
 
 
 def _calibrate_ranker(engine, questions: list[dict], name: str) -> None:

@@ -42,8 +42,10 @@ class Retriever:
     def remembering(self):
         """Within it, every query is encoded once: a repeated text takes its vector (and
         token vectors) from the first pass. For fits and cross-validation, which ask the
-        same questions again per fold and per candidate constant (most of their time)."""
-        saved, self._memo = self._memo, {}
+        same questions again per fold and per candidate constant (most of their time).
+        Nested, it keeps the outer memo."""
+        saved = self._memo
+        self._memo = {} if saved is None else saved
         try:
             yield self
         finally:

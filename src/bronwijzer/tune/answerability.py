@@ -162,6 +162,12 @@ def calibrate(engine, questions_path: Path, output: Path = MODEL_FILE,
         confidence model under ``confidence``.
     """
     questions = read_questions(Path(questions_path))
+    with engine.retriever.remembering():  # the confidence rows ask the questions again
+        return _calibrate(engine, questions_path, questions, output, confidence_output)
+
+
+def _calibrate(engine, questions_path: Path, questions: list[dict], output: Path,
+               confidence_output: Path | None) -> dict:
     evidence = engine.evidence([q["question"] for q in questions])
     x = matrix(evidence)
     y = labels_of(questions)

@@ -89,8 +89,8 @@ def retriever_of(engine_or_retriever):
     Returns:
         The engine's live ``Retriever``, or the retriever itself.
     """
-    live = getattr(engine_or_retriever, "_live", None)
-    return live.retriever if live is not None else engine_or_retriever
+    live = getattr(engine_or_retriever, "retriever", None)
+    return live if live is not None else engine_or_retriever
 
 
 def collect(questions: list[dict], engine_or_retriever, depth: int = DEPTH,
