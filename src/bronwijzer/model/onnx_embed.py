@@ -132,13 +132,7 @@ class OnnxEmbedder:
         if kind not in ("query", "passage"):
             raise ValueError(f"kind must be one of ('query', 'passage'), not {kind!r}")
         prompt = self.prompts.get(kind) or ""
-        encodings = [self.encode(prompt + t) for t in texts]
-        out = np.zeros((len(encodings), self.dim), dtype=np.float32)
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            out[rows] = self._run([encodings[i] for i in rows])
-        return self._finish(out)
+        return self._finish(self._pooled([self.encode(prompt + t) for t in texts], None)[0])
 
     def embed_queries_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list]:
         """Query vectors and token states from one pass (what :meth:`embed_batch` computes).
@@ -153,16 +147,12 @@ class OnnxEmbedder:
         """
         prompt = self.prompts.get("query") or ""
         head = self.prompt_ids("query")
-        encodings = [self.encode(prompt + t) for t in texts]
-        out = np.zeros((len(encodings), self.dim), dtype=np.float32)
-        states: list = [None] * len(encodings)
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            hidden, mask = self._hidden([encodings[i] for i in rows])
-            out[rows] = _mean(hidden, mask)
-            for k, i in enumerate(rows):
-                states[i] = content_states(hidden[k], encodings[i], head)
+        states: list = [None] * len(texts)
+
+        def keep(row, ids, hidden):
+            states[row] = content_states(hidden, ids, head)
+
+        out = self._pooled([self.encode(prompt + t) for t in texts], None, keep)[0]
         return self._finish(out), states
 
     def prompt_ids(self, kind: str) -> list[int]:
@@ -258,10 +248,6 @@ class OnnxEmbedder:
                 if keep is not None:
                     keep(row, id_lists[row], hidden[k])
         return out, parts
-
-    def _run(self, id_lists: list[list[int]]) -> np.ndarray:
-        """Mean-pooled hidden states of one padded batch."""
-        return _mean(*self._hidden(id_lists))
 
     def _hidden(self, id_lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         """The last hidden states of one padded batch and its attention mask."""
