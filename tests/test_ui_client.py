@@ -115,7 +115,8 @@ def test_batch_round_trip_with_dutch_columns(client, tmp_path):
 
 
 def test_corpus_table(client):
-    html = client.predict(api_name="/corpus")
+    html, page = client.predict(api_name="/corpus")
+    assert page == 1
     assert "ruimte-voor-economie-en-werk.txt" in html.replace("&#95;", "_") and "indexed" in html
 
 

@@ -35,6 +35,8 @@ CSS = """
              padding: 6px 0 4px 0;}
 .bw-examples button {font-size: 0.85em !important;}
 .bw-turn, .bw-lookup, #bw-corpus {overflow-wrap: anywhere;}
+.bw-corpus-scroll {overflow-x: auto; max-width: 100%;}
+.bw-pager {gap: 6px; align-items: end; flex-wrap: nowrap;}
 .bw-map svg {max-width: 100%; height: auto;}
 .bw-map-block {cursor: pointer;}
 .bw-marker {cursor: pointer;}
@@ -45,11 +47,17 @@ CSS = """
   #bw-status .bw-ok {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
                      padding: 4px 8px !important; font-size: 0.85em;}
   #bw-main-row, #bw-lookup-row {flex-direction: column;}
+  #bw-corpus-filters, #bw-ref-filters {flex-wrap: wrap;}
+  #bw-corpus-filters > div, #bw-ref-filters > div {min-width: 140px !important; flex: 1 1 40% !important;}
   #bw-main-row > div, #bw-lookup-row > div {min-width: 0 !important; width: 100% !important;}
   #bw-ask-row > div {min-width: 0 !important;}
   .bw-examples button {flex: 1 1 45% !important;}
 }
 """
+# What the page load fills in the lookup tab (``Actions.lookup_overview``'s order), and the
+# reference table's controls the language switch relabels (``Actions.library_words``).
+LOOKUP_LOAD = ("table", "line", "page", "doc", "footnote_pick", "doc_pick", "map", "mapdoc")
+REFERENCE_CONTROLS = ("query", "year", "doc", "footnote", "prev", "page", "next")
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial",
                 "sans-serif"]
 
@@ -109,32 +117,38 @@ def create_app(engine_factory, settings=None, read_only: bool = False, access: s
         timer = gr.Timer(1.0)
         with gr.Tabs():
             with gr.Tab("Chat"):
-                chatbot, question, raw, turns, amap = chat_tab(gr, actions, EXAMPLES, lang)
+                chatbot, question, raw, turns, amap, mapdoc = chat_tab(gr, actions, EXAMPLES,
+                                                                       lang)
             with gr.Tab("Citation lookup"):
-                table, footnote, doc, lookup_map = lookup_tab(gr, actions)
+                refs = lookup_tab(gr, actions, lang)
             with gr.Tab("Batch"):
                 batch_tab(gr, actions, max_mb)
             with gr.Tab("Corpus") as tab:
-                added = corpus_tab(gr, actions, tab, max_mb)
+                added, corpus_controls = corpus_tab(gr, actions, tab, max_mb, lang)
         demo.load(actions.browser_language, None, [lang], api_visibility="private")
         _on_load(gr, demo, actions, status, timer, added,
-                 link=([chatbot, turns], [question, chatbot, raw, turns], amap),
-                 lookup=[table, footnote, doc, lookup_map])
+                 link=([chatbot, turns], [question, chatbot, raw, turns], amap, mapdoc),
+                 lookup=[refs[k] for k in LOOKUP_LOAD], lang=lang)
+        lang.change(actions.library_words, [lang],
+                    corpus_controls + [refs[k] for k in REFERENCE_CONTROLS] + [mapdoc,
+                                                                               refs["mapdoc"]],
+                    api_visibility="private", show_progress="hidden")
     demo.queue(default_concurrency_limit=4)
     demo.bronwijzer_actions = actions
     guard_events(demo, read_only, settings or load_settings())  # ui/guard.py (issue 21)
     return demo
 
 
-def _on_load(gr, demo, actions, status, timer, added, link, lookup) -> None:
+def _on_load(gr, demo, actions, status, timer, added, link, lookup, lang) -> None:
     """Status line, the ``/?q=`` question, the reference table and the maps, on page load."""
     private = {"api_visibility": "private"}
     timer.tick(actions.status, None, [status, timer], show_progress="hidden", **private)
     demo.load(actions.status, None, [status, timer], show_progress="hidden", **private)
-    inputs, outputs, amap = link
+    inputs, outputs, amap, mapdoc = link
     demo.load(actions.from_link, inputs, outputs, **private).then(
-        actions.answer_map, [outputs[2]], [amap], show_progress="hidden", **private)
-    demo.load(actions.lookup_overview, None, lookup, **private)
+        actions.answer_map, [outputs[2]], [amap], show_progress="hidden", **private).then(
+        actions.answer_map_choice, [outputs[2]], [mapdoc], show_progress="hidden", **private)
+    demo.load(actions.lookup_overview, [lang], lookup, **private)
     added.then(actions.status, None, [status, timer], **private)
 
 
