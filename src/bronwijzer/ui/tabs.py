@@ -12,9 +12,9 @@ from bronwijzer.ui.upload import UPLOAD_TYPES
 def reference_filters(gr, actions, lang):
     """The reference table's filters, its line and pager; returns the table's controls."""
     with gr.Row(elem_id="bw-ref-filters"):
-        query = gr.Textbox(label=phrase("ref-filter", "en"), scale=3, min_width=160,
+        query = gr.Textbox("", label=phrase("ref-filter", "en"), scale=3, min_width=160,
                            elem_id="bw-ref-query")
-        year = gr.Textbox(label=phrase("ref-year", "en"), placeholder=phrase("ref-year-hint", "en"),
+        year = gr.Textbox("", label=phrase("ref-year", "en"), placeholder=phrase("ref-year-hint", "en"),
                           scale=1, min_width=110, elem_id="bw-ref-year")
         doc = gr.Dropdown(choices=doc_choices([], "en"), value="", label=phrase("ref-doc", "en"),
                           scale=2, min_width=160, elem_id="bw-ref-doc")
@@ -122,7 +122,7 @@ def corpus_tab(gr, actions, tab, max_mb: int, lang):
         The upload event, and the controls the language switch relabels.
     """
     with gr.Row(elem_id="bw-corpus-filters"):
-        query = gr.Textbox(label=phrase("doc-filter", "en"), scale=3, min_width=160,
+        query = gr.Textbox("", label=phrase("doc-filter", "en"), scale=3, min_width=160,
                            placeholder=phrase("doc-filter-hint", "en"), elem_id="bw-corpus-query")
         kind = gr.Dropdown(choices=kind_choices([], "en"), value="", label=phrase("doc-type", "en"),
                            scale=1, min_width=120, elem_id="bw-corpus-kind")
