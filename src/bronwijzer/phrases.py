@@ -96,7 +96,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "failed": {"nl": "mislukt", "en": "failed"},
     "ref-filter": {"nl": "Auteur, titel of organisatie", "en": "Author, title or organisation"},
     "ref-year": {"nl": "Jaar", "en": "Year"},
-    "ref-year-hint": {"nl": "2023 of 2019-2023", "en": "2023 or 2019-2023"},
+    "ref-year-hint": {"nl": "2019-2023", "en": "2019-2023"},
     "ref-doc": {"nl": "Document", "en": "Document"},
     "any-doc": {"nl": "alle documenten", "en": "every document"},
     "ref-footnote": {"nl": "Voetnoot", "en": "Footnote"},

@@ -36,6 +36,8 @@ CSS = """
 .bw-examples button {font-size: 0.85em !important;}
 .bw-turn, .bw-lookup, #bw-corpus {overflow-wrap: anywhere;}
 .bw-corpus-scroll {overflow-x: auto; max-width: 100%;}
+.bw-corpus-scroll table {min-width: 640px;}
+.bw-corpus-scroll th {white-space: nowrap; overflow-wrap: normal;}
 .bw-pager {gap: 6px; align-items: end; flex-wrap: nowrap;}
 .bw-map svg {max-width: 100%; height: auto;}
 .bw-map-block {cursor: pointer;}
@@ -47,8 +49,12 @@ CSS = """
   #bw-status .bw-ok {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
                      padding: 4px 8px !important; font-size: 0.85em;}
   #bw-main-row, #bw-lookup-row {flex-direction: column;}
-  #bw-corpus-filters, #bw-ref-filters {flex-wrap: wrap;}
-  #bw-corpus-filters > div, #bw-ref-filters > div {min-width: 140px !important; flex: 1 1 40% !important;}
+  #bw-corpus-filters .form, #bw-ref-filters .form {flex-wrap: wrap;}
+  #bw-ref-filters .form > div {min-width: 120px !important; flex: 1 1 40% !important;}
+  #bw-corpus-filters .form > div, #bw-ref-filters .form > div:nth-child(odd) {
+    flex: 1 1 100% !important;}
+  .bw-pager {flex-wrap: wrap;}
+  .bw-pager > * {min-width: 72px !important;}
   #bw-main-row > div, #bw-lookup-row > div {min-width: 0 !important; width: 100% !important;}
   #bw-ask-row > div {min-width: 0 !important;}
   .bw-examples button {flex: 1 1 45% !important;}

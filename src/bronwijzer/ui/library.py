@@ -13,7 +13,7 @@ import gradio as gr
 
 from bronwijzer.phrases import phrase
 from bronwijzer.present.catalogue import SHOWS, DocumentFilter, ReferenceFilter
-from bronwijzer.ui.render import render_ok
+from bronwijzer.ui.render import note
 from bronwijzer.ui.views import page_line, render_corpus
 
 # Rows per page. Documents: a screenful of the corpus table. References: the table shows a
@@ -42,11 +42,13 @@ def doc_choices(docs: list[str], lang: str) -> list[tuple[str, str]]:
     return _choices([(phrase("any-doc", lang), "")] + [(d, d) for d in docs])
 
 
-def _footnote(value) -> int | None:
+def _number(value) -> int | None:
+    """A footnote (or page) number typed in a box; None when empty, not one, or below 1."""
     try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+        number = int(float(str(value).strip()))
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number >= 1 else None
 
 
 def _lit(outline: dict | None, ids) -> list[str]:
@@ -104,10 +106,10 @@ class LibraryActions:
         """
         from bronwijzer.ui.articlemap import reference_table
         filters = ReferenceFilter(str(query or ""), str(year or ""), str(doc or ""),
-                                  _footnote(footnote))
+                                  _number(footnote))
         shown = self.holder.get().reference_page(page, REF_PAGE, filters)
         return (reference_table(list(shown.rows)),
-                render_ok(page_line(shown, lang, "refs")), shown.page)
+                note("muted", page_line(shown, lang, "refs"), cls="bw-page-line"), shown.page)
 
     # --- the article map: one document at a time, the one holding what is lit ----------
 
@@ -168,28 +170,33 @@ class LibraryActions:
                 gr.Textbox(label=phrase("ref-filter", lang)),
                 gr.Textbox(label=phrase("ref-year", lang), placeholder=phrase("ref-year-hint", lang)),
                 gr.Dropdown(label=phrase("ref-doc", lang)),
-                gr.Number(label=phrase("ref-footnote", lang)), *pager,
+                gr.Textbox(label=phrase("ref-footnote", lang)), *pager,
                 gr.Dropdown(label=phrase("map-doc", lang)), gr.Dropdown(label=phrase("map-doc", lang))]
 
 
-def pager(gr, prefix: str) -> tuple:
-    """A row of ‹ Previous, the page number (editable) and Next ›.
+def pager(gr, prefix: str, refresh: bool = False) -> tuple:
+    """A row of ‹ Previous, the page number (editable: Enter goes there), Next › and, when
+    asked, a Refresh button.
 
     Args:
         gr: the ``gradio`` module.
         prefix: the elements' id prefix (``bw-corpus``, ``bw-ref``).
+        refresh: add the Refresh button (else None in its place).
 
     Returns:
-        ``(previous, page, next)``.
+        ``(previous, page, next, refresh)``.
     """
     with gr.Row(elem_classes="bw-pager", equal_height=True):
-        previous = gr.Button(phrase("previous", "en"), size="sm", scale=0, min_width=100,
+        previous = gr.Button(phrase("previous", "en"), size="sm", scale=0, min_width=96,
                              elem_id=f"{prefix}-prev")
-        page = gr.Number(value=1, precision=0, minimum=1, label=phrase("page", "en"), scale=0,
-                         min_width=90, elem_id=f"{prefix}-page")
-        following = gr.Button(phrase("next", "en"), size="sm", scale=0, min_width=100,
+        page = gr.Number(value=1, precision=0, minimum=1, label=phrase("page", "en"),
+                         show_label=False, container=False, scale=0, min_width=72,
+                         elem_id=f"{prefix}-page")
+        following = gr.Button(phrase("next", "en"), size="sm", scale=0, min_width=96,
                               elem_id=f"{prefix}-next")
-    return previous, page, following
+        again = gr.Button(phrase("refresh", "en"), size="sm", scale=0, min_width=96,
+                          elem_id=f"{prefix}-refresh") if refresh else None
+    return previous, page, following, again
 
 
 def step(handler, by: int):
@@ -199,5 +206,5 @@ def step(handler, by: int):
     """
     def moved(*values):
         *head, page, lang = values
-        return handler(*head, (_footnote(page) or 1) + by, lang)
+        return handler(*head, (_number(page) or 1) + by, lang)
     return moved

@@ -18,8 +18,8 @@ def reference_filters(gr, actions, lang):
                           scale=1, min_width=110, elem_id="bw-ref-year")
         doc = gr.Dropdown(choices=doc_choices([], "en"), value="", label=phrase("ref-doc", "en"),
                           scale=2, min_width=160, elem_id="bw-ref-doc")
-        note = gr.Number(value=None, precision=0, minimum=1, label=phrase("ref-footnote", "en"),
-                         scale=1, min_width=100, elem_id="bw-ref-footnote")
+        note = gr.Textbox("", label=phrase("ref-footnote", "en"), placeholder="12", scale=1,
+                          min_width=100, elem_id="bw-ref-footnote")
     line = gr.HTML(elem_id="bw-ref-line")
     return {"query": query, "year": year, "doc": doc, "footnote": note, "line": line}
 
@@ -54,7 +54,7 @@ def lookup_tab(gr, actions, lang):
                          max_height=TABLE_MAX_HEIGHT, show_search="none", pinned_columns=1,
                          column_widths=list(TABLE_WIDTHS),
                          label="References")
-    c["prev"], c["page"], c["next"] = pager(gr, "bw-ref")
+    c["prev"], c["page"], c["next"], _ = pager(gr, "bw-ref")
     _wire_references(actions, c, table, lang)
     with gr.Row():
         footnote = gr.Dropdown(choices=[], value=None, label="Footnote", scale=1, min_width=120,
@@ -129,8 +129,7 @@ def corpus_tab(gr, actions, tab, max_mb: int, lang):
         show = gr.Dropdown(choices=show_choices("en"), value="", label=phrase("show", "en"),
                            scale=1, min_width=150, elem_id="bw-corpus-show")
     table = gr.HTML(elem_id="bw-corpus")
-    previous, page, following = pager(gr, "bw-corpus")
-    refresh = gr.Button(phrase("refresh", "en"), size="sm", elem_id="bw-corpus-refresh")
+    previous, page, following, refresh = pager(gr, "bw-corpus", refresh=True)
     gr.Markdown(f"Add cited source documents (PDF, Word, OpenDocument, HTML, Markdown or text, up "
                 f"to {max_mb} MB each). They "
                 "are stored in `corpus/sources/` and the index is updated incrementally; a "
