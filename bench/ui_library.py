@@ -9,6 +9,7 @@ load. For scale, the same lists rendered whole (what the UI sent before it paged
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -18,6 +19,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+
+
+def _test_module(name: str):
+    """A helper module of ``tests/`` (the synthetic library, the fake embedder)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _median_ms(fn, repeat: int) -> float:
@@ -32,15 +41,13 @@ def _median_ms(fn, repeat: int) -> float:
 
 def _actions(docs: int, refs: int):
     """UI handlers over an engine on a synthetic library, and the seconds to make its index."""
-    from conftest import HashEmbedder
-    from librarygen import library_index
-
     from bronwijzer.engine import Engine
     from bronwijzer.settings import Settings
     from bronwijzer.ui.actions import Actions
     from bronwijzer.ui.startup import EngineHolder
     began = time.perf_counter()
-    engine = Engine(Settings(), HashEmbedder(), library_index(docs, refs))
+    index = _test_module("librarygen").library_index(docs, refs)
+    engine = Engine(Settings(), _test_module("conftest").HashEmbedder(), index)
     made = time.perf_counter() - began
     holder = EngineHolder(lambda: engine)
     holder.get(timeout=60)

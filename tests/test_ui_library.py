@@ -177,4 +177,9 @@ def test_app_builds_over_a_library(engine):
     demo = create_app(lambda: engine)
     names = {fn.api_name for fn in demo.fns.values()}
     assert {"corpus", "references", "footnote", "lookup"} <= names
+    relabel = [fn for fn in demo.fns.values()
+               if getattr(fn.fn, "__name__", "") == "library_words"]
+    words = demo.bronwijzer_actions.library_words("nl")
+    assert len(relabel) == 1 and len(relabel[0].outputs) == len(words) == 16
+    assert words[0].label == "Filter op titel of bestandsnaam" and words[3].value == "‹ Vorige"
     demo.close()

@@ -106,9 +106,7 @@ def create_app(engine_factory, settings=None, read_only: bool = False, access: s
 
     from bronwijzer.settings import load_settings
     from bronwijzer.ui.actions import Actions
-    from bronwijzer.ui.chat import chat_tab
     from bronwijzer.ui.guard import guard_events
-    from bronwijzer.ui.tabs import batch_tab, corpus_tab, lookup_tab
     max_mb = (settings or load_settings()).max_upload_mb
     holder = engine_factory if isinstance(engine_factory, EngineHolder) \
         else EngineHolder(engine_factory)
@@ -121,28 +119,37 @@ def create_app(engine_factory, settings=None, read_only: bool = False, access: s
         status = gr.HTML(actions.status_html(), elem_id="bw-status")
         gr.HTML(actions.access_note(access), elem_id="bw-access", visible=bool(access))
         timer = gr.Timer(1.0)
-        with gr.Tabs():
-            with gr.Tab("Chat"):
-                chatbot, question, raw, turns, amap, mapdoc = chat_tab(gr, actions, EXAMPLES,
-                                                                       lang)
-            with gr.Tab("Citation lookup"):
-                refs = lookup_tab(gr, actions, lang)
-            with gr.Tab("Batch"):
-                batch_tab(gr, actions, max_mb)
-            with gr.Tab("Corpus") as tab:
-                added, corpus_controls = corpus_tab(gr, actions, tab, max_mb, lang)
+        parts = _tabs(gr, actions, lang, max_mb)
         demo.load(actions.browser_language, None, [lang], api_visibility="private")
-        _on_load(gr, demo, actions, status, timer, added,
-                 link=([chatbot, turns], [question, chatbot, raw, turns], amap, mapdoc),
-                 lookup=[refs[k] for k in LOOKUP_LOAD], lang=lang)
-        lang.change(actions.library_words, [lang],
-                    corpus_controls + [refs[k] for k in REFERENCE_CONTROLS] + [mapdoc,
-                                                                               refs["mapdoc"]],
-                    api_visibility="private", show_progress="hidden")
+        _on_load(gr, demo, actions, status, timer, parts["added"],
+                 link=([parts["chatbot"], parts["turns"]], parts["chat"], parts["amap"],
+                       parts["mapdoc"]),
+                 lookup=[parts["refs"][k] for k in LOOKUP_LOAD], lang=lang)
+        lang.change(actions.library_words, [lang], parts["corpus"] + [
+            parts["refs"][k] for k in REFERENCE_CONTROLS] + [parts["mapdoc"],
+                                                             parts["refs"]["mapdoc"]],
+            api_visibility="private", show_progress="hidden")
     demo.queue(default_concurrency_limit=4)
     demo.bronwijzer_actions = actions
     guard_events(demo, read_only, settings or load_settings())  # ui/guard.py (issue 21)
     return demo
+
+
+def _tabs(gr, actions, lang, max_mb: int) -> dict:
+    """The four tabs; returns the components the page load and the language switch use."""
+    from bronwijzer.ui.chat import chat_tab
+    from bronwijzer.ui.tabs import batch_tab, corpus_tab, lookup_tab
+    with gr.Tabs():
+        with gr.Tab("Chat"):
+            chatbot, question, raw, turns, amap, mapdoc = chat_tab(gr, actions, EXAMPLES, lang)
+        with gr.Tab("Citation lookup"):
+            refs = lookup_tab(gr, actions, lang)
+        with gr.Tab("Batch"):
+            batch_tab(gr, actions, max_mb)
+        with gr.Tab("Corpus") as tab:
+            added, corpus = corpus_tab(gr, actions, tab, max_mb, lang)
+    return {"chatbot": chatbot, "turns": turns, "chat": [question, chatbot, raw, turns],
+            "amap": amap, "mapdoc": mapdoc, "refs": refs, "added": added, "corpus": corpus}
 
 
 def _on_load(gr, demo, actions, status, timer, added, link, lookup, lang) -> None:

@@ -270,11 +270,9 @@ def chat_tab(gr, actions, examples, lang):
     """The chat tab's components and events (``/chat`` and ``/feedback`` in the API).
 
     ``lang`` is the interface language's radio: answers are relabelled in it after each
-    question and when it changes. The article map beside the chat draws one document,
-    chosen in its picker; after an answer, the answer's own document.
-
-    Returns:
-        The chatbot, question box, answer JSON, turns, map and map picker.
+    question and when it changes. The map beside the chat draws the document chosen in its
+    picker (after an answer, the answer's). Returns the chatbot, question box, answer JSON,
+    turns, map and map picker.
     """
     turns = gr.State({})
     with gr.Row(elem_id="bw-main-row", equal_height=False):
@@ -294,11 +292,7 @@ def chat_tab(gr, actions, examples, lang):
                 clear = gr.Button("Clear", scale=0, min_width=72)
             with gr.Row(elem_classes="bw-examples"):
                 buttons = [gr.Button(q, size="sm", min_width=0) for q in examples]
-        with gr.Column(scale=1, min_width=0, elem_id="bw-map-col"):
-            mapdoc = gr.Dropdown(choices=[], value=None, label=message("map-doc", "en"),
-                                 elem_id="bw-map-doc")
-            amap = gr.HTML(note("muted", "Loading the article map…", cls=""),
-                           elem_id="bw-map")
+        mapdoc, amap = _map_column(gr)
     with gr.Row():
         comment = gr.Textbox(label="Comment on an answer (optional; sent with your thumbs up or "
                                    "down under it)", scale=4, elem_id="bw-comment", lines=1)
@@ -315,6 +309,15 @@ def chat_tab(gr, actions, examples, lang):
              "docx": docx, "lang": lang}
     _wire(gr, actions, parts, list(zip(buttons, examples)))
     return chatbot, question, raw, turns, amap, mapdoc
+
+
+def _map_column(gr):
+    """The article map beside the chat, with its document picker; returns both."""
+    with gr.Column(scale=1, min_width=0, elem_id="bw-map-col"):
+        mapdoc = gr.Dropdown(choices=[], value=None, label=message("map-doc", "en"),
+                             elem_id="bw-map-doc")
+        amap = gr.HTML(note("muted", "Loading the article map…", cls=""), elem_id="bw-map")
+    return mapdoc, amap
 
 
 def _wire(gr, actions, c: dict, examples: list) -> None:

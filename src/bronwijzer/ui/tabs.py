@@ -49,48 +49,56 @@ def lookup_tab(gr, actions, lang):
                 "full lookup — or look up a footnote, a cited source (author, organisation, "
                 "title word, year) or the footnotes behind a claim.")
     c = reference_filters(gr, actions, lang)
-    table = gr.Dataframe(headers=list(TABLE_HEADERS), datatype=list(TABLE_TYPES),
-                         interactive=False, wrap=False, elem_id="bw-reftable",
-                         max_height=TABLE_MAX_HEIGHT, show_search="none", pinned_columns=1,
-                         column_widths=list(TABLE_WIDTHS),
-                         label="References")
+    c["table"] = gr.Dataframe(headers=list(TABLE_HEADERS), datatype=list(TABLE_TYPES),
+                              interactive=False, wrap=False, elem_id="bw-reftable",
+                              max_height=TABLE_MAX_HEIGHT, show_search="none", pinned_columns=1,
+                              column_widths=list(TABLE_WIDTHS), label="References")
     c["prev"], c["page"], c["next"], _ = pager(gr, "bw-ref")
-    _wire_references(actions, c, table, lang)
+    _wire_references(actions, c, c["table"], lang)
     with gr.Row():
-        footnote = gr.Dropdown(choices=[], value=None, label="Footnote", scale=1, min_width=120,
-                               elem_id="bw-footnote", allow_custom_value=True)
-        doc = gr.Dropdown(choices=[], value=None, label="Document (when several have footnotes)",
-                          scale=2, min_width=180, elem_id="bw-footnote-doc",
-                          allow_custom_value=True)
-        show = gr.Button("Show footnote", scale=1, min_width=140, elem_id="bw-show-footnote")
-        text = gr.Textbox(label="Source name or claim", scale=3, elem_id="bw-lookup-text",
-                          placeholder="an author, organisation, title word or year — or a sentence")
-        mode = gr.Radio(["source", "claim"], value="source", label="Search for", scale=1,
-                        min_width=160)
-        find = gr.Button("Look up", variant="primary", scale=1, min_width=120,
-                         elem_id="bw-lookup")
-    view = gr.State({})
+        c["footnote_pick"] = gr.Dropdown(choices=[], value=None, label="Footnote", scale=1,
+                                         min_width=120, elem_id="bw-footnote",
+                                         allow_custom_value=True)
+        c["doc_pick"] = gr.Dropdown(choices=[], value=None, scale=2, min_width=180,
+                                    label="Document (when several have footnotes)",
+                                    elem_id="bw-footnote-doc", allow_custom_value=True)
+        c["show"] = gr.Button("Show footnote", scale=1, min_width=140, elem_id="bw-show-footnote")
+        c["text"] = gr.Textbox(label="Source name or claim", scale=3, elem_id="bw-lookup-text",
+                               placeholder="an author, organisation, title word or year — or a "
+                                           "sentence")
+        c["mode"] = gr.Radio(["source", "claim"], value="source", label="Search for", scale=1,
+                             min_width=160)
+        c["find"] = gr.Button("Look up", variant="primary", scale=1, min_width=120,
+                              elem_id="bw-lookup")
+    c["view"] = gr.State({})
     with gr.Row(elem_id="bw-lookup-row"):
-        result = gr.HTML(elem_id="bw-lookup-result")
+        c["result"] = gr.HTML(elem_id="bw-lookup-result")
         with gr.Column(scale=0, min_width=270):
-            mapdoc = gr.Dropdown(choices=[], value=None, label=phrase("map-doc", "en"),
-                                 elem_id="bw-lookup-map-doc")
-            amap = gr.HTML(elem_id="bw-lookup-map")
+            c["mapdoc"] = gr.Dropdown(choices=[], value=None, label=phrase("map-doc", "en"),
+                                      elem_id="bw-lookup-map-doc")
+            c["map"] = gr.HTML(elem_id="bw-lookup-map")
+    _wire_lookups(actions, c, lang)
+    return c
+
+
+def _wire_lookups(actions, c: dict, lang) -> None:
+    """Lookups by footnote, table row, source or claim; each lights the map of its document."""
+    result, amap, view, table = c["result"], c["map"], c["view"], c["table"]
+    footnote, doc, text, mode = c["footnote_pick"], c["doc_pick"], c["text"], c["mode"]
     private = {"api_visibility": "private"}
-    choose = {"fn": actions.map_choice, "inputs": [view, lang], "outputs": [mapdoc], **private}
+    choose = {"fn": actions.map_choice, "inputs": [view, lang], "outputs": [c["mapdoc"]],
+              **private}
     footnote.input(actions.lookup_footnote, [footnote, doc], [result, amap, view],
                    api_name="footnote").then(**choose)
-    show.click(actions.lookup_footnote, [footnote, doc], [result, amap, view],
-               **private).then(**choose)
+    c["show"].click(actions.lookup_footnote, [footnote, doc], [result, amap, view],
+                    **private).then(**choose)
     table.select(actions.lookup_row, [table], [result, amap, footnote, doc, view],
                  **private).then(**choose)
     text.submit(actions.lookup_text, [text, mode], [result, amap, view],
                 api_name="lookup").then(**choose)
-    find.click(actions.lookup_text, [text, mode], [result, amap, view], **private).then(**choose)
-    mapdoc.input(actions.map_view, [view, mapdoc], [amap], **private)
-    c.update(table=table, footnote_pick=footnote, doc_pick=doc, map=amap, mapdoc=mapdoc,
-             view=view)
-    return c
+    c["find"].click(actions.lookup_text, [text, mode], [result, amap, view],
+                    **private).then(**choose)
+    c["mapdoc"].input(actions.map_view, [view, c["mapdoc"]], [amap], **private)
 
 
 def batch_tab(gr, actions, max_mb: int) -> None:
