@@ -74,6 +74,16 @@ def open_page(browser, url: str, ready: bool = True, size: str | None = None):
     return page
 
 
+def open_tab(page, name: str) -> None:
+    """Click the tab ``name``, from the tabs' overflow menu when it does not fit (a phone)."""
+    tab = page.get_by_role("tab", name=name)
+    if tab.is_visible():
+        tab.click()
+        return
+    page.locator("button[aria-label='More tabs']").first.click(timeout=5_000)
+    page.locator(".overflow-dropdown button", has_text=name).first.click(timeout=5_000)
+
+
 def turn_of(page, question: str):
     """The answer to ``question`` in the chat, found by its link (not by position)."""
     link = "?q=" + quote(question, safe="")
@@ -233,6 +243,36 @@ def test_corpus_table(browser, url):
     table.wait_for(timeout=30_000)
     assert "indexed" in table.inner_text()
     shot(page, "corpus.png")
+    page.close()
+
+
+@pytest.mark.parametrize("size", ["wide", "phone"])
+def test_corpus_and_references_filter_and_page(browser, url, size):
+    """The corpus tab and the reference table are filtered on the server, a page at a time,
+    with a pager; on a phone nothing sticks out sideways."""
+    page = open_page(browser, url, size=size)
+    open_tab(page, "Corpus")
+    page.locator("#bw-corpus table").wait_for(timeout=30_000)
+    assert "page 1 of 1" in page.locator("#bw-corpus").inner_text()
+    for control in ("#bw-corpus-prev", "#bw-corpus-next", "#bw-corpus-page input"):
+        assert page.locator(control).is_visible(), control
+    box = page.locator("#bw-corpus-query textarea, #bw-corpus-query input").first
+    box.fill("qqqzzz")
+    box.press("Enter")
+    page.locator("#bw-corpus").get_by_text("No document matches").wait_for(timeout=30_000)
+    assert page.locator("#bw-corpus table").count() == 0
+    assert no_side_scroll(page)
+    shot(page, f"screen-corpus-{size}.png", full_page=False)
+    open_tab(page, "Citation lookup")
+    table = page.locator("#bw-reftable")
+    table.get_by_text("Gaastra (2024)", exact=True).last.wait_for(timeout=60_000)
+    query = page.locator("#bw-ref-query textarea, #bw-ref-query input").first
+    query.fill("WRR")
+    query.press("Enter")
+    page.locator("#bw-ref-line").get_by_text("filtered from 24").wait_for(timeout=30_000)
+    assert "WRR (2023)" in table.inner_text() and "Gaastra (2024)" not in table.inner_text()
+    assert no_side_scroll(page)
+    shot(page, f"screen-references-filtered-{size}.png", full_page=False)
     page.close()
 
 

@@ -118,11 +118,13 @@ def test_corpus_table_shows_status_reason_and_link(article_home):
     ref = Reference(18, 1, ("Rli",), 2023, "Samen werken", None, "Rli (2023) Samen werken.",
                     "https://www.rli.nl/x")
     from bronwijzer.engine import IndexStatus
+    from bronwijzer.present.catalogue import Catalogue
     status = IndexStatus(model="m", passages=15, built="2026-01-01",
                          documents=({"name": "sources/rli.pdf", "passages": 12, "source_of": [18, 1]},
                                     {"name": EVIL, "passages": 3, "source_of": None}),
                          problems=({"name": "sources/scan.pdf", "reason": EVIL, "indexed": False},))
-    html = render_corpus(status, (ref,))
+    catalogue = Catalogue((), (ref,), {"documents": status.documents, "problems": status.problems})
+    html = render_corpus(catalogue.documents(), status)
     assert_inert(html)
     assert "failed" in html and "indexed" in html and "Rli (2023)" in html
     assert 'href="https://www.rli.nl/x"' in html
@@ -213,14 +215,14 @@ def test_chat_lookup_and_errors(actions):
     assert len(history) == 2 and data is None and list(turns) == ["1"]
     _, history, _, turns = actions.chat("x" * 5000, history, turns)
     assert "bw-error" in history[-1]["content"] and list(turns) == ["1"]
-    html, amap = actions.lookup_footnote(18)
-    assert "Rli" in html and amap.count("bw-map-hit") == 1
+    html, amap, view = actions.lookup_footnote(18)
+    assert "Rli" in html and amap.count("bw-map-hit") == 1 and len(view["ids"]) == 1
     assert "does not exist" in actions.lookup_footnote(99)[0]
     assert actions.footnote_documents() == ["ruimte-voor-economie-en-werk.txt"]   # the picker
     assert "Rli" in actions.lookup_footnote(18, "ruimte-voor-economie-en-werk.txt")[0]
     assert "bw-error" in actions.lookup_footnote(18, "nota.pdf")[0]
     assert "bw-error" in actions.lookup_text("qqqzzz", "source")[0]
-    claim, claim_map = actions.lookup_text("bedrijventerreinen verduurzamen", "claim")
+    claim, claim_map, _ = actions.lookup_text("bedrijventerreinen verduurzamen", "claim")
     assert "bw-claim" in claim and "bw-map-hit" in claim_map  # the map lit anew
     assert re.search(r"year: (19|20)\d\d", claim), "a claim's references lost their years"
     assert "Ready" in actions.status()[0]
@@ -311,7 +313,7 @@ def test_xss_is_escaped_in_chat_follow_up_map_table_and_status(isolated_home, fa
     for needle in ("<script", "<img", 'onerror="', "${", "{{"):  # shown as text, never markup
         assert needle not in amap.lower()
     assert "<svg" in amap and "bw-map-hit" in amap
-    table, _, _, tab_map = actions.lookup_overview()
+    table, _, _, _, _, _, tab_map, _ = actions.lookup_overview()
     cells = [str(c) for row in table for c in row]
     assert any("<img src=x" in c for c in cells)  # plain-text cells: Gradio shows them as text
     assert all("<" not in row[4] for row in table)  # the Markdown link column holds no document text

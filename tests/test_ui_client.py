@@ -115,7 +115,11 @@ def test_batch_round_trip_with_dutch_columns(client, tmp_path):
 
 
 def test_corpus_table(client):
-    html = client.predict(api_name="/corpus")
+    html, page = client.predict(api_name="/corpus")
+    assert page == 1
+    table, line, page = client.predict("Rli", "", "", None, 1, "nl", api_name="/references")
+    assert page == 1 and table["data"] and all("Rli" in row[2] for row in table["data"])
+    assert "Verwijzingen 1–" in line and "(gefilterd uit" in line
     assert "ruimte-voor-economie-en-werk.txt" in html.replace("&#95;", "_") and "indexed" in html
 
 

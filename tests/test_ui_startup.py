@@ -103,7 +103,7 @@ def test_serve_loads_the_engine_only_once_the_page_is_served(article_home, fake_
     assert "Bronwijzer" in seen["page"]
     assert len(app_builds) == 1  # launch's own; none before it
     assert answer and answer["sources"] and len(history) == 2
-    rows, _, _, article_map = table["v"]  # the reference table and map, filled in after the load
+    rows, *_, article_map, _ = table["v"]  # the reference table and map, filled in after the load
     assert len(rows) >= 20 and "<svg" in article_map
     assert "Ready" in actions.status()[0]
 

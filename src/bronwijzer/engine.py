@@ -67,6 +67,7 @@ class Engine:
         self._live = _Live(index, Retriever(index, embedder, settings))
         self._rebuilding = threading.Lock()
         self._answerability = model_for(embedder)
+        self._catalogued: tuple | None = None  # (the _Live it describes, its Catalogue)
 
     # --- opening and building ---------------------------------------------------------
 
@@ -193,6 +194,42 @@ class Engine:
         return IndexStatus(model=str(m.get("model", "?")), passages=int(m.get("passages", 0)),
                            documents=tuple(m.get("documents") or ()),
                            problems=tuple(m.get("problems") or ()), built=str(m.get("built", "?")))
+
+    # --- the library a page at a time (the UI's corpus tab, reference table, map) -----
+
+    def _catalogue(self):
+        """The live index's ``present.catalogue.Catalogue``, made once per live index."""
+        from bronwijzer.present.catalogue import Catalogue
+        live, cached = self._live, self._catalogued
+        if cached is None or cached[0] is not live:
+            index = live.index
+            cached = (live, Catalogue(index.passages, index.references, index.manifest))
+            self._catalogued = cached
+        return cached[1]
+
+    def document_page(self, page: int = 1, size: int = 50, filters=None):
+        """One page of the documents (``present.catalogue.Catalogue.documents``)."""
+        return self._catalogue().documents(page, size, filters)
+
+    def document_kinds(self) -> list[str]:
+        """The file types of the indexed documents (``pdf``, ``txt``…), sorted."""
+        return self._catalogue().document_kinds()
+
+    def reference_page(self, page: int = 1, size: int = 50, filters=None):
+        """One page of the references (``present.catalogue.Catalogue.references``)."""
+        return self._catalogue().references(page, size, filters)
+
+    def mapped_documents(self) -> list[str]:
+        """The documents the article map can draw (those citing footnotes), in order."""
+        return self._catalogue().mapped_documents()
+
+    def map_outline(self, doc: str) -> dict | None:
+        """One document's article-map outline (``Catalogue.outline``), or None."""
+        return self._catalogue().outline(doc)
+
+    def map_document_of(self, passage_ids) -> str | None:
+        """The mapped document holding the first of these passages, or None."""
+        return self._catalogue().document_of(passage_ids)
 
     # --- questions --------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 ``Actions`` holds the event handlers ``ui.app.create_app`` wires up, over a
 ``ui.app.EngineHolder``; they return HTML from ``ui.render``/``ui.views``/``ui.articlemap``.
-Uploads are checked by ``ui.upload``; the chat's handlers are in ``ui.chat``.
+Uploads are checked by ``ui.upload``; the chat's handlers are in ``ui.chat``, the paged
+corpus, reference table and map in ``ui.library``.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ import gradio as gr
 from bronwijzer.corpus.loader import SOURCES_DIR
 from bronwijzer.errors import BronwijzerError, CiteError, UploadError
 from bronwijzer.ui.chat import ConversationActions
+from bronwijzer.ui.library import LibraryActions
 from bronwijzer.ui.render import count, render_error, render_ok
 from bronwijzer.ui.templating import render_inline
 from bronwijzer.ui.upload import safe_name, sniff, store_upload  # noqa: F401 - re-exported
-from bronwijzer.ui.views import render_batch_summary, render_corpus, render_lookup
+from bronwijzer.ui.views import render_batch_summary, render_lookup
 
 BATCH_TYPES = (".csv", ".xlsx", ".jsonl", ".txt")
 OUTPUT_TYPES = ("jsonl", "csv", "xlsx")
 
 
-class Actions(ConversationActions):
+class Actions(ConversationActions, LibraryActions):
     """The event handlers, over one ``EngineHolder``.
 
     Args:
@@ -72,29 +74,26 @@ class Actions(ConversationActions):
         return render_inline("status.html", kind="ok", text=text,
                              stale=stale[:1].upper() + stale[1:] if stale else "")
 
-    def lookup_overview(self):
-        """The reference table, the footnote and document choices and the map, on page load."""
-        from bronwijzer.ui.articlemap import reference_table, render_map
-        engine = self.holder.get()
-        rows = self._reference_rows(engine)
-        choices = sorted({r["footnote"] for r in rows})
-        docs = sorted({r["doc"] for r in rows if r["doc"]})
-        return (reference_table(rows), gr.Dropdown(choices=choices, value=None),
-                gr.Dropdown(choices=docs, value=None), render_map(self._outline(engine)))
+    def lookup_overview(self, lang: str = "en"):
+        """On page load: the reference table's first page (its line, page and document
+        filter), the footnote and document choices, and the map of the first document.
+
+        Returns:
+            Values for ``ui.app.LOOKUP_LOAD``'s components, in its order.
+        """
+        from bronwijzer.ui.library import doc_choices
+        refs = self.holder.get().references()
+        table, line, page = self.reference_page(lang=lang)
+        docs = sorted({r.doc for r in refs if r.doc})
+        amap = self.map_view({})
+        return (table, line, page, gr.Dropdown(choices=doc_choices(docs, lang), value=""),
+                gr.Dropdown(choices=sorted({r.footnote for r in refs}), value=None),
+                gr.Dropdown(choices=docs, value=None), amap, self.map_choice({}, lang))
 
     def footnote_documents(self) -> list[str]:
         """The documents that have footnotes (for the lookup's document picker)."""
         from bronwijzer.cite.references import footnote_docs
         return footnote_docs(self.holder.get().references())
-
-    @staticmethod
-    def _reference_rows(engine) -> list[dict]:
-        from bronwijzer.present.overview import reference_rows
-        from bronwijzer.cite.references import citing_sentences
-        article = [p for p in engine.passages() if p.source_of is None]
-        return reference_rows(engine.references(), lambda ref: [
-            {"location": c.location, "passage_id": c.passage_id}
-            for c in citing_sentences(article, ref.footnote, ref.doc or None)])
 
     def lookup_row(self, table, select: gr.SelectData):
         """A click on a row of the reference table: that footnote's full lookup."""
@@ -104,46 +103,48 @@ class Actions(ConversationActions):
         row = list(select.row_value or []) or list(rows[index])
         doc = str(row[1] or "") or (document_of_row(rows, index) if rows else "")
         footnote, doc = int(row[0]), doc or None
-        html, amap = self.lookup_footnote(footnote, doc)
-        return html, amap, footnote, doc
+        html, amap, view = self.lookup_footnote(footnote, doc)
+        return html, amap, footnote, doc, view
 
-    def lookup_footnote(self, footnote, doc: str | None = None) -> tuple[str, str]:
-        """A footnote's lookup, and the map with its citing passages highlighted."""
-        from bronwijzer.ui.articlemap import render_map
+    def lookup_footnote(self, footnote, doc: str | None = None):
+        """A footnote's lookup, and the map of its document with its citing passages lit.
+
+        Returns:
+            The result's HTML, the map (unchanged on an error), and the map's view
+            (``{"ids", "what"}``: what the map's document picker keeps lit).
+        """
         try:
             n = int(footnote)
-            engine = self.holder.get()
-            result = engine.cite_footnote(n, doc or None)
-            ids = [c["passage_id"] for c in result["citing"]]
-            return render_lookup(result), render_map(self._outline(engine), ids,
-                                                    f"citing footnote {n}")
+            result = self.holder.get().cite_footnote(n, doc or None)
         except (BronwijzerError, TypeError, ValueError) as error:
-            return render_error(str(error) or "Choose a footnote number."), gr.skip()
+            return render_error(str(error) or "Choose a footnote number."), gr.skip(), gr.skip()
+        view = {"ids": [c["passage_id"] for c in result["citing"]],
+                "what": f"citing footnote {n}"}
+        return render_lookup(result), self.map_view(view), view
 
-    def lookup_text(self, text: str, mode: str) -> tuple[str, str]:
-        """A source or claim lookup, and the map cleared and lit with the passages it found.
+    def lookup_text(self, text: str, mode: str):
+        """A source or claim lookup, and the map lit with the passages it found.
 
         Args:
             text: a source name (author, organisation, title word, year) or a claim.
             mode: ``source`` or ``claim``.
 
         Returns:
-            The result's HTML and the map (unchanged on an error).
+            The result's HTML, the map (of the document holding what was found), and the
+            map's view (both unchanged on an error).
         """
-        from bronwijzer.ui.articlemap import render_map
         if not (text or "").strip():
             return render_error("Type a source name (author, organisation, title word, year) "
-                                "or a claim from the article."), gr.skip()
+                                "or a claim from the article."), gr.skip(), gr.skip()
         engine = self.holder.get()
         claim = str(mode).lower().startswith("claim")
         try:
             result = (engine.cite_claim if claim else engine.cite_source)(text.strip())
         except CiteError as error:
-            return render_error(str(error)), gr.skip()
-        outline = self._outline(engine)
-        ids = _found_passages(result, outline)
-        what = "matching the claim" if claim else "citing the source"
-        return render_lookup(result), render_map(outline, ids, what)
+            return render_error(str(error)), gr.skip(), gr.skip()
+        view = {"ids": _found_passages(result, engine),
+                "what": "matching the claim" if claim else "citing the source"}
+        return render_lookup(result), self.map_view(view), view
 
     def batch_columns(self, file):
         """After an upload: the table's columns to choose the question column from."""
@@ -196,10 +197,6 @@ class Actions(ConversationActions):
             return result
         return answer_fn
 
-    def corpus(self) -> str:
-        engine = self.holder.get()
-        return render_corpus(engine.status(), engine.references())
-
     def upload(self, files) -> tuple[str, str, None]:
         """Store uploaded files in corpus/sources/, rebuild incrementally, report."""
         if refused := self._refuse("uploads and rebuilds"):
@@ -250,10 +247,14 @@ class Actions(ConversationActions):
         return "".join(notes)
 
 
-def _found_passages(result: dict, outline: list[dict]) -> list[str]:
+def _found_passages(result: dict, engine) -> list[str]:
     """The map's passages a source or claim lookup found (claims name a document and place)."""
     if result.get("kind") == "source":
         return [c["passage_id"] for m in result["matches"] for c in m.get("citing") or []]
-    where = {(d["doc"], b["location"]): b["id"] for d in outline for b in d["blocks"]}
-    return [where[(m["doc"], m["location"])] for m in result.get("matches") or []
+    matches = result.get("matches") or []
+    where = {}
+    for doc in dict.fromkeys(m.get("doc") for m in matches):
+        outline = engine.map_outline(doc) if doc else None
+        where.update({(doc, b["location"]): b["id"] for b in (outline or {}).get("blocks", ())})
+    return [where[(m["doc"], m["location"])] for m in matches
             if (m.get("doc"), m.get("location")) in where]

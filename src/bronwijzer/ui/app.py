@@ -35,6 +35,10 @@ CSS = """
              padding: 6px 0 4px 0;}
 .bw-examples button {font-size: 0.85em !important;}
 .bw-turn, .bw-lookup, #bw-corpus {overflow-wrap: anywhere;}
+.bw-corpus-scroll {overflow-x: auto; max-width: 100%;}
+.bw-corpus-scroll table {min-width: 640px;}
+.bw-corpus-scroll th {white-space: nowrap; overflow-wrap: normal;}
+.bw-pager {gap: 6px; align-items: end; flex-wrap: nowrap;}
 .bw-map svg {max-width: 100%; height: auto;}
 .bw-map-block {cursor: pointer;}
 .bw-marker {cursor: pointer;}
@@ -45,11 +49,21 @@ CSS = """
   #bw-status .bw-ok {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
                      padding: 4px 8px !important; font-size: 0.85em;}
   #bw-main-row, #bw-lookup-row {flex-direction: column;}
+  #bw-corpus-filters .form, #bw-ref-filters .form {flex-wrap: wrap;}
+  #bw-ref-filters .form > div {min-width: 120px !important; flex: 1 1 40% !important;}
+  #bw-corpus-filters .form > div, #bw-ref-filters .form > div:nth-child(odd) {
+    flex: 1 1 100% !important;}
+  .bw-pager {flex-wrap: wrap;}
+  .bw-pager > * {min-width: 72px !important;}
   #bw-main-row > div, #bw-lookup-row > div {min-width: 0 !important; width: 100% !important;}
   #bw-ask-row > div {min-width: 0 !important;}
   .bw-examples button {flex: 1 1 45% !important;}
 }
 """
+# What the page load fills in the lookup tab (``Actions.lookup_overview``'s order), and the
+# reference table's controls the language switch relabels (``Actions.library_words``).
+LOOKUP_LOAD = ("table", "line", "page", "doc", "footnote_pick", "doc_pick", "map", "mapdoc")
+REFERENCE_CONTROLS = ("query", "year", "doc", "footnote", "prev", "page", "next")
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial",
                 "sans-serif"]
 
@@ -92,9 +106,7 @@ def create_app(engine_factory, settings=None, read_only: bool = False, access: s
 
     from bronwijzer.settings import load_settings
     from bronwijzer.ui.actions import Actions
-    from bronwijzer.ui.chat import chat_tab
     from bronwijzer.ui.guard import guard_events
-    from bronwijzer.ui.tabs import batch_tab, corpus_tab, lookup_tab
     max_mb = (settings or load_settings()).max_upload_mb
     holder = engine_factory if isinstance(engine_factory, EngineHolder) \
         else EngineHolder(engine_factory)
@@ -107,34 +119,49 @@ def create_app(engine_factory, settings=None, read_only: bool = False, access: s
         status = gr.HTML(actions.status_html(), elem_id="bw-status")
         gr.HTML(actions.access_note(access), elem_id="bw-access", visible=bool(access))
         timer = gr.Timer(1.0)
-        with gr.Tabs():
-            with gr.Tab("Chat"):
-                chatbot, question, raw, turns, amap = chat_tab(gr, actions, EXAMPLES, lang)
-            with gr.Tab("Citation lookup"):
-                table, footnote, doc, lookup_map = lookup_tab(gr, actions)
-            with gr.Tab("Batch"):
-                batch_tab(gr, actions, max_mb)
-            with gr.Tab("Corpus") as tab:
-                added = corpus_tab(gr, actions, tab, max_mb)
+        parts = _tabs(gr, actions, lang, max_mb)
         demo.load(actions.browser_language, None, [lang], api_visibility="private")
-        _on_load(gr, demo, actions, status, timer, added,
-                 link=([chatbot, turns], [question, chatbot, raw, turns], amap),
-                 lookup=[table, footnote, doc, lookup_map])
+        _on_load(gr, demo, actions, status, timer, parts["added"],
+                 link=([parts["chatbot"], parts["turns"]], parts["chat"], parts["amap"],
+                       parts["mapdoc"]),
+                 lookup=[parts["refs"][k] for k in LOOKUP_LOAD], lang=lang)
+        lang.change(actions.library_words, [lang], parts["corpus"] + [
+            parts["refs"][k] for k in REFERENCE_CONTROLS] + [parts["mapdoc"],
+                                                             parts["refs"]["mapdoc"]],
+            api_visibility="private", show_progress="hidden")
     demo.queue(default_concurrency_limit=4)
     demo.bronwijzer_actions = actions
     guard_events(demo, read_only, settings or load_settings())  # ui/guard.py (issue 21)
     return demo
 
 
-def _on_load(gr, demo, actions, status, timer, added, link, lookup) -> None:
+def _tabs(gr, actions, lang, max_mb: int) -> dict:
+    """The four tabs; returns the components the page load and the language switch use."""
+    from bronwijzer.ui.chat import chat_tab
+    from bronwijzer.ui.tabs import batch_tab, corpus_tab, lookup_tab
+    with gr.Tabs():
+        with gr.Tab("Chat"):
+            chatbot, question, raw, turns, amap, mapdoc = chat_tab(gr, actions, EXAMPLES, lang)
+        with gr.Tab("Citation lookup"):
+            refs = lookup_tab(gr, actions, lang)
+        with gr.Tab("Batch"):
+            batch_tab(gr, actions, max_mb)
+        with gr.Tab("Corpus") as tab:
+            added, corpus = corpus_tab(gr, actions, tab, max_mb, lang)
+    return {"chatbot": chatbot, "turns": turns, "chat": [question, chatbot, raw, turns],
+            "amap": amap, "mapdoc": mapdoc, "refs": refs, "added": added, "corpus": corpus}
+
+
+def _on_load(gr, demo, actions, status, timer, added, link, lookup, lang) -> None:
     """Status line, the ``/?q=`` question, the reference table and the maps, on page load."""
     private = {"api_visibility": "private"}
     timer.tick(actions.status, None, [status, timer], show_progress="hidden", **private)
     demo.load(actions.status, None, [status, timer], show_progress="hidden", **private)
-    inputs, outputs, amap = link
+    inputs, outputs, amap, mapdoc = link
     demo.load(actions.from_link, inputs, outputs, **private).then(
-        actions.answer_map, [outputs[2]], [amap], show_progress="hidden", **private)
-    demo.load(actions.lookup_overview, None, lookup, **private)
+        actions.answer_map, [outputs[2]], [amap], show_progress="hidden", **private).then(
+        actions.answer_map_choice, [outputs[2]], [mapdoc], show_progress="hidden", **private)
+    demo.load(actions.lookup_overview, [lang], lookup, **private)
     added.then(actions.status, None, [status, timer], **private)
 
 

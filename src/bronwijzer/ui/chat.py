@@ -1,6 +1,7 @@
 """The chat tab: conversation with follow-ups, the article map, links, export and feedback.
 
-``ConversationActions`` holds the handlers (mixed into ``ui.actions.Actions``);
+``ConversationActions`` holds the handlers (mixed into ``ui.actions.Actions``; the map's
+are in ``ui.library``);
 ``chat_tab`` wires them up. Per answer: a button copying a link that asks the question
 again (``/?q=...``), a button copying the answer as Markdown (``export``), and the
 chatbot's own 👍/👎 (recorded with the optional comment in ``feedback.jsonl``).
@@ -264,28 +265,14 @@ class ConversationActions:
         return (gr.DownloadButton(value=str(md), interactive=True),
                 gr.DownloadButton(value=str(docx), interactive=True))
 
-    def answer_map(self, data: dict | None) -> str:
-        """The article map with the passages of an answer highlighted."""
-        from bronwijzer.ui.articlemap import render_map
-        ids = [s.get("id") for s in (data or {}).get("sources") or []]
-        return render_map(self._outline(self.holder.get()), ids)
 
-    @staticmethod
-    def _outline(engine):
-        """The map's documents, each paragraph with its text (shown on hover and click)."""
-        from bronwijzer.present.overview import outline
-        passages = engine.passages()
-        texts = {p.id: p.text for p in passages}
-        docs = outline(passages, engine.references())
-        return [{**d, "blocks": [{**b, "text": texts.get(b["id"], "")} for b in d["blocks"]]}
-                for d in docs]
-
-
-def chat_tab(gr, actions, examples, lang) -> None:
+def chat_tab(gr, actions, examples, lang):
     """The chat tab's components and events (``/chat`` and ``/feedback`` in the API).
 
     ``lang`` is the interface language's radio: answers are relabelled in it after each
-    question and when it changes.
+    question and when it changes. The map beside the chat draws the document chosen in its
+    picker (after an answer, the answer's). Returns the chatbot, question box, answer JSON,
+    turns, map and map picker.
     """
     turns = gr.State({})
     with gr.Row(elem_id="bw-main-row", equal_height=False):
@@ -305,9 +292,7 @@ def chat_tab(gr, actions, examples, lang) -> None:
                 clear = gr.Button("Clear", scale=0, min_width=72)
             with gr.Row(elem_classes="bw-examples"):
                 buttons = [gr.Button(q, size="sm", min_width=0) for q in examples]
-        with gr.Column(scale=1, min_width=0, elem_id="bw-map-col"):
-            amap = gr.HTML(note("muted", "Loading the article map…", cls=""),
-                           elem_id="bw-map")
+        mapdoc, amap = _map_column(gr)
     with gr.Row():
         comment = gr.Textbox(label="Comment on an answer (optional; sent with your thumbs up or "
                                    "down under it)", scale=4, elem_id="bw-comment", lines=1)
@@ -319,10 +304,20 @@ def chat_tab(gr, actions, examples, lang) -> None:
     with gr.Accordion("Last answer as JSON", open=False):
         raw = gr.JSON(label="answer")
     parts = {"turns": turns, "chatbot": chatbot, "question": question, "raw": raw, "map": amap,
+             "mapdoc": mapdoc,
              "ask": ask, "clear": clear, "comment": comment, "note": vote_note, "md": md,
              "docx": docx, "lang": lang}
     _wire(gr, actions, parts, list(zip(buttons, examples)))
-    return chatbot, question, raw, turns, amap
+    return chatbot, question, raw, turns, amap, mapdoc
+
+
+def _map_column(gr):
+    """The article map beside the chat, with its document picker; returns both."""
+    with gr.Column(scale=1, min_width=0, elem_id="bw-map-col"):
+        mapdoc = gr.Dropdown(choices=[], value=None, label=message("map-doc", "en"),
+                             elem_id="bw-map-doc")
+        amap = gr.HTML(note("muted", "Loading the article map…", cls=""), elem_id="bw-map")
+    return mapdoc, amap
 
 
 def _wire(gr, actions, c: dict, examples: list) -> None:
@@ -344,7 +339,9 @@ def _wire(gr, actions, c: dict, examples: list) -> None:
     for event in events + cleared:
         event.then(actions.relabel, [chatbot, turns, c["lang"]], [chatbot], **private).then(
             actions.answer_map, [raw], [amap], **private).then(
+            actions.answer_map_choice, [raw], [c["mapdoc"]], **private).then(
             actions.export_files, [turns], [md, docx], **private)
+    c["mapdoc"].input(actions.answer_map, [raw, c["mapdoc"]], [amap], **private)
     c["lang"].change(actions.relabel, [chatbot, turns, c["lang"]], [chatbot], **private).then(
         actions.language, [c["lang"]], [ask, clear, question, md, docx], **private)
     chatbot.like(actions.vote, [turns, comment], [note, comment], api_visibility="private")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bronwijzer.phrases import phrase
 from bronwijzer.ui.render import count, note
 
 
@@ -27,38 +28,42 @@ def render_batch_summary(summary, seconds: float) -> str:
     return note("ok", text, cls="bw-summary")
 
 
-def corpus_rows(status, references) -> list[dict]:
-    """One row per document or failed file: name, status, passages, linked reference, note.
+def page_line(page, lang: str, what: str) -> str:
+    """Where a page stands: "Documents 51–100 of 1000 (filtered from 1010) · page 2 of 20".
 
     Args:
-        status: the engine's ``IndexStatus``.
-        references: the corpus's references.
-    """
-    problems = {p["name"]: p for p in status.problems}
-    by_key = {(r.footnote, r.position): r for r in references}
-    rows = []
-    for doc in status.documents:
-        ref = by_key.get(tuple(doc["source_of"])) if doc.get("source_of") else None
-        warning = problems.get(doc["name"])
-        rows.append({"name": doc["name"], "status": "indexed", "passages": doc.get("passages", 0),
-                     "reference": ref, "note": warning["reason"] if warning else ""})
-    names = {r["name"] for r in rows}
-    rows += [{"name": p["name"], "status": "failed", "passages": 0, "reference": None,
-              "note": p["reason"]} for p in problems.values() if p["name"] not in names]
-    return rows
-
-
-def render_corpus(status, references) -> str:
-    """The documents table of the corpus tab (``templates/corpus.html``).
-
-    Args:
-        status: the engine's ``IndexStatus``.
-        references: the corpus's references.
+        page: a ``present.catalogue.Page``.
+        lang: ``nl`` or ``en``.
+        what: ``docs`` or ``refs``.
 
     Returns:
-        HTML on one line.
+        The line (plain text), or the "nothing matches" line.
+    """
+    if not page.rows:
+        return phrase(f"no-{what}", lang, total=page.total)
+    line = phrase(f"shown-{what}", lang, first=page.first, last=page.first + len(page.rows) - 1,
+                  matched=page.matched)
+    if page.matched != page.total:
+        line += " " + phrase("filtered", lang, total=page.total)
+    return f"{line} · {phrase('page-of', lang, page=page.page, pages=page.pages)}"
+
+
+def render_corpus(page, status, lang: str = "en") -> str:
+    """One page of the corpus tab's documents table (``templates/corpus.html``).
+
+    Args:
+        page: a ``present.catalogue.Page`` of document rows (``Engine.document_page``).
+        status: the engine's ``IndexStatus`` (model, passages, build time).
+        lang: the interface's language.
+
+    Returns:
+        HTML on one line; at most ``page.size`` rows.
     """
     from bronwijzer.ui.templating import render
-    info = (f"{count(len(status.documents), 'document')}, {count(status.passages, 'passage')}"
+    info = (f"{count(page.total, 'document')}, {count(status.passages, 'passage')}"
             f" · model {status.model} · built {status.built}")
-    return render("corpus.html", info=info, rows=corpus_rows(status, references))
+    words = {key: phrase(key, lang) for key in ("col-document", "col-status", "col-passages",
+                                                 "col-footnotes", "col-cited", "col-note",
+                                                 "indexed", "failed")}
+    return render("corpus.html", info=info, line=page_line(page, lang, "docs"), rows=page.rows,
+                  words=words)
