@@ -25,7 +25,7 @@ from common import CACHE, ROOT, log, self_peak_mib, temp_home  # noqa: E402
 from report import get_path, table  # noqa: E402
 
 PARTS = ("latency", "compare", "xlsx", "int8", "builds", "build_speed", "startup", "scale",
-         "backends")
+         "backends", "ui_library")
 TARGETS = {  # key: (label, limit, unit, higher_is_better)
     "ask_p95_article": ("warm ask p95, article", 60, "ms", False),
     "tutorial_ratio": ("tutorial RAG p95 / Bronwijzer p95", 1.5, "x", True),
@@ -110,6 +110,10 @@ def main(argv=None) -> int:
         if "backends" in parts:
             import backends
             results["backends"] = backends.run(home)
+        if "ui_library" in parts:
+            import ui_library
+            log("ui_library: corpus and reference pages at 1,000 documents / 10,000 references")
+            results["ui_library"] = ui_library.measure(1000, 10_000, repeat=15)
     results["bench_peak_rss_mib"] = self_peak_mib()
     results["load_avg_end"] = os.getloadavg()
     old = _load(args.output) if parts != list(PARTS) else {}
