@@ -14,8 +14,8 @@ chooses it on its own training part and ``calibrate`` on all tuning questions.
 The folds are those of every other fit (``tune.answerability.folds_of``).
 ``calibrate_ranker`` fits on a whole question set and writes ``search/rank.json``;
 ``tune.crossval`` refits per fold with ``fit_samples`` on the fold's training questions
-and sets the result with ``use_ranker``; ``out_of_fold`` answers every question so
-with the ranker alone refitted (``eval/rank_cv.py``).
+and sets the result with ``use_ranker``; ``eval/rank_cv.py`` answers every question
+with the ranker alone refitted.
 """
 
 from __future__ import annotations
@@ -371,44 +371,3 @@ def calibrate_ranker(engine, questions: list[dict], name: str,
     save_params({**params, "cv": cv}, output)
     use_ranker(engine, params, tokens)
     return {**params, "cv": cv}
-
-
-def out_of_fold(questions: list[dict], engine, make_params) -> list[dict]:
-    """Every question answered by the engine with a ranker fitted without its fold.
-
-    Args:
-        questions: rows of a question set (id, question, gold, answerable).
-        engine: an ``Engine``.
-        make_params: ``make_params(train_questions, tokens) -> params or None`` (None: the
-            fused order), e.g. ``lambda qs, t: fit(qs, engine, tokens=t)``.
-
-    Returns:
-        The answers in the ``ask --json`` form with their ``id``, in question order.
-    """
-    from bronwijzer.tune.answerability import folds_of
-    tokens = TokenCache(retriever_of(engine).embedder)
-    fold = folds_of(questions)
-    answers: dict[int, dict] = {}
-    saved = retriever_of(engine).ranker
-    try:
-        for f in sorted(set(fold)):
-            train = [q for q, g in zip(questions, fold) if g != f]
-            test = [i for i, g in enumerate(fold) if g == f]
-            use_ranker(engine, make_params(train, tokens), tokens)
-            dicts = engine.answer_dicts([questions[i]["question"] for i in test])
-            answers.update({i: {"id": questions[i]["id"], **d} for i, d in zip(test, dicts)})
-    finally:
-        retriever_of(engine).ranker = saved
-    return [answers[i] for i in range(len(questions))]
-
-
-def write_jsonl(rows: list[dict], path: Path) -> None:
-    """Write rows as JSON lines (the batch form ``score.py`` reads).
-
-    Args:
-        rows: the answers.
-        path: the file to write.
-    """
-    with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
