@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 from bronwijzer.engine import Engine
-from bronwijzer.settings import load_settings
 from bronwijzer.search.tokens import TokenCache
+from bronwijzer.settings import load_settings
 from bronwijzer.tune.ranker import fit, retriever_of, single_feature, use_ranker
 
 

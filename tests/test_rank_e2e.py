@@ -6,11 +6,17 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from conftest import PROJECT
 
 from bronwijzer.search.rank import LearnedRanker, expansion_of
 from bronwijzer.tune.answerability import folds_of
-from bronwijzer.tune.ranker import EXPANSIONS, candidate_figures, collect, first_gold, fit_samples
-from conftest import PROJECT
+from bronwijzer.tune.ranker import (
+    EXPANSIONS,
+    candidate_figures,
+    collect,
+    first_gold,
+    fit_samples,
+)
 
 # measured out of fold (5 folds; the expansion re-chosen and the model refitted per fold):
 # hit@1 .809, hit@5 .936, MRR@10 .864 (the fused order: .682, .909, .788; without the

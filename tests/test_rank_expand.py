@@ -13,8 +13,13 @@ from bronwijzer.records import Passage
 from bronwijzer.search.expand import Expander, content_words
 from bronwijzer.search.rank import FEATURES, LearnedRanker, bm25_column, expansion_of
 from bronwijzer.settings import load_settings
-from bronwijzer.tune.ranker import (EXPANSIONS, Sample, choose_expansion, first_gold,
-                                    fit_samples)
+from bronwijzer.tune.ranker import (
+    EXPANSIONS,
+    Sample,
+    choose_expansion,
+    first_gold,
+    fit_samples,
+)
 
 # words the synonym embedder puts close together (cosine 0.92), every other word alone
 GROUPS = (("perceel", "bedrijventerreinen"), ("zorgen", "milieu"))

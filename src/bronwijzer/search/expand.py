@@ -30,7 +30,7 @@ MIN_LETTERS = 3
 # corpus words embedded at most (a larger vocabulary is not expanded: a start-up cost bound)
 MAX_VOCABULARY = 20_000
 _WORDS_KEPT = 4_096
-_WORD = re.compile(r"[^\W\d_]{%d,}" % MIN_LETTERS)
+_WORD = re.compile(rf"[^\W\d_]{{{MIN_LETTERS},}}")
 
 
 @lru_cache(maxsize=1)

@@ -31,8 +31,14 @@ from pathlib import Path
 import numpy as np
 
 from bronwijzer.answer.compose import refs_of
-from bronwijzer.search.rank import (FEATURES, PARAMS, LearnedRanker, bm25_column, linear_scores,
-                                   save_params)
+from bronwijzer.search.rank import (
+    FEATURES,
+    PARAMS,
+    LearnedRanker,
+    bm25_column,
+    linear_scores,
+    save_params,
+)
 from bronwijzer.search.tokens import TokenCache
 from bronwijzer.tune import fitting
 
@@ -211,7 +217,7 @@ def fit_samples(samples: list[Sample], depth: int = DEPTH, features=FEATURES,
             "scale": fitting.rounded(parts["scale"]), "coef": fitting.rounded(parts["coef"][0]),
             "intercept": fitting.rounded(parts["intercept"][0]), "depth": depth,
             "expansion": {"k": int(k), "tau": float(tau)} if k > 0 else None,
-            "n_questions": len(samples), "n_pairs": int(len(y)), "n_positive": int(y.sum())}
+            "n_questions": len(samples), "n_pairs": len(y), "n_positive": int(y.sum())}
 
 
 def first_gold(params: dict, samples: list[Sample]) -> np.ndarray:
