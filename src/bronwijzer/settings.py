@@ -42,7 +42,10 @@ class Settings:
     sentence_weight: float = 1.0
     # "learned": the fused candidates re-ranked by search/rank.json (fitted by
     # tune/ranker.py, chosen by 5-fold CV on eval/tuning.jsonl, eval/RANKING.md);
-    # "rrf": the fused order as it is
+    # "rrf": the fused order as it is. rank.json also holds the query expansion of the
+    # ranker's bm25 feature (search/expand.py: k nearest corpus words per question word,
+    # least cosine tau), chosen from tune/ranker.EXPANSIONS by an inner 5-fold CV on the
+    # tuning candidates (hit@5 + MRR@10): k 2, tau .88 (eval/RANKING.md)
     ranker: str = "learned"
     # passage token vectors (for the ranker's MaxSim) are stored with the index up to this
     # many passages: 768 bytes a token, ~87 KB a passage at this chunking (4-10 GB at the bound),

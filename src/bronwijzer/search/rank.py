@@ -9,7 +9,9 @@ standardisation, coefficients, the embedding model it was fitted with, the data'
 Features (``FEATURES``), each per candidate passage:
     dense, dense_gap        passage cosine, and its distance to the question's best
     sentence, sentence_gap  best sentence cosine, and its distance to the best
-    bm25                    BM25 divided by the question's best candidate BM25
+    bm25                    BM25 divided by the question's best candidate BM25; of the
+                            question expanded with its words' nearest corpus words when
+                            the parameters hold an ``expansion`` (``search/expand.py``)
     maxsim, maxsim_gap      late interaction over token vectors (``search/tokens.py``)
     kind                    the asked kind (amount, year, name, place) is in the passage
     position                the passage's place in its document (0 first, 1 last)
@@ -25,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from bronwijzer.answer.qtype import asks_amount, has_number
+from bronwijzer.search.expand import Expander
 from bronwijzer.search.tokens import TokenCache, maxsim_many, token_vectors
 
 PARAMS = Path(__file__).with_name("rank.json")
@@ -37,9 +40,11 @@ _NAME_Q = re.compile(r"\b(wie|who|whom|whose|welke (organisatie|instantie|partij
                      r"which (organi[sz]ation|body|party|minister|institution)s?)\b", re.I)
 _PLACE_Q = re.compile(r"\b(waar|where|welke (provincie|regio|stad|gemeente|plaats|land)\w*|"
                       r"which (province|region|city|town|municipalit|place|countr)\w*)\b", re.I)
-# passage token vectors per (index build folder, model fingerprint), shared by the
-# retrievers over one index (an engine's ``with_settings`` copies, a reload of the same build)
+# passage token vectors, and the expansion's corpus words, per (index build folder, model
+# fingerprint), shared by the retrievers over one index (an engine's ``with_settings``
+# copies, a reload of the same build, the refits of a cross-validation)
 _TOKEN_CACHES: dict[tuple[str, str], TokenCache] = {}
+_EXPANDERS: dict[tuple[str, str], Expander] = {}
 _TOKEN_CACHES_KEPT = 2
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 # a capitalised word that does not open a sentence: a name or a place
@@ -136,14 +141,40 @@ def features(index, rows: np.ndarray, vector: np.ndarray, lexical: np.ndarray,
     """
     dense = index.vectors[rows] @ vector
     sentence = best_sentence(index, rows, vector)
-    bm25 = lexical[rows].astype(np.float32)
-    top = float(bm25.max()) if len(bm25) else 0.0
     late = maxsim_many(question_tokens, passage_tokens)
     kind = [kind_found(kinds, index.passages[r].text) for r in rows]
     columns = [dense, dense - dense.max(), sentence, sentence - sentence.max(),
-               bm25 / top if top > 0 else np.zeros_like(bm25), late, late - late.max(),
+               bm25_column(lexical, rows), late, late - late.max(),
                np.asarray(kind, np.float32), place[rows], 1.0 / np.arange(1, len(rows) + 1)]
     return np.stack(columns, axis=1).astype(np.float32)
+
+
+def bm25_column(lexical: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The ``bm25`` feature: the candidates' BM25 over the best candidate's.
+
+    Args:
+        lexical: the BM25 score of every passage of the index.
+        rows: the candidates' rows.
+
+    Returns:
+        A float32 array, one value in [0, 1] per candidate (zeros when none scores).
+    """
+    bm25 = lexical[rows].astype(np.float32)
+    top = float(bm25.max()) if len(bm25) else 0.0
+    return bm25 / top if top > 0 else np.zeros_like(bm25)
+
+
+def expansion_of(params: dict) -> tuple[int, float]:
+    """The query expansion the parameters rank with.
+
+    Args:
+        params: the ranker's parameters.
+
+    Returns:
+        ``(k, tau)``; ``(0, 1.0)`` (none) when they hold no ``expansion``.
+    """
+    found = params.get("expansion") or {}
+    return int(found.get("k", 0)), float(found.get("tau", 1.0))
 
 
 def linear_scores(params: dict, matrix: np.ndarray) -> np.ndarray:
@@ -203,15 +234,35 @@ class LearnedRanker:
         index: the loaded ``Index``.
         embedder: the index's embedder (for token vectors).
         tokens: a ``TokenCache`` to share (default: a new one).
+        expander: an ``Expander`` over the index's passages (default: ``shared_expander``).
     """
 
-    def __init__(self, params: dict, index, embedder, tokens: TokenCache | None = None) -> None:
+    def __init__(self, params: dict, index, embedder, tokens: TokenCache | None = None,
+                 expander: Expander | None = None) -> None:
         self.params = params
         self.index = index
         self.embedder = embedder
         self.depth = int(params["depth"])
         self.tokens = tokens or TokenCache(embedder)
+        self.expander = expander or shared_expander(index, embedder)
         self.place = positions(index.passages)
+
+    def expanded_lexical(self, query: str, k: int, tau: float) -> np.ndarray | None:
+        """Every passage's BM25 score for the query expanded by ``(k, tau)``.
+
+        Args:
+            query: the question.
+            k: corpus words per question word (0: no expansion).
+            tau: the least cosine.
+
+        Returns:
+            The scores, or None when nothing is expanded (no expansion, no BM25 index,
+            or no word added).
+        """
+        if k <= 0 or not self.index.lexical:
+            return None
+        added = self.expander.added(query, k, tau)
+        return self.index.lexical.scores(f"{query} {' '.join(added)}") if added else None
 
     def candidate_features(self, query: str, vector: np.ndarray, order: np.ndarray,
                            lexical: np.ndarray, tokens: np.ndarray | None = None) -> np.ndarray:
@@ -221,7 +272,8 @@ class LearnedRanker:
             query: the question.
             vector: its vector.
             order: passage rows in fused order, best first.
-            lexical: every passage's BM25 score for the query.
+            lexical: every passage's BM25 score for the query (replaced by the expanded
+                query's when the parameters hold an ``expansion``).
             tokens: the question's normalised token vectors, when its embedding pass gave
                 them (else they are computed here).
 
@@ -229,6 +281,8 @@ class LearnedRanker:
             The ``features`` matrix of ``order[:depth]``.
         """
         rows = np.asarray(order[:self.depth], dtype=np.int64)
+        expanded = self.expanded_lexical(query, *expansion_of(self.params))
+        lexical = lexical if expanded is None else expanded
         question_tokens = (tokens if tokens is not None
                            else token_vectors(self.embedder, [query], "query")[0])
         passage_tokens = self.tokens.get([self.index.passages[r] for r in rows])
@@ -283,3 +337,22 @@ def ranker_for(index, embedder, settings, path: Path = PARAMS) -> LearnedRanker 
             _TOKEN_CACHES.pop(next(iter(_TOKEN_CACHES)))
         _TOKEN_CACHES[key] = TokenCache(embedder, index)
     return LearnedRanker(params, index, embedder, _TOKEN_CACHES[key])
+
+
+def shared_expander(index, embedder) -> Expander:
+    """The ``Expander`` over an index's passages, one per (index build, embedding model),
+    so its corpus words are embedded once per loaded build.
+
+    Args:
+        index: the loaded ``Index``.
+        embedder: its embedder.
+
+    Returns:
+        The shared ``Expander``.
+    """
+    key = (str(getattr(index, "folder", id(index))), str(getattr(embedder, "fingerprint", "")))
+    if key not in _EXPANDERS:
+        while len(_EXPANDERS) >= _TOKEN_CACHES_KEPT:
+            _EXPANDERS.pop(next(iter(_EXPANDERS)))
+        _EXPANDERS[key] = Expander(embedder, index.passages)
+    return _EXPANDERS[key]

@@ -6,11 +6,16 @@ regression, classes balanced). Labels are pointwise: a candidate passage is posi
 one of the question's gold strings lies in its first 1,200 characters or its references'
 first 600 (as ``score.py`` counts a hit). Only answerable questions with gold strings train it.
 
+The query expansion of the ``bm25`` feature (``search/expand.py``) is chosen with the
+model: ``choose_expansion`` picks one of ``EXPANSIONS`` (none included) by an inner
+cross-validation over the training questions' candidates, so a cross-validation fold
+chooses it on its own training part and ``calibrate`` on all tuning questions.
+
 The folds are those of every other fit (``tune.answerability.folds_of``).
 ``calibrate_ranker`` fits on a whole question set and writes ``search/rank.json``;
 ``tune.crossval`` refits per fold with ``fit_samples`` on the fold's training questions
-and sets the result with ``use_ranker``; ``out_of_fold`` answers every question so
-with the ranker alone refitted (``eval/rank_cv.py``).
+and sets the result with ``use_ranker``; ``eval/rank_cv.py`` answers every question
+with the ranker alone refitted.
 """
 
 from __future__ import annotations
@@ -19,14 +24,21 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
 
 from bronwijzer.answer.compose import refs_of
-from bronwijzer.search.rank import FEATURES, PARAMS, LearnedRanker, linear_scores, save_params
+from bronwijzer.search.rank import (
+    FEATURES,
+    PARAMS,
+    LearnedRanker,
+    bm25_column,
+    linear_scores,
+    save_params,
+)
 from bronwijzer.search.tokens import TokenCache
 from bronwijzer.tune import fitting
 
@@ -39,16 +51,39 @@ DEPTH = 20
 PASSAGE_BUDGET = 1200
 REFERENCE_BUDGET = 600
 OVERLAP = 0.6
+# the query expansions the ranker's bm25 feature may use, as (k corpus words per question
+# word, least cosine): none, and the grid of the earlier measurement (eval/NOTES.md,
+# "Paraphrase retrieval"); chosen per fit by ``choose_expansion`` (eval/RANKING.md)
+EXPANSIONS = ((0, 1.0), (1, 0.90), (2, 0.88), (3, 0.85))
+_BM25 = FEATURES.index("bm25")
 
 
 @dataclass(frozen=True)
 class Sample:
-    """One question's candidates: their rows (fused order), features and labels."""
+    """One question's candidates: their rows (fused order), features and labels, and the
+    ``bm25`` feature under each expansion of ``EXPANSIONS`` (by ``(k, tau)``)."""
 
     qid: str
     rows: np.ndarray
     matrix: np.ndarray
     labels: np.ndarray
+    bm25: dict = field(default_factory=dict)
+
+    def expanded(self, expansion: tuple[int, float]) -> np.ndarray:
+        """The feature matrix with the ``bm25`` column of this expansion.
+
+        Args:
+            expansion: ``(k, tau)``; one without a stored column (none) keeps the matrix.
+
+        Returns:
+            The matrix (a copy when a column is replaced).
+        """
+        column = self.bm25.get(tuple(expansion))
+        if column is None:
+            return self.matrix
+        out = self.matrix.copy()
+        out[:, _BM25] = column
+        return out
 
 
 def _norm(text: str) -> str:
@@ -94,7 +129,7 @@ def retriever_of(engine_or_retriever):
 
 
 def collect(questions: list[dict], engine_or_retriever, depth: int = DEPTH,
-            tokens: TokenCache | None = None) -> list[Sample]:
+            tokens: TokenCache | None = None, expansions=EXPANSIONS) -> list[Sample]:
     """The candidates' features and labels of the answerable questions with gold strings.
 
     Args:
@@ -102,6 +137,7 @@ def collect(questions: list[dict], engine_or_retriever, depth: int = DEPTH,
         engine_or_retriever: an ``Engine`` or a ``Retriever``.
         depth: candidates per question (the fused order's best).
         tokens: a ``TokenCache`` to share between calls.
+        expansions: the ``(k, tau)`` whose ``bm25`` columns are kept with each sample.
 
     Returns:
         One ``Sample`` per usable question, in order.
@@ -125,10 +161,22 @@ def collect(questions: list[dict], engine_or_retriever, depth: int = DEPTH,
             matrix = probe.candidate_features(q["question"], vector, rows, lexical)
             labels = np.array([holds_gold(q["gold"], index.passages[r], index.references)
                                for r in rows], dtype=np.int64)
-            samples.append(Sample(str(q["id"]), rows, matrix, labels))
+            samples.append(Sample(str(q["id"]), rows, matrix, labels,
+                                  _expanded_columns(probe, q["question"], rows, expansions)))
     finally:
         retriever.ranker = saved
     return samples
+
+
+def _expanded_columns(probe: LearnedRanker, question: str, rows: np.ndarray,
+                      expansions) -> dict:
+    """The ``bm25`` column of a question's candidates under each expansion that adds words."""
+    out = {}
+    for k, tau in expansions:
+        lexical = probe.expanded_lexical(question, k, tau)
+        if lexical is not None:
+            out[(k, tau)] = bm25_column(lexical, rows)
+    return out
 
 
 def data_sha256(questions: list[dict]) -> str:
@@ -145,7 +193,7 @@ def data_sha256(questions: list[dict]) -> str:
 
 
 def fit_samples(samples: list[Sample], depth: int = DEPTH, features=FEATURES,
-                c: float = 1.0) -> dict:
+                c: float = 1.0, expansion: tuple[int, float] = (0, 1.0)) -> dict:
     """A logistic regression on the samples' pointwise labels, as ranker parameters.
 
     Args:
@@ -153,20 +201,79 @@ def fit_samples(samples: list[Sample], depth: int = DEPTH, features=FEATURES,
         depth: candidates the ranker re-scores.
         features: the feature names used (a subset of ``FEATURES``).
         c: the inverse regularisation strength.
+        expansion: ``(k, tau)`` of the ``bm25`` feature's query expansion (k 0: none).
 
     Returns:
-        The parameters (features, mean, scale, coef, intercept, depth, model, n).
+        The parameters (features, mean, scale, coef, intercept, depth, expansion, model, n).
     """
     columns = [FEATURES.index(f) for f in features]
-    x = np.concatenate([s.matrix[:, columns] for s in samples]).astype(np.float64)
+    x = np.concatenate([s.expanded(expansion)[:, columns] for s in samples]).astype(np.float64)
     y = np.concatenate([s.labels for s in samples])
     parts = fitting.linear_parts(fitting.fit(
         lambda value: fitting.pipeline(value, class_weight="balanced"), x, y, c))
+    k, tau = expansion
     return {"model": f"logistic-regression C={c} class_weight=balanced",
             "features": list(features), "mean": fitting.rounded(parts["mean"]),
             "scale": fitting.rounded(parts["scale"]), "coef": fitting.rounded(parts["coef"][0]),
             "intercept": fitting.rounded(parts["intercept"][0]), "depth": depth,
-            "n_questions": len(samples), "n_pairs": int(len(y)), "n_positive": int(y.sum())}
+            "expansion": {"k": int(k), "tau": float(tau)} if k > 0 else None,
+            "n_questions": len(samples), "n_pairs": len(y), "n_positive": int(y.sum())}
+
+
+def first_gold(params: dict, samples: list[Sample]) -> np.ndarray:
+    """The 0-based rank of each sample's first gold candidate under the parameters.
+
+    Args:
+        params: ranker parameters (their ``expansion`` picks the ``bm25`` column).
+        samples: from ``collect``.
+
+    Returns:
+        One rank per sample (``len(rows)`` when no candidate holds gold).
+    """
+    from bronwijzer.search.rank import expansion_of
+    out = []
+    for s in samples:
+        labels = s.labels[np.argsort(-linear_scores(params, s.expanded(expansion_of(params))),
+                                     kind="stable")]
+        out.append(int(np.argmax(labels)) if labels.any() else len(labels))
+    return np.array(out, dtype=np.int64)
+
+
+def figures_of(first: np.ndarray) -> dict:
+    """hit@1, hit@5 and MRR@10 among the candidates from ``first_gold`` ranks."""
+    return {"hit@1": float(np.mean(first == 0)), "hit@5": float(np.mean(first < 5)),
+            "mrr@10": float(np.mean(np.where(first < 10, 1.0 / (first + 1), 0.0)))}
+
+
+def choose_expansion(samples: list[Sample], expansions=EXPANSIONS, features=FEATURES,
+                     c: float = 1.0) -> tuple[tuple[int, float], dict]:
+    """The expansion whose ranker does best out of fold on these samples.
+
+    Each expansion's ranker is refitted on 4 of 5 folds of the samples (dealt by
+    question id) and scored on the fifth: hit@5 + MRR@10 among the candidates; ties go
+    to the earlier in ``expansions`` (none first).
+
+    Args:
+        samples: the training questions' ``collect``.
+        expansions: the ``(k, tau)`` to choose from.
+        features: the ranker's features; c: its inverse regularisation strength.
+
+    Returns:
+        The chosen ``(k, tau)`` and every expansion's score (``"k/tau": score``).
+    """
+    fold = fitting.folds_of([s.qid for s in samples], [1] * len(samples))
+    scores = {}
+    for expansion in expansions:
+        first = []
+        for f in sorted(set(fold)):
+            train = [s for s, g in zip(samples, fold) if g != f]
+            held = [s for s, g in zip(samples, fold) if g == f]
+            first.extend(first_gold(fit_samples(train, features=features, c=c,
+                                                expansion=expansion), held))
+        found = figures_of(np.array(first))
+        scores[tuple(expansion)] = round(found["hit@5"] + found["mrr@10"], 9)
+    chosen = max(scores, key=lambda e: (scores[e], -list(scores).index(e)))
+    return chosen, {f"{k}/{tau}": score for (k, tau), score in scores.items()}
 
 
 def single_feature(name: str, depth: int = DEPTH) -> dict:
@@ -191,12 +298,15 @@ def fit(questions: list[dict], engine_or_retriever, depth: int = DEPTH, features
 
     Returns:
         The parameters to save with ``rank.save_params`` (with the embedding model's
-        name and fingerprint and the data's sha256).
+        name and fingerprint, the data's sha256, and the expansion chosen by
+        ``choose_expansion`` on these samples with every expansion's score).
     """
     retriever = retriever_of(engine_or_retriever)
     if samples is None:
         samples = collect(questions, retriever, depth, tokens)
-    params = fit_samples(samples, depth, features, c)
+    expansion, scores = choose_expansion(samples, features=features, c=c)
+    params = fit_samples(samples, depth, features, c, expansion)
+    params["expansion_scores"] = scores
     embedder = retriever.embedder
     params["embedding_model"] = {"name": embedder.name, "fingerprint": embedder.fingerprint}
     params["data_sha256"] = data_sha256(questions)
@@ -223,27 +333,26 @@ def use_ranker(engine_or_retriever, params: dict | None,
 
 
 def candidate_figures(samples: list[Sample], sample_folds: list[int]) -> dict:
-    """Out-of-fold hit@1 / hit@5 among the candidates, refitting per fold, and the
-    fused order's.
+    """Out-of-fold hit@1 / hit@5 / MRR@10 among the candidates, the ranker and its
+    expansion refitted and re-chosen per fold, and the fused order's.
 
     Args:
         samples: from ``collect``; sample_folds: each sample's fold.
 
     Returns:
-        ``{"learned": {"hit@1", "hit@5"}, "fused": {...}, "n"}``.
+        ``{"learned": {"hit@1", "hit@5", "mrr@10"}, "fused": {...}, "n", "expansions"}``
+        (``expansions``: the one chosen in each fold).
     """
-    learned, fused = [], []
+    learned, fused, chosen = [], [], []
     for f in sorted(set(sample_folds)):
-        params = fit_samples([s for s, g in zip(samples, sample_folds) if g != f])
-        for s in (s for s, g in zip(samples, sample_folds) if g == f):
-            order = np.argsort(-linear_scores(params, s.matrix), kind="stable")
-            learned.append(s.labels[order])
-            fused.append(s.labels)
-
-    def figures(rows):
-        return {"hit@1": float(np.mean([r[0] == 1 for r in rows])),
-                "hit@5": float(np.mean([r[:5].any() for r in rows]))}
-    return {"learned": figures(learned), "fused": figures(fused), "n": len(learned)}
+        train = [s for s, g in zip(samples, sample_folds) if g != f]
+        held = [s for s, g in zip(samples, sample_folds) if g == f]
+        expansion, _ = choose_expansion(train)
+        chosen.append(list(expansion))
+        learned.extend(first_gold(fit_samples(train, expansion=expansion), held))
+        fused.extend(int(np.argmax(s.labels)) if s.labels.any() else len(s.labels) for s in held)
+    return {"learned": figures_of(np.array(learned)), "fused": figures_of(np.array(fused)),
+            "n": len(learned), "expansions": chosen}
 
 
 def calibrate_ranker(engine, questions: list[dict], name: str,
@@ -268,44 +377,3 @@ def calibrate_ranker(engine, questions: list[dict], name: str,
     save_params({**params, "cv": cv}, output)
     use_ranker(engine, params, tokens)
     return {**params, "cv": cv}
-
-
-def out_of_fold(questions: list[dict], engine, make_params) -> list[dict]:
-    """Every question answered by the engine with a ranker fitted without its fold.
-
-    Args:
-        questions: rows of a question set (id, question, gold, answerable).
-        engine: an ``Engine``.
-        make_params: ``make_params(train_questions, tokens) -> params or None`` (None: the
-            fused order), e.g. ``lambda qs, t: fit(qs, engine, tokens=t)``.
-
-    Returns:
-        The answers in the ``ask --json`` form with their ``id``, in question order.
-    """
-    from bronwijzer.tune.answerability import folds_of
-    tokens = TokenCache(retriever_of(engine).embedder)
-    fold = folds_of(questions)
-    answers: dict[int, dict] = {}
-    saved = retriever_of(engine).ranker
-    try:
-        for f in sorted(set(fold)):
-            train = [q for q, g in zip(questions, fold) if g != f]
-            test = [i for i, g in enumerate(fold) if g == f]
-            use_ranker(engine, make_params(train, tokens), tokens)
-            dicts = engine.answer_dicts([questions[i]["question"] for i in test])
-            answers.update({i: {"id": questions[i]["id"], **d} for i, d in zip(test, dicts)})
-    finally:
-        retriever_of(engine).ranker = saved
-    return [answers[i] for i in range(len(questions))]
-
-
-def write_jsonl(rows: list[dict], path: Path) -> None:
-    """Write rows as JSON lines (the batch form ``score.py`` reads).
-
-    Args:
-        rows: the answers.
-        path: the file to write.
-    """
-    with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
