@@ -66,6 +66,7 @@ class Expander:
         self._passages = passages
         self._vocabulary: list[str] | None = None
         self._vectors: np.ndarray | None = None
+        self._at: dict[str, int] = {}
         self._words: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -80,12 +81,17 @@ class Expander:
                 self._vectors = (self.embedder.embed_batch(words, kind="query") if words
                                  else np.zeros((0, dim), np.float32))
                 self._vocabulary = words
+                self._at = {w: i for i, w in enumerate(words)}
             return self._vocabulary, self._vectors
 
     def _word_vectors(self, words: list[str]) -> np.ndarray:
-        """The vectors of the question's words (kept in a bounded cache)."""
+        """The vectors of the question's words: a corpus word's from the corpus vectors,
+        others embedded (and kept in a bounded cache)."""
+        vocabulary, vectors = self._corpus()
+        at = self._at
         with self._lock:
-            known = {w: self._words[w] for w in words if w in self._words}
+            known = {w: (vectors[at[w]] if w in at else self._words[w])
+                     for w in words if w in at or w in self._words}
         fresh = [w for w in words if w not in known]
         if fresh:
             known.update(zip(fresh, self.embedder.embed_batch(fresh, kind="query")))
