@@ -125,8 +125,9 @@ def quoted_spans(index, noted: tuple, lead: tuple, rows: list[tuple]) -> list[tu
 
     A footnote mark often closes the sentence before or after the one that makes the
     claim, and a claim may run over two sentences. When the claim's sentence is the
-    marked one (or lies elsewhere), the run is the marked sentence with the neighbour
-    that scores best against the claim, kept within ``TUNING.claim_quote_chars``.
+    marked one (or lies elsewhere), the run is the marked sentence with its neighbours,
+    the better-scoring against the claim first, as far as ``TUNING.claim_quote_chars``
+    allows.
 
     Args:
         index: the loaded index.
@@ -146,9 +147,9 @@ def quoted_spans(index, noted: tuple, lead: tuple, rows: list[tuple]) -> list[tu
     if low == high:
         score = {r[5]: r[0] for r in rows if r[1].id == passage.id}
         near = [p for p in (position - 1, position + 1) if 0 <= p < len(spans)]
-        if near:
-            best = max(near, key=lambda p: score.get(p, float("-inf")))
-            low, high = min(low, best), max(high, best)
+        for p in sorted(near, key=lambda p: -score.get(p, float("-inf"))):
+            if spans[max(high, p)][1] - spans[min(low, p)][0] <= TUNING.claim_quote_chars:
+                low, high = min(low, p), max(high, p)
     if spans[high][1] - spans[low][0] > TUNING.claim_quote_chars:
         low = high = position
     run = (passage, spans[low][0], spans[high][1])
