@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bronwijzer.cite.claims import claim_query, mixed, named_source, quoted_spans, source_names
+from bronwijzer.cite.claims import (claim_query, mixed, named_source, placed_evidence, quoted_spans,
+                                    source_names)
 from bronwijzer.records import Passage, Reference
 from bronwijzer.tune.constants import tuned
 
@@ -126,3 +127,20 @@ def test_a_claim_sentence_elsewhere_is_quoted_before_the_marked_run():
     noted = _row(0.8, 1, [1])
     spans = quoted_spans(INDEX, noted, lead, [lead, noted])
     assert [s[0].id for s in spans] == ["p0", "p1"]
+
+
+def test_a_question_that_places_the_citation_before_the_claim_takes_the_mark_before():
+    first = Passage(id="p0", doc="a.txt", text="Eerder [7].", paragraph=0, start=0, end=11,
+                    footnotes=(7,))
+    index = _Index((first, PASSAGE), ((((0, 11),)), SPANS))
+    claim = _row(0.9, 2)  # unmarked; the mark [1] sits before it, [7] in the passage before
+    rows = [claim, _row(0.8, 1, [1]), (0.5, first, 0, 11, [7], 0), _row(0.4, 3)]
+    before = "Right before the text says that jobs suffer, which study is cited?"
+    assert placed_evidence(before, index, rows)[4] == [1]
+    assert placed_evidence("Vlak voor de zin dat banen lijden: welke bron?", index,
+                           rows)[4] == [1]
+    assert placed_evidence("Right after the text says that jobs suffer, which study?", index,
+                           rows) is None  # no mark after it
+    assert placed_evidence("Which study backs the claim that jobs suffer?", index, rows) is None
+    rows[1] = _row(0.8, 1)  # no mark in the passage: the one before it
+    assert placed_evidence(before, index, rows)[4] == [7]

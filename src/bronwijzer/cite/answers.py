@@ -16,7 +16,8 @@ from the lookups of ``cite.lookup``:
 from __future__ import annotations
 
 from bronwijzer.cite.detect import detect_citation_question
-from bronwijzer.cite.claims import claim_rows, named_source, quoted_spans, source_names
+from bronwijzer.cite.claims import (claim_rows, named_source, placed_evidence, quoted_spans,
+                                    source_names)
 from bronwijzer.cite.lookup import article_passages, claim_evidence, reference_set
 from bronwijzer.cite.references import citing_sentences, find_references, footnote_refs
 from bronwijzer.errors import CiteError
@@ -78,6 +79,9 @@ def _claim_answer(retriever, question: str, claim: str, vector, hits: list[Hit],
     """
     rows = claim_rows(retriever, question, claim, vector)
     noted, bare = claim_evidence(rows)
+    placed = placed_evidence(question, retriever.index, rows) if noted or bare else None
+    if placed is not None:
+        noted, bare = placed, None
     if bare is not None:
         return no_source_answer(retriever.index, question, lang, bare, hits)
     if noted is None:

@@ -13,10 +13,49 @@ The two scores are mixed by ``TUNING.claim_vector_weight`` (chosen per fold by
 
 from __future__ import annotations
 
+import re
+
 from bronwijzer.cite.lookup import claim_sentences
 from bronwijzer.index.lexical import tokenize
 from bronwijzer.quotes import FRAME_TERMS
 from bronwijzer.settings import TUNING
+
+
+# A question that places the citation next to the claim ("right before the text says
+# that ..."): the mark sits in the nearest marked sentence on that side, in any passage.
+_BEFORE = re.compile(r"\b(?:right|just|immediately|directly)\s+before\b"
+                     r"|\b(?:vlak|net|kort|direct)\s+(?:voordat|voorafgaand)\b|\b(?:vlak|net)\s+voor\b",
+                     re.I)
+_AFTER = re.compile(r"\b(?:right|just|immediately|directly)\s+after\b"
+                    r"|\b(?:vlak|net|kort|direct)\s+(?:nadat|na)\b", re.I)
+
+
+def placed_evidence(question: str, index, rows: list[tuple]) -> tuple | None:
+    """The marked sentence a question places right before or after the claim's sentence.
+
+    Args:
+        question: the question ("right before the article notes that ...").
+        index: the loaded index (passage rows give the text order).
+        rows: the scored rows, best first; the best is the claim's sentence.
+
+    Returns:
+        The nearest footnoted row on the side the question names, in the best row's
+        document; None when the question names no side or there is none.
+    """
+    side = -1 if _BEFORE.search(question) else 1 if _AFTER.search(question) else 0
+    if not side or not rows:
+        return None
+    order = index.rows
+
+    def place(row):
+        return order[row[1].id], row[5]
+    best = rows[0]
+    here = place(best)
+    marked = [r for r in rows if r[4] and r[1].doc == best[1].doc
+              and (place(r) < here if side < 0 else place(r) > here)]
+    if not marked:
+        return None
+    return (max if side < 0 else min)(marked, key=place)
 
 
 def source_names(refs) -> frozenset[str]:
