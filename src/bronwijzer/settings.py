@@ -192,14 +192,16 @@ class Tuning:
     # within this margin of it. (0.85 when the claim was encoded on its own; scored with
     # the question's vector the tuning claim questions' best sentences score 0.018 lower
     # on average.) Both chosen by `python -m bronwijzer.tune.constants` on
-    # eval/tuning.jsonl (176), and again per fold by `crossval`; 0.81 is the grid's low end.
+    # eval/tuning.jsonl (176), and again per fold by `crossval`; 0.81 is the grid's low end
+    # (the margin 0.05 -> 0.02 with the claim scored by ``cite.claims``, 2026-12-04).
     claim_min_score: float = 0.81
     claim_window: int = 2
+    claim_footnote_margin: float = 0.02
     # A claim answer quotes the run of sentences from the claim's to the marked one (or the
-    # marked one and its best neighbour) when it is at most this long, else the marked one
-    # (score.py reads 600 characters of an answer; the references follow the quote).
+    # marked one and its neighbours, the better-scoring first) as far as it stays this long,
+    # else the marked one alone (score.py reads 600 characters of an answer; the references
+    # follow the quote). Chosen from (300, 420, 600) like the two above.
     claim_quote_chars: int = 420
-    claim_footnote_margin: float = 0.05
     # Questions about a set of sources keep the references scoring this share of the best.
     set_score_share: float = 0.9
     # Finding a source by name: weights of the fields a query word matches, the
