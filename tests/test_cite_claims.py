@@ -7,8 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bronwijzer.cite.claims import (claim_query, mixed, named_source, placed_evidence, quoted_spans,
-                                    source_names)
+from bronwijzer.cite.claims import (
+    claim_query,
+    mixed,
+    named_source,
+    placed_evidence,
+    quoted_spans,
+    source_names,
+)
 from bronwijzer.records import Passage, Reference
 from bronwijzer.tune.constants import tuned
 
@@ -66,8 +72,8 @@ def test_one_word_source_names_are_known_but_names_of_several_words_are_not():
 
 def test_the_claim_loses_the_source_name_and_keeps_the_rest():
     names = source_names(REFS)
-    assert claim_query("Kennisraad verdringing bedrijven uit de stad", names) == \
-        "verdringing bedrijven uit de stad"
+    without = claim_query("Kennisraad verdringing bedrijven uit de stad", names)
+    assert without == "verdringing bedrijven uit de stad"
     assert claim_query("Kennisraad", names) == "Kennisraad"  # nothing else: kept whole
 
 
@@ -105,7 +111,7 @@ def test_mixed_weighs_the_two_scores_and_fills_a_missing_row_with_the_lowest():
 
 def test_the_quote_runs_from_the_claim_to_its_footnote_mark():
     noted, lead = _row(0.8, 1, [1]), _row(0.9, 2)
-    [(passage, start, end)] = quoted_spans(INDEX, noted, lead, [lead, noted])
+    [(_, start, end)] = quoted_spans(INDEX, noted, lead, [lead, noted])
     assert TEXT[start:end] == " ".join(SENTENCES[1:3])
 
 

@@ -9,6 +9,11 @@ author's or organisation's one-word name from the reference list: that word desc
 the source, not the claim, and draws the sentences that mention the organisation).
 The two scores are mixed by ``TUNING.claim_vector_weight`` (chosen per fold by
 ``tune.constants``).
+
+Then, for ``cite.answers``: ``placed_evidence`` takes the mark a question places right
+before or after the claim; ``quoted_spans`` is what the answer quotes (the run from the
+claim's sentence to its footnote mark); ``named_source`` sends a "claim" that is only a
+source's name to the source lookup.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ from bronwijzer.cite.lookup import claim_sentences
 from bronwijzer.index.lexical import tokenize
 from bronwijzer.quotes import FRAME_TERMS
 from bronwijzer.settings import TUNING
-
 
 # A question that places the citation next to the claim ("right before the text says
 # that ..."): the mark sits in the nearest marked sentence on that side, in any passage.
