@@ -185,15 +185,26 @@ class Tuning:
     # footnote recall of claim questions: .75 without, .81 at 0.05-0.2, the same as
     # encoding the claim a second time; 0.1 is the middle of that flat range).
     claim_lexical_weight: float = 0.1
+    # A claim question's sentences: (1 - this) x their score against the question's vector
+    # + this x their score against the claim alone, encoded without the one-word names of
+    # cited sources (``cite.claims``). Chosen from (0, 0.5, 1) by `python -m
+    # bronwijzer.tune.constants` on eval/tuning.jsonl and again per fold by `crossval`.
+    claim_vector_weight: float = 0.5
     # The text makes a claim when its best sentence scores at least this; a footnoted
     # sentence within this many sentences of it gives the source, else one anywhere
     # within this margin of it. (0.85 when the claim was encoded on its own; scored with
     # the question's vector the tuning claim questions' best sentences score 0.018 lower
     # on average.) Both chosen by `python -m bronwijzer.tune.constants` on
-    # eval/tuning.jsonl (176), and again per fold by `crossval`; 0.81 is the grid's low end.
+    # eval/tuning.jsonl (176), and again per fold by `crossval`; 0.81 is the grid's low end
+    # (the margin 0.05 -> 0.02 with the claim scored by ``cite.claims``, 2026-12-04).
     claim_min_score: float = 0.81
     claim_window: int = 2
-    claim_footnote_margin: float = 0.05
+    claim_footnote_margin: float = 0.02
+    # A claim answer quotes the run of sentences from the claim's to the marked one (or the
+    # marked one and its neighbours, the better-scoring first) as far as it stays this long,
+    # else the marked one alone (score.py reads 600 characters of an answer; the references
+    # follow the quote). Chosen from (300, 420, 600) like the two above.
+    claim_quote_chars: int = 420
     # Questions about a set of sources keep the references scoring this share of the best.
     set_score_share: float = 0.9
     # Finding a source by name: weights of the fields a query word matches, the

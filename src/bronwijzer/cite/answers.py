@@ -16,7 +16,9 @@ from the lookups of ``cite.lookup``:
 from __future__ import annotations
 
 from bronwijzer.cite.detect import detect_citation_question
-from bronwijzer.cite.lookup import article_passages, claim_evidence, claim_sentences, reference_set
+from bronwijzer.cite.claims import (claim_rows, named_source, placed_evidence, quoted_spans,
+                                    source_names)
+from bronwijzer.cite.lookup import article_passages, claim_evidence, reference_set
 from bronwijzer.cite.references import citing_sentences, find_references, footnote_refs
 from bronwijzer.errors import CiteError
 from bronwijzer.phrases import phrase
@@ -49,7 +51,10 @@ def answer_citation_question(retriever, question: str, vector, hits: list[Hit],
     if found["kind"] == "set":
         return set_answer(index, question, lang, found["query"], hits)
     if found["kind"] == "claim":
-        return _claim_answer(retriever, question, found["query"], vector, hits, lang)
+        name = named_source(found["query"], source_names(refs))
+        if name is None:
+            return _claim_answer(retriever, question, found["query"], vector, hits, lang)
+        found = {"kind": "source", "query": name}
     try:
         if found["kind"] == "footnote":
             missing = [n for n in found["footnotes"] if not any(r.footnote == n for r in refs)]
@@ -67,9 +72,16 @@ def answer_citation_question(retriever, question: str, vector, hits: list[Hit],
 
 def _claim_answer(retriever, question: str, claim: str, vector, hits: list[Hit],
                   lang: str) -> Answer | None:
-    """The footnotes of the sentence that makes the claim, or a decline when it has none."""
-    rows = claim_sentences(retriever, claim or question, vector)
+    """The footnotes of the sentence that makes the claim, or a decline when it has none.
+
+    The answer quotes first the run of sentences from the claim to its footnote mark
+    (``cite.claims.quoted_spans``), then names every source of the footnotes.
+    """
+    rows = claim_rows(retriever, question, claim, vector)
     noted, bare = claim_evidence(rows)
+    placed = placed_evidence(question, retriever.index, rows) if noted or bare else None
+    if placed is not None:
+        noted, bare = placed, None
     if bare is not None:
         return no_source_answer(retriever.index, question, lang, bare, hits)
     if noted is None:
@@ -77,8 +89,9 @@ def _claim_answer(retriever, question: str, claim: str, vector, hits: list[Hit],
     doc, numbers = noted[1].doc, noted[4]
     refs = [r.raw for r in retriever.index.references if r.footnote in numbers and r.doc == doc]
     head = phrase("cite-claim", lang, notes=", ".join(map(str, numbers)), refs="; ".join(refs))
+    spans = quoted_spans(retriever.index, noted, rows[0], rows)
     return _cited_answer(retriever.index, question, lang, [(doc, n) for n in numbers], head,
-                         hits, "claim", lead=rows[0])
+                         hits, "claim", lead=spans)
 
 
 def _footnote_frame(index, n: int, lang: str, hits: list[Hit]) -> tuple[list, str]:
@@ -115,8 +128,8 @@ def _source_number(sources: list[Source], passage, sentence: str, refs) -> int:
 def _cited_answer(index, question, lang, notes, head, hits, kind, lead=None) -> Answer:
     """Quote the citing sentences of ``notes`` (``(doc, n)`` pairs); their passages rank first.
 
-    ``lead`` (a ``claim_sentences`` row): the sentence that makes a claim, quoted
-    first when it is not itself a citing sentence.
+    ``lead`` (``(passage, start, end)`` spans): the sentences that make a claim,
+    quoted first; the citing sentences they hold are not quoted again.
     """
     by_id = {p.id: p for p in index.passages}
     refs = index.references
@@ -124,22 +137,22 @@ def _cited_answer(index, question, lang, notes, head, hits, kind, lead=None) -> 
     quotes, first = [], []
     citing = [c for doc, n in notes
               for c in citing_sentences(article_passages(index), n, doc)[:2]]
-    if lead is not None:
-        sentence = lead[1].text[lead[2]:lead[3]].strip()
-        if sentence not in {c.sentence for c in citing}:
-            number = _source_number(sources, lead[1], sentence, refs)
-            first.append(f"«{footnote_superscripts(sentence)}» [{number}]")
+    for passage, start, end in lead or ():
+        sentence = passage.text[start:end].strip()
+        citing = [c for c in citing if c.sentence not in sentence]
+        number = _source_number(sources, passage, sentence, refs)
+        first.append(f"«{footnote_superscripts(sentence)}» [{number}]")
     for c in citing:
         number = _source_number(sources, by_id[c.passage_id], c.sentence, refs)
         quote = f"«{footnote_superscripts(c.sentence)}» [{number}]"
         if quote not in quotes:
             quotes.append(quote)
     # the passages that carry the footnotes rank first, then the claim's own
-    cited = {c.passage_id for c in citing}
+    cited = {c.passage_id for c in citing} | ({lead[-1][0].id} if lead else set())
     top = sorted((s.hit for s in sources), key=lambda h: h.passage.id not in cited)
     ranked = top + [h for h in hits if h.passage.id not in {t.passage.id for t in top}]
     ranked = [Hit(h.passage, h.score, r, h.dense, h.bm25) for r, h in enumerate(ranked, 1)]
-    text = " ".join([*first, head, phrase("cited-at", lang), *quotes]) if quotes else head
+    text = " ".join([*first, head, *([phrase("cited-at", lang), *quotes] if quotes else [])])
     return Answer(question=question, lang=lang, text=text, abstained=False, confidence=1.0,
                   sources=tuple(sources), citations=citations_of(sources),
                   hits=tuple(ranked[:max(len(hits), len(top))]), kind=f"cite-{kind}")

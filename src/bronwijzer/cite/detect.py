@@ -34,13 +34,16 @@ _FOOTNOTES_RE = re.compile(
     rf"\b{_FN_WORD}\s*(?:nr\.?|no\.?|number|nummer)?\s*{_NUM}"
     rf"(?P<more>(?:\s*(?:,|and|en|&|\+|or|of)\s*{_NUM})*)", re.I)
 
+# A Dutch compound that ends in a source noun ("adviesrapport", "overheidsbron").
+_COMPOUND = r"|\b\w+(?:bron(?:nen)?|rapport(?:en)?|publicaties?|document(?:en)?)\b"
+
 # Cue-word groups over the folded question (accents removed, lower case).
 CUES: dict[str, str] = {
     "footnote_number": _FOOTNOTES_RE.pattern,
     "footnote_word": rf"\b{_FN_WORD}",
     "source_noun": r"\b(?:bron\w*|sources?|publicati\w*|publications?|referen\w*|rapport\w*"
                    r"|reports?|stud(?:y|ies|ie)\b|onderzoek\w*|literat\w*|papers?|documents?"
-                   r"|essays?|jaarbericht\w*|verkenning\w*|adviesorga\w*|works?)\b",
+                   r"|essays?|jaarbericht\w*|verkenning\w*|adviesorga\w*|works?)\b" + _COMPOUND,
     "plural_source": r"\b(?:sources|bronnen|publications|publicaties|references|referenties"
                      r"|reports|rapporten|studies|articles|artikelen|documents|documenten"
                      r"|works|essays)\b",
@@ -67,7 +70,8 @@ CUES: dict[str, str] = {
                    r"|according to which|volgens welke)\b(?:\W+\w+){0,3}?\W+"
                    r"(?:bron\w*|sources?|publicati\w*|publications?|referen\w*|rapport\w*"
                    r"|reports?|stud(?:y|ies|ie)|onderzoek|literat\w*|documents?|essays?"
-                   r"|jaarbericht|adviesorga\w*|organisation|auteur|author|footnote|voetnoot)",
+                   r"|jaarbericht|adviesorga\w*|organisation|auteur|author|footnote|voetnoot"
+                   r"|\w+(?:bron(?:nen)?|rapport(?:en)?|publicaties?|document(?:en)?))",
     "asks_content": r"\b(?:according to (?:the|het|de)|volgens (?:de|het)|conclud\w*"
                     r"|concludeer\w*|how effective|what does (?:it|the \w+) say)\b",
     "year": r"\b(?:19|20)\d\d\b",
@@ -186,6 +190,7 @@ _FRAME = re.compile(
     r"|is there|are there|is er|zijn er|does|do|did|is|are|was|were|wordt|worden|werd|the article"
     r"|het artikel|the text|de tekst|the authors?|de auteurs?|the piece|het stuk|the publisher|de uitgever"
     r"|bron\w*|sources?|publicati\w*|publications?|referen\w*|rapport\w*|reports?|stud(?:y|ies|ie)"
+    r"|\w+(?:bron(?:nen)?|rapport(?:en)?|publicaties?)"
     r"|onderzoek|literatuur|literature|papers?|documents?|essays?|works?|articles?|artikelen"
     r"|cit\w+|quot\w+|aangehaald|geciteerd|verwij\w+|verwezen|backs?|backed|supports?|underpins?"
     r"|onderbouw\w*|steun\w*|gebaseerd|based|draws? on|ligt ten grondslag|ten grondslag"

@@ -25,8 +25,10 @@ CHOICES: dict[str, tuple] = {
     "gather_pool": (10, 15),
     "gather_whole": (False, True),
     "gather_span": (3, 4, 5),
+    "claim_vector_weight": (0.0, 0.5, 1.0),
     "claim_min_score": (0.81, 0.82, 0.83, 0.84, 0.85),
     "claim_footnote_margin": (0.02, 0.035, 0.05),
+    "claim_quote_chars": (300, 420, 600),
 }
 
 
