@@ -29,42 +29,52 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import CACHE, dev_questions, synthetic_paragraph, vm_kib, vocabulary
+from common import CACHE, ROOT, dev_questions, synthetic_paragraph, vm_kib, vocabulary
 
 DIM = 384
 BUDGET_S = 300  # the asks stop after this long (the questions asked are counted)
 
 
 def write_index(root: Path, n: int, sample: int) -> dict:
-    """A synthetic index of ``n`` passages under ``root`` (the live build)."""
+    """A synthetic index of ``n`` passages under ``root`` (the live build): the real
+    article's build (``index/`` of this checkout: its passages, vectors, sentence vectors and
+    references, so citation questions have footnoted sentences to find) followed by
+    synthetic passages up to ``n``."""
     from bronwijzer.index.build import lexical_text
     from bronwijzer.index.chunk import passage_id
     from bronwijzer.index.lexical import Lexical
-    from bronwijzer.index.store import INDEX_VERSION, write_build
+    from bronwijzer.index.store import INDEX_VERSION, load_index, write_build
     from bronwijzer.model.embed import load_embedder
     from bronwijzer.records import Passage
     from bronwijzer.settings import Settings
     settings = Settings(cache_dir=CACHE)
+    article = load_index(ROOT / "index")
+    own = len(article.passages)
     rng, words = random.Random(23), vocabulary()
-    texts = [synthetic_paragraph(rng, words, max(120, int(rng.gauss(510, 150)))) for _ in range(n)]
-    passages = [Passage(id=passage_id("synthetisch.txt", f"{i}:{t[:40]}"), doc="synthetisch.txt",
-                        text=t, paragraph=i + 1, start=0, end=len(t)) for i, t in enumerate(texts)]
+    texts = [synthetic_paragraph(rng, words, max(120, int(rng.gauss(510, 150))))
+             for _ in range(n - own)]
+    passages = list(article.passages) + [
+        Passage(id=passage_id("synthetisch.txt", f"{i}:{t[:40]}"), doc="synthetisch.txt",
+                text=t, paragraph=i + 1, start=0, end=len(t)) for i, t in enumerate(texts)]
+    spans = list(article.sentence_spans) + [((0, len(t)),) for t in texts]
     vectors = np.random.default_rng(29).standard_normal((n, DIM), dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     embedder = load_embedder(settings)
-    real = np.random.default_rng(31).choice(n, size=min(sample, n), replace=False)
-    vectors[real] = embedder.embed_batch([texts[i] for i in real], kind="passage")
-    timings = {}
+    real = np.random.default_rng(31).choice(n - own, size=min(sample, n - own), replace=False)
+    vectors[own + real] = embedder.embed_batch([texts[i] for i in real], kind="passage")
+    vectors[:own] = article.vectors
+    sentence_vectors = np.concatenate([article.sentence_vectors, vectors[own:]])
+    references = list(article.references)
+    timings = {"article_passages": own}
     began = time.perf_counter()
-    lexical = Lexical.build([lexical_text(p, []) for p in passages])
+    lexical = Lexical.build([lexical_text(p, references) for p in passages])
     timings["bm25_build_s"] = round(time.perf_counter() - began, 1)
     dense = "hnsw" if n >= settings.ann_min_passages else "flat"
-    manifest = {"version": INDEX_VERSION, "model": embedder.name,
-                "fingerprint": embedder.fingerprint, "dim": DIM, "passages": n, "dense": dense,
-                "hnsw_m": settings.hnsw_m, "hnsw_ef_search": settings.hnsw_ef_search,
-                "chunk": {}, "files": {}, "documents": [], "problems": []}
+    manifest = {**article.manifest, "version": INDEX_VERSION, "passages": n, "dense": dense,
+                "hnsw_m": settings.hnsw_m, "hnsw_ef_search": settings.hnsw_ef_search}
+    del article
     began = time.perf_counter()
-    write_build(root, manifest, passages, [((0, len(t)),) for t in texts], vectors, vectors, [],
+    write_build(root, manifest, passages, spans, vectors, sentence_vectors, references,
                 lexical)
     timings["write_s"] = round(time.perf_counter() - began, 1)
     return timings

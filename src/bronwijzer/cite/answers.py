@@ -118,7 +118,7 @@ def _cited_answer(index, question, lang, notes, head, hits, kind, lead=None) -> 
     ``lead`` (a ``claim_sentences`` row): the sentence that makes a claim, quoted
     first when it is not itself a citing sentence.
     """
-    by_id = {p.id: p for p in index.passages}
+    by_id = index.by_id
     refs = index.references
     sources: list[Source] = []
     quotes, first = [], []

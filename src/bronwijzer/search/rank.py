@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from bronwijzer.answer.qtype import asks_amount, has_number
+from bronwijzer.index.passages import doc_positions
 from bronwijzer.search.tokens import TokenCache, maxsim_many, token_vectors
 
 PARAMS = Path(__file__).with_name("rank.json")
@@ -211,7 +212,7 @@ class LearnedRanker:
         self.embedder = embedder
         self.depth = int(params["depth"])
         self.tokens = tokens or TokenCache(embedder)
-        self.place = positions(index.passages)
+        self.place = doc_positions(index)
 
     def candidate_features(self, query: str, vector: np.ndarray, order: np.ndarray,
                            lexical: np.ndarray, tokens: np.ndarray | None = None) -> np.ndarray:
