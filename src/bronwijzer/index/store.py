@@ -41,6 +41,8 @@ import numpy as np
 
 from bronwijzer.errors import IndexStateError
 from bronwijzer.files import atomic_write
+from bronwijzer.index.dense import open_dense, write_hnsw
+from bronwijzer.index.lexical import read_vocabulary, write_vocabulary
 from bronwijzer.index.passages import (
     ARTICLE,
     FOOTNOTED,
@@ -231,11 +233,11 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
         np.save(folder / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
         np.save(folder / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
         lexical.save(folder / "bm25")
-        _write_vocabulary(folder / "vocabulary.json", passages, references)
+        write_vocabulary(folder / "vocabulary.json", passages, references)
         if tokens is not None:
             tokens.write(folder, passages)
         if manifest.get("dense") == "hnsw":
-            _write_hnsw(folder / "dense.faiss", vectors, manifest["hnsw_m"])
+            write_hnsw(folder / "dense.faiss", vectors, manifest["hnsw_m"])
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
                                               encoding="utf-8")
     return _publish(root, write)
@@ -322,8 +324,8 @@ def _load_build(root: Path, folder: Path | None) -> Index:
         vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r")
         sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False, mmap_mode="r")
         lexical = Lexical.load(folder / "bm25") if len(passages) else None
-        dense = _dense(folder, manifest, vectors)
-        vocabulary = _read_vocabulary(folder / "vocabulary.json")
+        dense = open_dense(folder, manifest, vectors)
+        vocabulary = read_vocabulary(folder / "vocabulary.json")
         token_vectors, token_offsets = load_tokens(folder, len(passages))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexStateError(f"the index in {folder} is unreadable ({error}); "
@@ -333,42 +335,6 @@ def _load_build(root: Path, folder: Path | None) -> Index:
                  sentence_vectors=sentence_vectors, references=refs,
                  lexical=lexical, dense=dense, vocabulary=vocabulary,
                  token_vectors=token_vectors, token_offsets=token_offsets, columns=columns)
-
-
-def _write_hnsw(path: Path, vectors: np.ndarray, m: int) -> None:
-    """An HNSW graph over the (normalised) vectors, inner product = cosine."""
-    import faiss
-    index = faiss.IndexHNSWFlat(vectors.shape[1], m, faiss.METRIC_INNER_PRODUCT)
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(index, str(path))
-
-
-def _dense(folder: Path, manifest: dict, vectors: np.ndarray):
-    """The dense index the manifest names: HNSW (large corpora) or exact ``IndexFlatIP``."""
-    import faiss
-    if manifest.get("dense") == "hnsw":  # the graph is read, the vectors memory-mapped
-        index = faiss.read_index(str(folder / "dense.faiss"), getattr(faiss, "IO_FLAG_MMAP_IFC", 0))
-        index.hnsw.efSearch = int(manifest.get("hnsw_ef_search", 128))
-        return index
-    index = faiss.IndexFlatIP(int(manifest.get("dim") or vectors.shape[1] or 1))
-    if len(vectors):
-        index.add(vectors)
-    return index
-
-
-def _write_vocabulary(path: Path, passages, references) -> None:
-    """The corpus's folded words, built with the index rather than at the first question."""
-    from bronwijzer.index.lexical import vocabulary_of
-    words = vocabulary_of([p.text for p in passages] + [r.raw for r in references])
-    path.write_text(json.dumps(sorted(words), ensure_ascii=False), encoding="utf-8")
-
-
-def _read_vocabulary(path: Path) -> frozenset | None:
-    """The stored vocabulary; None for a build made before it was stored."""
-    try:
-        return frozenset(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        return None
 
 
 def _write_jsonl(path: Path, rows) -> None:
