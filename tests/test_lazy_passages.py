@@ -191,3 +191,38 @@ def test_a_build_without_columns_opens_and_gets_them(built):
     assert (current_folder(settings.index) / "passage_docs.json").is_file()
     assert list(again.passages) == expected
     assert np.array_equal(np.asarray(again.cols.marked), np.asarray(old.cols.marked))
+
+
+def _params(features) -> dict:
+    n = len(features)
+    return {"features": list(features), "mean": [0.0] * n, "scale": [1.0] * n,
+            "coef": [1.0] * n, "intercept": 0.0, "depth": 5}
+
+
+def test_an_index_without_token_vectors_ranks_with_the_variant_and_encodes_nothing(
+        built, tmp_path, monkeypatch):
+    from bronwijzer.search import rank
+    settings, embedder = built
+    index = load_index(settings.index)
+    assert index.token_offsets is None          # the fake embedder stores no token vectors
+    short = [f for f in rank.FEATURES if f not in rank.LATE]
+    path = tmp_path / "rank.json"
+    rank.save_params({**_params(rank.FEATURES), rank.WITHOUT_TOKENS: _params(short),
+                      "embedding_model": {"fingerprint": embedder.fingerprint}}, path)
+    ranker = rank.ranker_for(index, embedder, dataclasses.replace(settings, ranker="learned"),
+                             path)
+    assert ranker.params["features"] == short
+    def refuse(*args, **kwargs):
+        raise AssertionError("token vectors encoded")
+    monkeypatch.setattr(rank, "token_vectors", refuse)
+    monkeypatch.setattr(ranker.tokens, "get", refuse)
+    order = np.arange(len(index.passages))
+    lexical = np.ones(len(order), np.float32)
+    vector = embedder.embed_batch([CLAIMS[0]], kind="query")[0]
+    assert sorted(ranker.reorder(CLAIMS[0], vector, order, lexical).tolist()) == order.tolist()
+    stored = dataclasses.replace(index, token_offsets=np.zeros(len(order) + 1, np.int64))
+    full = rank.ranker_for(stored, embedder, dataclasses.replace(settings, ranker="learned"),
+                           path)
+    assert full.params["features"] == list(rank.FEATURES)
+    with pytest.raises(AssertionError, match="encoded"):
+        full.reorder(CLAIMS[0], vector, order, lexical)

@@ -31,6 +31,11 @@ from bronwijzer.search.tokens import TokenCache, maxsim_many, token_vectors
 PARAMS = Path(__file__).with_name("rank.json")
 FEATURES = ("dense", "dense_gap", "sentence", "sentence_gap", "bm25", "maxsim", "maxsim_gap",
             "kind", "position", "rrf")
+LATE = ("maxsim", "maxsim_gap")  # the features that need token vectors
+# rank.json's entry of the variant fitted without ``LATE``: chosen, once, for an index that
+# stores no token vectors (above ``Settings.token_vectors_max_passages``), so that no
+# question waits for its candidates to be encoded
+WITHOUT_TOKENS = "without_tokens"
 
 _YEAR_Q = re.compile(r"\b(wanneer|when|welk jaar|what year|which year|sinds|since|"
                      r"vanaf|from what)\b", re.I)
@@ -139,7 +144,8 @@ def features(index, rows: np.ndarray, vector: np.ndarray, lexical: np.ndarray,
     sentence = best_sentence(index, rows, vector)
     bm25 = lexical[rows].astype(np.float32)
     top = float(bm25.max()) if len(bm25) else 0.0
-    late = maxsim_many(question_tokens, passage_tokens)
+    late = (maxsim_many(question_tokens, passage_tokens) if passage_tokens is not None
+            else np.zeros(len(rows), np.float32))  # a ranker without ``LATE`` features
     kind = [kind_found(kinds, index.passages[r].text) for r in rows]
     columns = [dense, dense - dense.max(), sentence, sentence - sentence.max(),
                bm25 / top if top > 0 else np.zeros_like(bm25), late, late - late.max(),
@@ -177,12 +183,14 @@ def load_params(path: Path = PARAMS) -> dict | None:
         params = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return params if _valid(params) else None
+
+
+def _valid(params) -> bool:
+    """Whether ``params`` hold a linear ranker over known features."""
     needed = {"features", "mean", "scale", "coef", "intercept", "depth"}
-    if not isinstance(params, dict) or not needed <= params.keys():
-        return None
-    if not set(params["features"]) <= set(FEATURES):
-        return None
-    return params
+    return (isinstance(params, dict) and needed <= params.keys()
+            and set(params["features"]) <= set(FEATURES))
 
 
 def save_params(params: dict, path: Path = PARAMS) -> None:
@@ -230,6 +238,9 @@ class LearnedRanker:
             The ``features`` matrix of ``order[:depth]``.
         """
         rows = np.asarray(order[:self.depth], dtype=np.int64)
+        if not set(LATE) & set(self.params.get("features", FEATURES)):
+            return features(self.index, rows, vector, lexical, None, None, asked_kinds(query),
+                            self.place)
         question_tokens = (tokens if tokens is not None
                            else token_vectors(self.embedder, [query], "query")[0])
         passage_tokens = self.tokens.get([self.index.passages[r] for r in rows])
@@ -270,7 +281,8 @@ def ranker_for(index, embedder, settings, path: Path = PARAMS) -> LearnedRanker 
     Returns:
         A ``LearnedRanker``, or None (the fused order stands) when ``settings.ranker`` is
         not ``"learned"``, the parameters are missing, or they were fitted with another
-        embedding model than the index's.
+        embedding model than the index's. An index without stored token vectors gets
+        the parameters' ``WITHOUT_TOKENS`` variant when they hold one.
     """
     if getattr(settings, "ranker", "learned") != "learned":
         return None
@@ -278,6 +290,9 @@ def ranker_for(index, embedder, settings, path: Path = PARAMS) -> LearnedRanker 
     fitted = (params or {}).get("embedding_model", {}).get("fingerprint")
     if params is None or fitted != getattr(embedder, "fingerprint", None):
         return None
+    variant = params.get(WITHOUT_TOKENS)
+    if getattr(index, "token_offsets", None) is None and _valid(variant):
+        params = {**variant, "embedding_model": params["embedding_model"]}
     key = (str(index.folder), str(fitted))
     if key not in _TOKEN_CACHES:
         while len(_TOKEN_CACHES) >= _TOKEN_CACHES_KEPT:
