@@ -106,8 +106,10 @@ def serve(root: Path, ranker: str = "learned", limit: int = 0, skip: str = "") -
     out["first_answer_s"] = round(time.perf_counter() - began, 2)
     out["loadavg_asks_before"] = load()
     timed = ask_all(engine, questions[1:], Path(f"{root}.progress.jsonl"))
-    seconds = sorted(t for t, _ in timed)
-    out["slowest"] = [[round(1000 * t), q[:80]] for t, q in sorted(timed, reverse=True)[:8]]
+    seconds = sorted(t for t, _, _ in timed)
+    out["slowest"] = [[round(1000 * t), kind, q[:80]]
+                      for t, q, kind in sorted(timed, reverse=True)[:8]]
+    out["by_kind"] = by_kind(timed)
     out.update({"loadavg_asks_after": load(), "questions": len(timed) + 1,
                 "ask_p50_ms": round(1000 * seconds[len(seconds) // 2], 1),
                 "ask_p95_ms": round(1000 * seconds[int(0.95 * (len(seconds) - 1))], 1),
@@ -120,19 +122,32 @@ def serve(root: Path, ranker: str = "learned", limit: int = 0, skip: str = "") -
     return out
 
 
-def ask_all(engine, questions: list[str], progress: Path) -> list[tuple[float, str]]:
+def ask_all(engine, questions: list[str], progress: Path) -> list[tuple[float, str, str]]:
     """Ask the questions one by one until ``BUDGET_S`` has passed; each question's time is
     also appended to ``progress`` (kept when the run is killed)."""
     timed, stop = [], time.perf_counter() + BUDGET_S
     for q in questions:
         began = time.perf_counter()
-        engine.ask(q)
-        timed.append((time.perf_counter() - began, q))
+        kind = engine.ask(q).kind or ""
+        timed.append((time.perf_counter() - began, q, kind))
         with open(progress, "a", encoding="utf-8") as log:
-            log.write(json.dumps([round(1000 * timed[-1][0], 1), q, load()]) + "\n")
+            log.write(json.dumps([round(1000 * timed[-1][0], 1), kind, q, load()]) + "\n")
         if time.perf_counter() > stop:  # a slow machine: the figures of those asked
             break
     return timed
+
+
+def by_kind(timed: list[tuple[float, str, str]]) -> dict:
+    """Ask p50 / p95 / max (ms) of the citation answers (kind ``cite-*``) and the others."""
+    out = {}
+    for name, keep in (("citation", True), ("other", False)):
+        seconds = sorted(t for t, _, kind in timed if kind.startswith("cite") == keep)
+        if seconds:
+            out[name] = {"questions": len(seconds),
+                         "p50_ms": round(1000 * seconds[len(seconds) // 2], 1),
+                         "p95_ms": round(1000 * seconds[int(0.95 * (len(seconds) - 1))], 1),
+                         "max_ms": round(1000 * seconds[-1], 1)}
+    return out
 
 
 def profiled(call, *args) -> list[str]:
