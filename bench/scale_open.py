@@ -191,7 +191,7 @@ def load() -> list[float]:
 
 def prepare(root: Path, n: int, sample: int) -> dict:
     """Write the index under ``root`` unless a whole one of ``n`` passages is there."""
-    from bronwijzer.index.passages import add_columns
+    from bronwijzer.index.upgrade import add_columns
     from bronwijzer.index.store import read_manifest
     manifest = read_manifest(root)
     if manifest and manifest.get("passages") == n:  # (an index written before the columns

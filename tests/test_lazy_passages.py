@@ -15,7 +15,8 @@ from bronwijzer.cite import lookup
 from bronwijzer.index import passages as lazy
 from bronwijzer.index.build import build_index
 from bronwijzer.index.chunk import footnotes_in
-from bronwijzer.index.passages import add_columns, passage_before, passages_after
+from bronwijzer.index.passages import passage_before, passages_after
+from bronwijzer.index.upgrade import add_columns
 from bronwijzer.index.store import Index, current_folder, load_index
 from bronwijzer.records import Passage
 from bronwijzer.search.rank import positions

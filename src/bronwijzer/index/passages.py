@@ -277,14 +277,15 @@ def open_passages(folder: Path) -> tuple[LazyPassages, Columns]:
     passages = LazyPassages(path, offsets)
     columns = Columns.load(folder)
     if columns is None:  # a build made before the columns were stored
-        records = [passage_from_dict(json.loads(line)) for line in _lines(path)]
+        records = [passage_from_dict(json.loads(line)) for line in lines(path)]
         columns = Columns.of([p for p, _ in records], [s for _, s in records])
     if len(columns.table) != len(passages) or len(columns.span_offsets) != len(passages) + 1:
         raise ValueError("the passage files do not match passages.jsonl")
     return passages, columns
 
 
-def _lines(path: Path):
+def lines(path: Path):
+    """The non-blank lines of a text file, one at a time."""
     with open(path, encoding="utf-8") as handle:
         yield from (line for line in handle if line.strip())
 
@@ -344,25 +345,3 @@ def doc_extents(index) -> dict[str, int]:
     ends = np.zeros(len(columns.docs), dtype=np.int64)
     np.maximum.at(ends, table[:, DOC], table[:, END])
     return {doc: int(end) for doc, end in zip(columns.docs, ends.tolist())}
-
-
-def add_columns(root: Path) -> Path | None:
-    """Give the live build of an index made before the columns were stored its passage
-    offsets and columns, as a new build (the other files hard-linked, switched to as a
-    build is); None when it has them already.
-
-    Args:
-        root: the index folder (the caller holds the build lock).
-
-    Returns:
-        The new build folder, or None.
-    """
-    from bronwijzer.index.store import current_folder, derive_build
-    live = current_folder(root)
-    if live is None or (live / "passage_docs.json").is_file():
-        return None
-    def add(folder: Path) -> None:
-        records = [passage_from_dict(json.loads(line)) for line in _lines(live / "passages.jsonl")]
-        np.save(folder / "passage_offsets.npy", line_offsets(live / "passages.jsonl"))
-        Columns.of([p for p, _ in records], [s for _, s in records]).save(folder)
-    return derive_build(root, add)
