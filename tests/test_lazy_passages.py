@@ -227,3 +227,12 @@ def test_an_index_without_token_vectors_ranks_with_the_variant_and_encodes_nothi
     assert full.params["features"] == list(rank.FEATURES)
     with pytest.raises(AssertionError, match="encoded"):
         full.reorder(CLAIMS[0], vector, order, lexical)
+
+
+def test_lazy_sequences_compare_by_their_items(built):
+    settings, _ = built
+    one, two = load_index(settings.index), load_index(settings.index)
+    passages, spans = _records(one)
+    assert one.passages == two.passages == passages and list(passages) == one.passages
+    assert one.sentence_spans == spans and one.sentence_spans == two.sentence_spans
+    assert one.passages != passages[:-1] and one.passages != "text"

@@ -177,6 +177,18 @@ class LazyPassages(Sequence):
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
+    def __eq__(self, other) -> bool:
+        return _same_items(self, other)
+
+    __hash__ = None
+
+
+def _same_items(sequence: Sequence, other) -> bool:
+    """Whether ``other`` is a sequence (not a string) with equal items (as tuples compare)."""
+    if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+        return NotImplemented
+    return len(sequence) == len(other) and all(a == b for a, b in zip(sequence, other))
+
 
 class Spans(Sequence):
     """Each passage's sentence spans, as tuples, from the ``spans`` column."""
@@ -193,6 +205,11 @@ class Spans(Sequence):
         offsets = self._columns.span_offsets
         part = self._columns.spans[int(offsets[row]):int(offsets[row + 1])]
         return tuple(tuple(span) for span in np.asarray(part).tolist())
+
+    def __eq__(self, other) -> bool:
+        return _same_items(self, other)
+
+    __hash__ = None
 
 
 class IdRows(Mapping):
