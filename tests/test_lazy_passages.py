@@ -236,3 +236,13 @@ def test_lazy_sequences_compare_by_their_items(built):
     assert one.passages == two.passages == passages and list(passages) == one.passages
     assert one.sentence_spans == spans and one.sentence_spans == two.sentence_spans
     assert one.passages != passages[:-1] and one.passages != "text"
+
+
+def test_a_passages_file_changed_after_the_build_is_refused_at_open(built):
+    from bronwijzer.errors import IndexStateError
+    settings, _ = built
+    path = current_folder(settings.index) / "passages.jsonl"
+    data = path.read_bytes()
+    path.write_bytes(data[:-40])           # cut: a lazy read would find half a line later
+    with pytest.raises(IndexStateError, match="unreadable"):
+        load_index(settings.index)

@@ -285,12 +285,15 @@ def open_passages(folder: Path) -> tuple[LazyPassages, Columns]:
     """A build's passages (parsed on demand) and columns; computed for an older build.
 
     Raises:
-        ValueError: when the files do not fit together.
+        ValueError: when the files do not fit together (passages.jsonl written to or cut
+            after the build, columns of another length).
     """
     path = folder / "passages.jsonl"
     offsets_file = folder / "passage_offsets.npy"
     offsets = (np.load(offsets_file, allow_pickle=False) if offsets_file.is_file()
                else line_offsets(path))
+    if offsets.ndim != 1 or not len(offsets) or int(offsets[-1]) != path.stat().st_size:
+        raise ValueError("passages.jsonl does not match its line offsets (changed or cut)")
     passages = LazyPassages(path, offsets)
     columns = Columns.load(folder)
     if columns is None:  # a build made before the columns were stored
