@@ -191,8 +191,8 @@ def load() -> list[float]:
 
 def prepare(root: Path, n: int, sample: int) -> dict:
     """Write the index under ``root`` unless a whole one of ``n`` passages is there."""
-    from bronwijzer.index.upgrade import add_columns
     from bronwijzer.index.store import read_manifest
+    from bronwijzer.index.upgrade import add_columns
     manifest = read_manifest(root)
     if manifest and manifest.get("passages") == n:  # (an index written before the columns
         began = time.perf_counter()                  # were stored gets them, once)

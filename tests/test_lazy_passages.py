@@ -16,8 +16,8 @@ from bronwijzer.index import passages as lazy
 from bronwijzer.index.build import build_index
 from bronwijzer.index.chunk import footnotes_in
 from bronwijzer.index.passages import passage_before, passages_after
-from bronwijzer.index.upgrade import add_columns
 from bronwijzer.index.store import Index, current_folder, load_index
+from bronwijzer.index.upgrade import add_columns
 from bronwijzer.records import Passage
 from bronwijzer.search.rank import positions
 from bronwijzer.search.retrieve import Retriever
