@@ -3,9 +3,11 @@
 Writes a synthetic index of ``n`` passages to disk exactly as a build does
 (:func:`bronwijzer.index.store.write_build`: passages, vectors, BM25, vocabulary,
 the dense index the size chooses), then, in a fresh process: the time to open it, the
-first answer after it opened, ask p95 over the dev questions (real query vectors
-from the real model), peak RSS, and the folder's size on disk. Passage vectors are
-random unit vectors with the real model's vectors for a sample (as bench/scale.py).
+first answer after it opened, ask p50/p95 over the dev and tuning questions (real query
+vectors from the real model; citation questions included), peak RSS, and the folder's size
+on disk. The index holds the real article's build (this checkout's ``index/``: passages,
+vectors, footnotes, references) and synthetic passages up to ``n``: random unit vectors,
+with the real model's vectors for a sample (as bench/scale.py).
 
     PYTHONPATH=src .venv/bin/python bench/scale_open.py --passages 100000
     ... --passages 1000000 --keep /tmp/idx1m --ranker none --out bench/scale_1m.json
@@ -29,42 +31,52 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import CACHE, dev_questions, synthetic_paragraph, vm_kib, vocabulary
+from common import CACHE, ROOT, dev_questions, synthetic_paragraph, vm_kib, vocabulary
 
 DIM = 384
 BUDGET_S = 300  # the asks stop after this long (the questions asked are counted)
 
 
 def write_index(root: Path, n: int, sample: int) -> dict:
-    """A synthetic index of ``n`` passages under ``root`` (the live build)."""
+    """A synthetic index of ``n`` passages under ``root`` (the live build): the real
+    article's build (``index/`` of this checkout: its passages, vectors, sentence vectors and
+    references, so citation questions have footnoted sentences to find) followed by
+    synthetic passages up to ``n``."""
     from bronwijzer.index.build import lexical_text
     from bronwijzer.index.chunk import passage_id
     from bronwijzer.index.lexical import Lexical
-    from bronwijzer.index.store import INDEX_VERSION, write_build
+    from bronwijzer.index.store import INDEX_VERSION, load_index, write_build
     from bronwijzer.model.embed import load_embedder
     from bronwijzer.records import Passage
     from bronwijzer.settings import Settings
     settings = Settings(cache_dir=CACHE)
+    article = load_index(ROOT / "index")
+    own = len(article.passages)
     rng, words = random.Random(23), vocabulary()
-    texts = [synthetic_paragraph(rng, words, max(120, int(rng.gauss(510, 150)))) for _ in range(n)]
-    passages = [Passage(id=passage_id("synthetisch.txt", f"{i}:{t[:40]}"), doc="synthetisch.txt",
-                        text=t, paragraph=i + 1, start=0, end=len(t)) for i, t in enumerate(texts)]
+    texts = [synthetic_paragraph(rng, words, max(120, int(rng.gauss(510, 150))))
+             for _ in range(n - own)]
+    passages = list(article.passages) + [
+        Passage(id=passage_id("synthetisch.txt", f"{i}:{t[:40]}"), doc="synthetisch.txt",
+                text=t, paragraph=i + 1, start=0, end=len(t)) for i, t in enumerate(texts)]
+    spans = list(article.sentence_spans) + [((0, len(t)),) for t in texts]
     vectors = np.random.default_rng(29).standard_normal((n, DIM), dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     embedder = load_embedder(settings)
-    real = np.random.default_rng(31).choice(n, size=min(sample, n), replace=False)
-    vectors[real] = embedder.embed_batch([texts[i] for i in real], kind="passage")
-    timings = {}
+    real = np.random.default_rng(31).choice(n - own, size=min(sample, n - own), replace=False)
+    vectors[own + real] = embedder.embed_batch([texts[i] for i in real], kind="passage")
+    vectors[:own] = article.vectors
+    sentence_vectors = np.concatenate([article.sentence_vectors, vectors[own:]])
+    references = list(article.references)
+    timings = {"article_passages": own}
     began = time.perf_counter()
-    lexical = Lexical.build([lexical_text(p, []) for p in passages])
+    lexical = Lexical.build([lexical_text(p, references) for p in passages])
     timings["bm25_build_s"] = round(time.perf_counter() - began, 1)
     dense = "hnsw" if n >= settings.ann_min_passages else "flat"
-    manifest = {"version": INDEX_VERSION, "model": embedder.name,
-                "fingerprint": embedder.fingerprint, "dim": DIM, "passages": n, "dense": dense,
-                "hnsw_m": settings.hnsw_m, "hnsw_ef_search": settings.hnsw_ef_search,
-                "chunk": {}, "files": {}, "documents": [], "problems": []}
+    manifest = {**article.manifest, "version": INDEX_VERSION, "passages": n, "dense": dense,
+                "hnsw_m": settings.hnsw_m, "hnsw_ef_search": settings.hnsw_ef_search}
+    del article
     began = time.perf_counter()
-    write_build(root, manifest, passages, [((0, len(t)),) for t in texts], vectors, vectors, [],
+    write_build(root, manifest, passages, spans, vectors, sentence_vectors, references,
                 lexical)
     timings["write_s"] = round(time.perf_counter() - began, 1)
     return timings
@@ -94,8 +106,10 @@ def serve(root: Path, ranker: str = "learned", limit: int = 0, skip: str = "") -
     out["first_answer_s"] = round(time.perf_counter() - began, 2)
     out["loadavg_asks_before"] = load()
     timed = ask_all(engine, questions[1:], Path(f"{root}.progress.jsonl"))
-    seconds = sorted(t for t, _ in timed)
-    out["slowest"] = [[round(1000 * t), q[:80]] for t, q in sorted(timed, reverse=True)[:8]]
+    seconds = sorted(t for t, _, _ in timed)
+    out["slowest"] = [[round(1000 * t), kind, q[:80]]
+                      for t, q, kind in sorted(timed, reverse=True)[:8]]
+    out["by_kind"] = by_kind(timed)
     out.update({"loadavg_asks_after": load(), "questions": len(timed) + 1,
                 "ask_p50_ms": round(1000 * seconds[len(seconds) // 2], 1),
                 "ask_p95_ms": round(1000 * seconds[int(0.95 * (len(seconds) - 1))], 1),
@@ -108,19 +122,32 @@ def serve(root: Path, ranker: str = "learned", limit: int = 0, skip: str = "") -
     return out
 
 
-def ask_all(engine, questions: list[str], progress: Path) -> list[tuple[float, str]]:
+def ask_all(engine, questions: list[str], progress: Path) -> list[tuple[float, str, str]]:
     """Ask the questions one by one until ``BUDGET_S`` has passed; each question's time is
     also appended to ``progress`` (kept when the run is killed)."""
     timed, stop = [], time.perf_counter() + BUDGET_S
     for q in questions:
         began = time.perf_counter()
-        engine.ask(q)
-        timed.append((time.perf_counter() - began, q))
+        kind = engine.ask(q).kind or ""
+        timed.append((time.perf_counter() - began, q, kind))
         with open(progress, "a", encoding="utf-8") as log:
-            log.write(json.dumps([round(1000 * timed[-1][0], 1), q, load()]) + "\n")
+            log.write(json.dumps([round(1000 * timed[-1][0], 1), kind, q, load()]) + "\n")
         if time.perf_counter() > stop:  # a slow machine: the figures of those asked
             break
     return timed
+
+
+def by_kind(timed: list[tuple[float, str, str]]) -> dict:
+    """Ask p50 / p95 / max (ms) of the citation answers (kind ``cite-*``) and the others."""
+    out = {}
+    for name, keep in (("citation", True), ("other", False)):
+        seconds = sorted(t for t, _, kind in timed if kind.startswith("cite") == keep)
+        if seconds:
+            out[name] = {"questions": len(seconds),
+                         "p50_ms": round(1000 * seconds[len(seconds) // 2], 1),
+                         "p95_ms": round(1000 * seconds[int(0.95 * (len(seconds) - 1))], 1),
+                         "max_ms": round(1000 * seconds[-1], 1)}
+    return out
 
 
 def profiled(call, *args) -> list[str]:
@@ -165,9 +192,13 @@ def load() -> list[float]:
 def prepare(root: Path, n: int, sample: int) -> dict:
     """Write the index under ``root`` unless a whole one of ``n`` passages is there."""
     from bronwijzer.index.store import read_manifest
+    from bronwijzer.index.upgrade import add_columns
     manifest = read_manifest(root)
-    if manifest and manifest.get("passages") == n:
-        return {"index_reused": True}
+    if manifest and manifest.get("passages") == n:  # (an index written before the columns
+        began = time.perf_counter()                  # were stored gets them, once)
+        added = add_columns(root) is not None
+        return {"index_reused": True, "columns_added": added,
+                "columns_added_s": round(time.perf_counter() - began, 1) if added else 0}
     began = time.perf_counter()
     out = {"loadavg_write_before": load(), **write_index(root, n, sample)}
     out["index_total_s"] = round(time.perf_counter() - began, 1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -184,8 +185,9 @@ class Engine:
         """Every footnote reference of the corpus's articles, in order."""
         return self._live.index.references
 
-    def passages(self) -> tuple[Passage, ...]:
-        """Every passage of the live index, in corpus order."""
+    def passages(self) -> Sequence[Passage]:
+        """Every passage of the live index, in corpus order: a sequence whose records are
+        parsed when asked for (``passages()[a:b]`` reads one page of a large index)."""
         return self._live.index.passages
 
     def status(self) -> IndexStatus:

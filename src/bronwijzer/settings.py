@@ -52,6 +52,13 @@ class Settings:
     # so no question waits for passages to be encoded; above it they are computed for the
     # ranker's candidates when first needed. A disk budget, not a quality choice.
     token_vectors_max_passages: int = 50_000
+    # a claim (cite/lookup.py claim_sentences) is scored against every article sentence up to
+    # this many article passages; above, against the sentences of its `candidates` best
+    # article passages and its `candidates` best footnote-marked sentences (a numpy search of
+    # their vectors), so that a citation question costs like another at 1M passages
+    # (bench/scale_1m.json). A speed bound, not a quality choice (the eval article's 36
+    # passages are far below): the scan costs ~0.25 ms a passage here (0.57 s at 2,000).
+    claim_scan_max_passages: int = 1_000
     # follow-up questions (answer/followup.py): a question of at most this many words that
     # refers back and names at most this many corpus words of its own takes the earlier
     # subject; checked on eval/tuning.jsonl (none of its standalone questions is rewritten)

@@ -16,6 +16,7 @@ import re
 from dataclasses import replace
 
 from bronwijzer.answer.qtype import is_prescriptive
+from bronwijzer.index.passages import passage_before, passages_after
 from bronwijzer.settings import TUNING
 
 # The constants (``TUNING.gather_*``) are chosen on eval/tuning.jsonl (tune/constants.py).
@@ -65,11 +66,9 @@ def _previous(index, hit, at: int) -> tuple | None:
     the same document when ``at`` is its first: ``(hit, start, end)``."""
     if at > 0:
         return (hit, *_spans(index, hit.passage)[at - 1])
-    here = hit.passage
-    before = [p for p in index.passages if p.doc == here.doc and p.start < here.start]
-    if not before:
+    passage = passage_before(index, hit.passage)
+    if passage is None:
         return None
-    passage = max(before, key=lambda p: p.start)
     spans = _spans(index, passage)
     return (replace(hit, passage=passage), *spans[-1]) if spans else None
 
@@ -104,9 +103,7 @@ def _kept_passages(normative: list[tuple], index, margin: float, passages: int,
     best: dict[str, float] = {}
     for s in normative:
         best.setdefault(s[1].passage.id, s[0])
-    here = anchor[1].passage
-    after = sorted((p for p in index.passages if p.doc == here.doc and p.start > here.start),
-                   key=lambda p: p.start)[:span]
+    after = passages_after(index, anchor[1].passage, span)
     kept += [p.id for p in after if best.get(p.id, -1.0) >= anchor[0] - follow_margin]
     return list(dict.fromkeys(kept))[:passages]
 

@@ -131,7 +131,7 @@ def _cited_answer(index, question, lang, notes, head, hits, kind, lead=None) -> 
     ``lead`` (``(passage, start, end)`` spans): the sentences that make a claim,
     quoted first; the citing sentences they hold are not quoted again.
     """
-    by_id = {p.id: p for p in index.passages}
+    by_id = index.by_id
     refs = index.references
     sources: list[Source] = []
     quotes, first = [], []

@@ -154,7 +154,7 @@ def _item(card: Card, lang: str, number: int | None) -> str:
 def _sources(cards: list[Card], index) -> tuple[list[Source], dict[int, int]]:
     """One numbered source per citing passage (quoting the first citing sentence there);
     the passages that cite the most of the cards come first, then in card order."""
-    by_id = {p.id: p for p in index.passages}
+    by_id = index.by_id
     placed = [(i, c.citing[0]) for i, c in enumerate(cards)
               if c.citing and c.citing[0].passage_id in by_id]
     count: dict[str, int] = {}

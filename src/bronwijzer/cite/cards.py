@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bronwijzer.index.passages import doc_extents
 from bronwijzer.records import Reference
 from bronwijzer.text import MARKER, fold
 
@@ -124,7 +125,8 @@ def title_overlap(title: str, doc_titles: list[str]) -> float:
 def _citing(index, doc: str, footnote: int, extent: dict[str, int]) -> tuple[Citing, ...]:
     """The article sentences of ``doc`` that carry the marker of ``footnote``, in order."""
     found, seen = [], set()
-    for passage, spans in zip(index.passages, index.sentence_spans):
+    for row in np.flatnonzero(index.cited_mask).tolist():
+        passage, spans = index.passages[row], index.sentence_spans[row]
         own = passage.source_of is None and passage.doc == doc
         if not own or footnote not in passage.footnotes:
             continue
@@ -147,9 +149,7 @@ def build_cards(index) -> tuple[Card, ...]:
         One ``Card`` per reference, in reference order.
     """
     refs = index.references
-    extent: dict[str, int] = {}
-    for p in index.passages:
-        extent[p.doc] = max(extent.get(p.doc, 0), p.end)
+    extent = doc_extents(index)
     doc_titles = {d.get("name"): d.get("title") or "" for d in
                   index.manifest.get("documents") or () if isinstance(d, dict)}
     counts: dict[tuple[str, int], int] = {}

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from bronwijzer.cite.references import citing_sentences, find_references, footnote_refs, resolve_doc
 from bronwijzer.errors import CiteError
-from bronwijzer.index.chunk import footnotes_in
 from bronwijzer.index.lexical import tokenize
+from bronwijzer.index.passages import FOOTNOTED
 from bronwijzer.quotes import FRAME_TERMS, shared_terms
 from bronwijzer.records import (
     CitedSource,
@@ -32,16 +34,19 @@ _GOVERNMENT = re.compile(r"\b(?:rijksoverheid|overheid|government|rijk|kabinet|c
 
 
 def article_passages(index) -> list[Passage]:
-    """The passages of the articles themselves (not of the cited sources' documents)."""
-    return [p for p in index.passages if p.source_of is None]
+    """The passages of the articles themselves (not of the cited sources' documents) that
+    carry footnote markers: the only ones a citing sentence can be in."""
+    return [index.passages[row] for row in np.flatnonzero(index.cited_mask)]
 
 
 def _source_passages(retriever, ref: Reference, query: str, k: int = 3) -> tuple:
     """Passages of a cited source's own document that best match ``query``."""
-    key = (ref.footnote, ref.position)
-    if not any(p.source_of == key for p in retriever.index.passages):
+    rows = retriever.index.cols.source_rows((ref.footnote, ref.position))
+    if not len(rows):
         return ()
-    return tuple(retriever.search(query, k, where=lambda p: p.source_of == key))
+    keep = np.zeros(len(retriever.index.passages), dtype=bool)
+    keep[rows] = True
+    return tuple(retriever.search(query, k, where=keep))
 
 
 def cite_footnote(retriever, n: int, doc: str | None = None) -> FootnoteLookup:
@@ -117,11 +122,10 @@ def cite_claim(retriever, text: str, k: int = 5, vector=None) -> ClaimLookup:
     candidates = marked_sentences(index)
     if not candidates:
         raise CiteError("the corpus has no footnoted sentences")
-    passage_scores = {h.passage.id: h.score for h in retriever.search(
-        text, len(index.passages), vector=vector, where=lambda p: bool(p.footnotes))}
-    top = max(passage_scores.values(), default=1.0) or 1.0
+    fused = retriever.fused_scores(text, vector, index.cols.mask(FOOTNOTED))
+    top = _top(fused)
     scored = sorted(((index.sentence_cosine(row, position, vector)
-                      + TUNING.claim_passage_weight * passage_scores.get(p.id, 0.0) / top,
+                      + TUNING.claim_passage_weight * _score(fused, row) / top,
                       p, s, e, notes)
                      for row, position, p, s, e, notes in candidates), key=lambda c: -c[0])
     matches = []
@@ -133,20 +137,43 @@ def cite_claim(retriever, text: str, k: int = 5, vector=None) -> ClaimLookup:
 
 
 def marked_sentences(index) -> list[tuple[int, int, Passage, int, int, list[int]]]:
-    """Every article sentence with a footnote marker.
+    """Every article sentence with a footnote marker (from the index's table of them).
 
     Returns:
-        ``(passage row, sentence position, passage, start, end, footnotes)`` tuples.
+        ``(passage row, sentence position, passage, start, end, footnotes)`` tuples, in
+        passage and sentence order.
     """
     result = []
-    for row, (passage, spans) in enumerate(zip(index.passages, index.sentence_spans)):
-        if passage.source_of or not passage.footnotes:
-            continue
-        for position, (start, end) in enumerate(spans):
-            notes = [n for n in footnotes_in(passage.text[start:end]) if n in passage.footnotes]
-            if notes:
-                result.append((row, position, passage, start, end, notes))
+    for row, notes in _marked_rows(index, np.flatnonzero(index.cited_mask)).items():
+        passage, spans = index.passages[row], index.sentence_spans[row]
+        for position, found in notes.items():
+            result.append((row, position, passage, *spans[position], found))
     return result
+
+
+def _marked_rows(index, rows) -> dict[int, dict[int, list[int]]]:
+    """The footnotes of the marked sentences of passages ``rows`` (sorted):
+    ``{row: {sentence position: footnotes}}``, only rows with marked sentences."""
+    marked = np.asarray(index.cols.marked)
+    found: dict[int, dict[int, list[int]]] = {}
+    starts = np.searchsorted(marked[:, 0], rows)
+    ends = np.searchsorted(marked[:, 0], rows, side="right")
+    for row, start, end in zip(np.asarray(rows).tolist(), starts.tolist(), ends.tolist()):
+        for _, position, note in marked[start:end].tolist():
+            found.setdefault(row, {}).setdefault(position, []).append(note)
+    return found
+
+
+def _top(fused: np.ndarray) -> float:
+    """The best finite fused score (1.0 when none, or when it is 0)."""
+    finite = fused[np.isfinite(fused)]
+    return (float(finite.max()) if len(finite) else 1.0) or 1.0
+
+
+def _score(fused: np.ndarray, row: int) -> float:
+    """A passage's fused score; 0 for a passage the search did not return."""
+    value = float(fused[row])
+    return value if np.isfinite(value) else 0.0
 
 
 def claim_sentences(retriever, claim: str, vector) -> list[tuple]:
@@ -166,21 +193,54 @@ def claim_sentences(retriever, claim: str, vector) -> list[tuple]:
         the sentence's place in its passage).
     """
     index = retriever.index
-    scores = {h.passage.id: h.score for h in retriever.search(
-        claim, len(index.passages), vector=vector, where=lambda p: p.source_of is None)}
-    top = max(scores.values(), default=1.0) or 1.0
+    chosen, fused = _claim_candidates(retriever, claim, vector)
+    top = _top(fused)
     terms = set(tokenize([claim])[0]) - FRAME_TERMS if TUNING.claim_lexical_weight else set()
+    marked = _marked_rows(index, np.array(sorted(chosen), dtype=np.int64))
     rows = []
-    for row, (passage, spans) in enumerate(zip(index.passages, index.sentence_spans)):
-        if passage.source_of is not None or not spans:
-            continue
+    for row in sorted(chosen):
+        passage, spans = index.passages[row], index.sentence_spans[row]
         cosines = index.sentences_of(row) @ vector
-        bonus = TUNING.claim_passage_weight * scores.get(passage.id, 0.0) / top
-        for position, ((start, end), cosine) in enumerate(zip(spans, cosines)):
-            notes = [n for n in footnotes_in(passage.text[start:end]) if n in passage.footnotes]
+        bonus = TUNING.claim_passage_weight * _score(fused, row) / top
+        notes = marked.get(row, {})
+        for position in chosen[row] or range(len(spans)):
+            start, end = spans[position]
             lexical = TUNING.claim_lexical_weight * shared_terms(terms, passage.text[start:end])
-            rows.append((float(cosine) + bonus + lexical, passage, start, end, notes, position))
+            rows.append((float(cosines[position]) + bonus + lexical, passage, start, end,
+                         notes.get(position, []), position))
     return sorted(rows, key=lambda r: -r[0])
+
+
+def _claim_candidates(retriever, claim: str, vector) -> tuple[dict, np.ndarray]:
+    """The article sentences a claim is scored against, and every passage's fused score.
+
+    Up to ``settings.claim_scan_max_passages`` article passages: every sentence of every
+    article passage, with the fused scores of a search among the article passages. Above:
+    the sentences of the ``settings.candidates`` best article passages of the claim's
+    search, and the ``settings.candidates`` best footnote-marked sentences (their vectors
+    against the claim's, plus their passage's share of the best fused score).
+
+    Returns:
+        ``({passage row: sentence positions, or None for all}, fused scores)``.
+    """
+    index, settings = retriever.index, retriever.settings
+    article = index.article_mask & (np.diff(index.sentence_offsets) > 0)
+    if int(article.sum()) <= settings.claim_scan_max_passages:
+        fused = retriever.fused_scores(claim, vector, index.article_mask)
+        return dict.fromkeys(np.flatnonzero(article).tolist()), fused
+    fused = retriever.fused_scores(claim, vector, None)
+    fused = np.where(index.article_mask, fused, -np.inf)
+    found = np.flatnonzero(np.isfinite(fused) & article)
+    chosen: dict = dict.fromkeys(
+        found[np.argsort(-fused[found], kind="stable")][:settings.candidates].tolist())
+    marked = np.asarray(index.cols.marked)
+    if len(marked):
+        bonus = np.where(np.isfinite(fused), fused, 0.0)[marked[:, 0]] / _top(fused)
+        score = index.marked_vectors @ vector + TUNING.claim_passage_weight * bonus
+        for row, position, _ in marked[np.argsort(-score, kind="stable")[:settings.candidates]].tolist():
+            if row not in chosen or chosen[row] is not None:
+                chosen[row] = sorted({*(chosen.get(row) or ()), position})
+    return chosen, fused
 
 
 def claim_evidence(rows: list[tuple]) -> tuple[tuple | None, tuple | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -109,3 +110,23 @@ class Lexical:
         if not known:
             return np.zeros(size, dtype=np.float32)
         return np.asarray(self._model.get_scores(known), dtype=np.float32)
+
+
+def write_vocabulary(path: Path, passages, references) -> None:
+    """Write the corpus's folded words, built with the index rather than at the first question.
+
+    Args:
+        path: the file (vocabulary.json).
+        passages: the passages.
+        references: the references (their text counts too).
+    """
+    words = vocabulary_of([p.text for p in passages] + [r.raw for r in references])
+    path.write_text(json.dumps(sorted(words), ensure_ascii=False), encoding="utf-8")
+
+
+def read_vocabulary(path: Path) -> frozenset | None:
+    """The stored vocabulary; None for a build made before it was stored."""
+    try:
+        return frozenset(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None

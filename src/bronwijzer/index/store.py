@@ -5,6 +5,8 @@ Layout of ``index/``::
     CURRENT                 name of the live build folder (replaced atomically)
     b-<id>/manifest.json    version, model + fingerprint, chunk settings, file hashes, problems
     b-<id>/passages.jsonl   one passage per line (with its sentence spans)
+    b-<id>/passage_*.npy, spans.npy, span_offsets.npy, marked.npy, passage_docs.json
+                            the passages' columns and line offsets (index/passages.py)
     b-<id>/references.jsonl the articles' footnote references
     b-<id>/vectors.npy      passage vectors, float32, L2-normalised
     b-<id>/sentences.npy    sentence vectors, in passage and sentence order
@@ -13,8 +15,9 @@ Layout of ``index/``::
     b-<id>/tokens.npy       passage token vectors, float16, with token_offsets.npy (int64);
                             only up to ``token_vectors_max_passages`` (index/tokens.py)
 
-Vectors and BM25 arrays are memory-mapped, not read: opening a large index costs
-little RAM and time, and the pages a question touches are read on demand.
+Vectors, BM25 arrays and the passage columns are memory-mapped, not read, and a passage
+record is parsed from its line when asked for: opening a large index costs little RAM and
+time, and the pages a question touches are read on demand.
 
 Nothing is pickled. A build killed midway leaves ``CURRENT`` pointing at the
 previous build, which stays whole; leftovers are cleared by the next build. The
@@ -29,6 +32,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -37,7 +41,19 @@ import numpy as np
 
 from bronwijzer.errors import IndexStateError
 from bronwijzer.files import atomic_write
-from bronwijzer.records import Passage, Reference
+from bronwijzer.index.dense import open_dense, write_hnsw
+from bronwijzer.index.lexical import read_vocabulary, write_vocabulary
+from bronwijzer.index.passages import (
+    ARTICLE,
+    FOOTNOTED,
+    ById,
+    Columns,
+    IdRows,
+    Spans,
+    open_passages,
+    write_passages,
+)
+from bronwijzer.records import Reference
 
 INDEX_VERSION = 3
 KEEP_BUILDS = 2  # the live build and the one before it, for readers still loading it
@@ -47,12 +63,17 @@ OFFSETS_FILE = "token_offsets.npy"
 
 @dataclass(frozen=True, eq=False)
 class Index:
-    """A loaded index: passages, their vectors, sentence vectors, BM25, manifest."""
+    """A loaded index: passages, their vectors, sentence vectors, BM25, manifest.
+
+    ``passages`` and ``sentence_spans`` are sequences by row (a loaded build's parse each
+    passage when asked for); ``columns`` holds their per-passage arrays (computed from the
+    records when not given).
+    """
 
     folder: Path
     manifest: dict
-    passages: tuple[Passage, ...]
-    sentence_spans: tuple[tuple[tuple[int, int], ...], ...]
+    passages: Sequence
+    sentence_spans: Sequence
     vectors: np.ndarray
     sentence_vectors: np.ndarray
     references: tuple[Reference, ...]
@@ -61,17 +82,45 @@ class Index:
     vocabulary: frozenset | None = None
     token_vectors: np.ndarray | None = None
     token_offsets: np.ndarray | None = None
+    columns: Columns | None = None
+
+    @cached_property
+    def cols(self) -> Columns:
+        """The per-passage arrays (index/passages.py)."""
+        return self.columns or Columns.of(self.passages, self.sentence_spans)
 
     @cached_property
     def sentence_offsets(self) -> np.ndarray:
         """Row of each passage's first sentence in ``sentence_vectors``."""
-        counts = [len(s) for s in self.sentence_spans]
-        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return self.cols.span_offsets
 
     @cached_property
-    def rows(self) -> dict[str, int]:
-        """The row of each passage id."""
-        return {p.id: i for i, p in enumerate(self.passages)}
+    def rows(self) -> IdRows:
+        """The row of each passage id (a mapping)."""
+        return IdRows(self.cols)
+
+    @cached_property
+    def by_id(self) -> ById:
+        """The passage of each id (a mapping; records made when asked for)."""
+        return ById(self.rows, self.passages)
+
+    @cached_property
+    def article_mask(self) -> np.ndarray:
+        """Whether each passage belongs to an article (not to a cited source's document)."""
+        return self.cols.mask(ARTICLE)
+
+    @cached_property
+    def cited_mask(self) -> np.ndarray:
+        """Whether each passage is an article passage carrying footnote markers."""
+        return self.cols.mask(ARTICLE | FOOTNOTED)
+
+    @cached_property
+    def marked_vectors(self) -> np.ndarray:
+        """The vectors of the footnote-marked article sentences, one row per row of
+        ``cols.marked`` (read once, from the memory-mapped sentence vectors)."""
+        marked = np.asarray(self.cols.marked)
+        return np.asarray(self.sentence_vectors[self.sentence_offsets[marked[:, 0]] + marked[:, 1]]
+                          if len(marked) else np.zeros((0, self.vectors.shape[1]), np.float32))
 
     def tokens_of(self, row: int) -> np.ndarray:
         """The stored token vectors of passage ``row`` (a memory-mapped view).
@@ -159,21 +208,6 @@ def read_manifest(root: Path) -> dict | None:
         return None
 
 
-def passage_to_dict(p: Passage, spans) -> dict:
-    data = asdict(p)
-    data["footnotes"] = list(p.footnotes)
-    data["source_of"] = list(p.source_of) if p.source_of else None
-    data["sentences"] = [list(s) for s in spans]
-    return data
-
-
-def passage_from_dict(data: dict) -> tuple[Passage, tuple[tuple[int, int], ...]]:
-    spans = tuple(tuple(s) for s in data.pop("sentences", []))
-    data["footnotes"] = tuple(data.get("footnotes") or ())
-    data["source_of"] = tuple(data["source_of"]) if data.get("source_of") else None
-    return Passage(**data), spans
-
-
 def reference_from_dict(data: dict) -> Reference:
     data = dict(data)
     data["authors"] = tuple(data.get("authors") or ())
@@ -194,17 +228,16 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
         IndexStateError: when the index folder cannot be written.
     """
     def write(folder: Path) -> None:
-        _write_jsonl(folder / "passages.jsonl",
-                     (passage_to_dict(p, s) for p, s in zip(passages, spans)))
+        write_passages(folder, passages, spans)
         _write_jsonl(folder / "references.jsonl", (asdict(r) for r in references))
         np.save(folder / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
         np.save(folder / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
         lexical.save(folder / "bm25")
-        _write_vocabulary(folder / "vocabulary.json", passages, references)
+        write_vocabulary(folder / "vocabulary.json", passages, references)
         if tokens is not None:
             tokens.write(folder, passages)
         if manifest.get("dense") == "hnsw":
-            _write_hnsw(folder / "dense.faiss", vectors, manifest["hnsw_m"])
+            write_hnsw(folder / "dense.faiss", vectors, manifest["hnsw_m"])
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
                                               encoding="utf-8")
     return _publish(root, write)
@@ -286,58 +319,22 @@ def _load_build(root: Path, folder: Path | None) -> Index:
         raise IndexStateError(f"no index in {root}; run `bronwijzer build` first")
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        rows = [passage_from_dict(d) for d in _read_jsonl(folder / "passages.jsonl")]
+        passages, columns = open_passages(folder)
         refs = tuple(reference_from_dict(d) for d in _read_jsonl(folder / "references.jsonl"))
         vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r")
         sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False, mmap_mode="r")
-        lexical = Lexical.load(folder / "bm25") if rows else None
-        dense = _dense(folder, manifest, vectors)
-        vocabulary = _read_vocabulary(folder / "vocabulary.json")
-        token_vectors, token_offsets = load_tokens(folder, len(rows))
+        lexical = Lexical.load(folder / "bm25") if len(passages) else None
+        dense = open_dense(folder, manifest, vectors)
+        vocabulary = read_vocabulary(folder / "vocabulary.json")
+        token_vectors, token_offsets = load_tokens(folder, len(passages))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexStateError(f"the index in {folder} is unreadable ({error}); "
                           "run `bronwijzer build --force`") from None
-    return Index(folder=folder, manifest=manifest, passages=tuple(p for p, _ in rows),
-                 sentence_spans=tuple(s for _, s in rows), vectors=vectors,
+    return Index(folder=folder, manifest=manifest, passages=passages,
+                 sentence_spans=Spans(columns), vectors=vectors,
                  sentence_vectors=sentence_vectors, references=refs,
                  lexical=lexical, dense=dense, vocabulary=vocabulary,
-                 token_vectors=token_vectors, token_offsets=token_offsets)
-
-
-def _write_hnsw(path: Path, vectors: np.ndarray, m: int) -> None:
-    """An HNSW graph over the (normalised) vectors, inner product = cosine."""
-    import faiss
-    index = faiss.IndexHNSWFlat(vectors.shape[1], m, faiss.METRIC_INNER_PRODUCT)
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(index, str(path))
-
-
-def _dense(folder: Path, manifest: dict, vectors: np.ndarray):
-    """The dense index the manifest names: HNSW (large corpora) or exact ``IndexFlatIP``."""
-    import faiss
-    if manifest.get("dense") == "hnsw":  # the graph is read, the vectors memory-mapped
-        index = faiss.read_index(str(folder / "dense.faiss"), getattr(faiss, "IO_FLAG_MMAP_IFC", 0))
-        index.hnsw.efSearch = int(manifest.get("hnsw_ef_search", 128))
-        return index
-    index = faiss.IndexFlatIP(int(manifest.get("dim") or vectors.shape[1] or 1))
-    if len(vectors):
-        index.add(vectors)
-    return index
-
-
-def _write_vocabulary(path: Path, passages, references) -> None:
-    """The corpus's folded words, built with the index rather than at the first question."""
-    from bronwijzer.index.lexical import vocabulary_of
-    words = vocabulary_of([p.text for p in passages] + [r.raw for r in references])
-    path.write_text(json.dumps(sorted(words), ensure_ascii=False), encoding="utf-8")
-
-
-def _read_vocabulary(path: Path) -> frozenset | None:
-    """The stored vocabulary; None for a build made before it was stored."""
-    try:
-        return frozenset(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        return None
+                 token_vectors=token_vectors, token_offsets=token_offsets, columns=columns)
 
 
 def _write_jsonl(path: Path, rows) -> None:

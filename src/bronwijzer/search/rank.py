@@ -27,12 +27,18 @@ from pathlib import Path
 import numpy as np
 
 from bronwijzer.answer.qtype import asks_amount, has_number
+from bronwijzer.index.passages import doc_positions
 from bronwijzer.search.expand import Expander
 from bronwijzer.search.tokens import TokenCache, maxsim_many, token_vectors
 
 PARAMS = Path(__file__).with_name("rank.json")
 FEATURES = ("dense", "dense_gap", "sentence", "sentence_gap", "bm25", "maxsim", "maxsim_gap",
             "kind", "position", "rrf")
+LATE = ("maxsim", "maxsim_gap")  # the features that need token vectors
+# rank.json's entry of the variant fitted without ``LATE``: chosen, once, for an index that
+# stores no token vectors (above ``Settings.token_vectors_max_passages``), so that no
+# question waits for its candidates to be encoded
+WITHOUT_TOKENS = "without_tokens"
 
 _YEAR_Q = re.compile(r"\b(wanneer|when|welk jaar|what year|which year|sinds|since|"
                      r"vanaf|from what)\b", re.I)
@@ -141,7 +147,8 @@ def features(index, rows: np.ndarray, vector: np.ndarray, lexical: np.ndarray,
     """
     dense = index.vectors[rows] @ vector
     sentence = best_sentence(index, rows, vector)
-    late = maxsim_many(question_tokens, passage_tokens)
+    late = (maxsim_many(question_tokens, passage_tokens) if passage_tokens is not None
+            else np.zeros(len(rows), np.float32))  # a ranker without ``LATE`` features
     kind = [kind_found(kinds, index.passages[r].text) for r in rows]
     columns = [dense, dense - dense.max(), sentence, sentence - sentence.max(),
                bm25_column(lexical, rows), late, late - late.max(),
@@ -207,12 +214,14 @@ def load_params(path: Path = PARAMS) -> dict | None:
         params = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return params if _valid(params) else None
+
+
+def _valid(params) -> bool:
+    """Whether ``params`` hold a linear ranker over known features."""
     needed = {"features", "mean", "scale", "coef", "intercept", "depth"}
-    if not isinstance(params, dict) or not needed <= params.keys():
-        return None
-    if not set(params["features"]) <= set(FEATURES):
-        return None
-    return params
+    return (isinstance(params, dict) and needed <= params.keys()
+            and set(params["features"]) <= set(FEATURES))
 
 
 def save_params(params: dict, path: Path = PARAMS) -> None:
@@ -245,7 +254,7 @@ class LearnedRanker:
         self.depth = int(params["depth"])
         self.tokens = tokens or TokenCache(embedder)
         self.expander = expander or shared_expander(index, embedder)
-        self.place = positions(index.passages)
+        self.place = doc_positions(index)
 
     def expanded_lexical(self, query: str, k: int, tau: float) -> np.ndarray | None:
         """Every passage's BM25 score for the query expanded by ``(k, tau)``.
@@ -283,6 +292,9 @@ class LearnedRanker:
         rows = np.asarray(order[:self.depth], dtype=np.int64)
         expanded = self.expanded_lexical(query, *expansion_of(self.params))
         lexical = lexical if expanded is None else expanded
+        if not set(LATE) & set(self.params.get("features", FEATURES)):
+            return features(self.index, rows, vector, lexical, None, None, asked_kinds(query),
+                            self.place)
         question_tokens = (tokens if tokens is not None
                            else token_vectors(self.embedder, [query], "query")[0])
         passage_tokens = self.tokens.get([self.index.passages[r] for r in rows])
@@ -323,7 +335,8 @@ def ranker_for(index, embedder, settings, path: Path = PARAMS) -> LearnedRanker 
     Returns:
         A ``LearnedRanker``, or None (the fused order stands) when ``settings.ranker`` is
         not ``"learned"``, the parameters are missing, or they were fitted with another
-        embedding model than the index's.
+        embedding model than the index's. An index without stored token vectors gets
+        the parameters' ``WITHOUT_TOKENS`` variant when they hold one.
     """
     if getattr(settings, "ranker", "learned") != "learned":
         return None
@@ -331,6 +344,9 @@ def ranker_for(index, embedder, settings, path: Path = PARAMS) -> LearnedRanker 
     fitted = (params or {}).get("embedding_model", {}).get("fingerprint")
     if params is None or fitted != getattr(embedder, "fingerprint", None):
         return None
+    variant = params.get(WITHOUT_TOKENS)
+    if getattr(index, "token_offsets", None) is None and _valid(variant):
+        params = {**variant, "embedding_model": params["embedding_model"]}
     key = (str(index.folder), str(fitted))
     if key not in _TOKEN_CACHES:
         while len(_TOKEN_CACHES) >= _TOKEN_CACHES_KEPT:

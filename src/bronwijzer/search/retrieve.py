@@ -99,24 +99,55 @@ class Retriever:
             return found if found is not None else self._tokens.get(_vector_key(vector))
 
     def search(self, query: str, k: int | None = None, vector: np.ndarray | None = None,
-               where: Callable[[Passage], bool] | None = None) -> list[Hit]:
+               where: Callable[[Passage], bool] | np.ndarray | None = None) -> list[Hit]:
         """The ``k`` best passages for a query.
 
         Args:
             query: the question or search text.
             k: how many hits (default ``settings.k``).
             vector: the query's vector, when already embedded.
-            where: keep only passages for which this returns True.
+            where: keep only passages for which this returns True, or (a boolean array
+                by row, such as ``index.article_mask``) whose row is True.
 
         Returns:
             Hits ranked best first, with fused score and the dense / BM25 parts.
         """
         k = k or self.settings.k
-        if not self.index.passages:
+        if not len(self.index.passages):
             return []
         if vector is None:
             vector = self.embed_queries([query])[0]
-        keep = np.array([where(p) for p in self.index.passages]) if where is not None else None
+        order, fused, lexical = self._fused(query, vector, _kept(self.index, where))
+        if self.ranker is not None:
+            order = self.ranker.reorder(query, vector, order, lexical, self._query_tokens(query, vector))
+        order = order[:k]
+        exact = self.index.vectors[order] @ vector if len(order) else np.zeros(0)
+        return [Hit(passage=self.index.passages[i], score=float(fused[i]), rank=r,
+                    dense=float(d), bm25=float(lexical[i]))
+                for r, (i, d) in enumerate(zip(order.tolist(), exact), 1)]
+
+    def fused_scores(self, query: str, vector: np.ndarray,
+                     keep: np.ndarray | None) -> np.ndarray:
+        """Every passage's fused score for a query among the passages ``keep`` marks: the
+        ``score`` of each of ``search(query, len(passages), vector, where=keep)``'s hits,
+        without making them (``-inf`` for the passages it would not return).
+
+        Args:
+            query: the question or claim.
+            vector: its vector.
+            keep: a boolean array by passage row (every kept passage scored exactly), or
+                None (the dense index's candidates and the BM25 matches, as ``search``).
+
+        Returns:
+            A float array with one score per passage.
+        """
+        if not len(self.index.passages):
+            return np.zeros(0)
+        return self._fused(query, vector, None if keep is None else np.asarray(keep, bool))[1]
+
+    def _fused(self, query: str, vector: np.ndarray,
+               keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows in fused order, every passage's fused score, and the BM25 scores."""
         cosines = self._cosines(vector, keep)
         lexical = self.index.lexical.scores(query) if self.index.lexical else np.zeros(len(cosines))
         if keep is not None:
@@ -127,13 +158,7 @@ class Retriever:
             candidates = np.flatnonzero(self._candidates(cosines, lexical))
             sentences = self.index.best_sentence_cosines(candidates, vector)
         order, fused = _fused_order(cosines, lexical, self._weighted(query), sentences)
-        if self.ranker is not None:
-            order = self.ranker.reorder(query, vector, order, lexical, self._query_tokens(query, vector))
-        order = order[:k]
-        exact = self.index.vectors[order] @ vector if len(order) else np.zeros(0)
-        return [Hit(passage=self.index.passages[i], score=float(fused[i]), rank=r,
-                    dense=float(d), bm25=float(lexical[i]))
-                for r, (i, d) in enumerate(zip(order.tolist(), exact), 1)]
+        return order, fused, lexical
 
     def _weighted(self, query: str) -> Settings:
         """The settings with BM25's weight scaled by the share of the query's terms
@@ -174,6 +199,15 @@ class Retriever:
         valid = ids[0] >= 0
         cosines[ids[0][valid]] = scores[0][valid]
         return cosines
+
+
+def _kept(index, where) -> np.ndarray | None:
+    """The boolean row mask of a ``where`` (a function of a passage, or already a mask)."""
+    if where is None:
+        return None
+    if isinstance(where, np.ndarray):
+        return where.astype(bool, copy=False)
+    return np.array([bool(where(p)) for p in index.passages], dtype=bool)
 
 
 def _fused_order(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,

@@ -33,7 +33,9 @@ import numpy as np
 from bronwijzer.answer.compose import refs_of
 from bronwijzer.search.rank import (
     FEATURES,
+    LATE,
     PARAMS,
+    WITHOUT_TOKENS,
     LearnedRanker,
     bm25_column,
     linear_scores,
@@ -373,6 +375,7 @@ def calibrate_ranker(engine, questions: list[dict], name: str,
     fold = dict(zip((str(q["id"]) for q in questions), folds_of(questions)))
     params = fit(questions, engine, tokens=tokens, samples=samples)
     params["fitted_on"] = name
+    params[WITHOUT_TOKENS] = fit_samples(samples, features=[f for f in FEATURES if f not in LATE])
     cv = candidate_figures(samples, [fold[s.qid] for s in samples])
     save_params({**params, "cv": cv}, output)
     use_ranker(engine, params, tokens)

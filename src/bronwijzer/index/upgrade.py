@@ -1,0 +1,33 @@
+"""Bring an index written by an older build up to date without a rebuild: a new build
+with the live build's files hard-linked and the missing ones added (``derive_build``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from bronwijzer.index.passages import Columns, line_offsets, lines, passage_from_dict
+from bronwijzer.index.store import current_folder, derive_build
+
+
+def add_columns(root: Path) -> Path | None:
+    """Give the live build of an index made before the columns were stored its passage
+    offsets and columns, as a new build (the other files hard-linked, switched to as a
+    build is); None when it has them already.
+
+    Args:
+        root: the index folder (the caller holds the build lock).
+
+    Returns:
+        The new build folder, or None.
+    """
+    live = current_folder(root)
+    if live is None or (live / "passage_docs.json").is_file():
+        return None
+    def add(folder: Path) -> None:
+        records = [passage_from_dict(json.loads(line)) for line in lines(live / "passages.jsonl")]
+        np.save(folder / "passage_offsets.npy", line_offsets(live / "passages.jsonl"))
+        Columns.of([p for p, _ in records], [s for _, s in records]).save(folder)
+    return derive_build(root, add)
