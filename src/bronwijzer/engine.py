@@ -179,6 +179,11 @@ class Engine:
         """The live index's ``Retriever``, for fitting and evaluation (``tune/``)."""
         return self._live.retriever
 
+    def remembering(self):
+        """A context in which each question text is encoded once (for fits, which ask
+        the same questions again); see ``Retriever.remembering``."""
+        return self._live.retriever.remembering()
+
     # --- what the index holds ---------------------------------------------------------
 
     def references(self) -> tuple[Reference, ...]:

@@ -1,7 +1,7 @@
 """Scoring the article's sentences against a claim with more than the question's vector.
 
-A claim question ("which WRR report backs the call to ...") is encoded once as a whole,
-and that vector carries its framing: the publisher it names, "which report", "backs".
+A claim question ("which advisory report backs the call to ...") is encoded once as a
+whole, and that vector carries its framing: the publisher it names, "which report", "backs".
 ``claim_rows`` scores every article sentence twice through ``cite.lookup.claim_sentences``
 (cosine, passage share, shared terms): once against the question's vector and once
 against the claim alone, encoded without the words that name a cited source (an
@@ -69,7 +69,7 @@ def source_names(refs) -> frozenset[str]:
         refs: the index's references.
 
     Returns:
-        The names ("wrr", "platform31"): names of more words ("Ministerie van ...")
+        The names (e.g. "oecd", "cbs"): names of more words ("Ministerie van ...")
         are left out, their words being ordinary words of claims too.
     """
     names = set()

@@ -49,7 +49,7 @@ def cmd_calibrate(args, settings: Settings) -> int:
     from bronwijzer.engine import Engine
     questions = read_questions(args.questions)  # bad input is reported before the model loads
     engine = Engine.open(settings)
-    with engine.retriever.remembering():  # each question encoded once across the fits
+    with engine.remembering():  # each question encoded once across the fits
         _calibrate(engine, questions, args)
     return 0
 

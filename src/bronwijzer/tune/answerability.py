@@ -162,7 +162,7 @@ def calibrate(engine, questions_path: Path, output: Path = MODEL_FILE,
         confidence model under ``confidence``.
     """
     questions = read_questions(Path(questions_path))
-    with engine.retriever.remembering():  # the confidence rows ask the questions again
+    with engine.remembering():  # the confidence rows ask the questions again
         return _calibrate(engine, questions_path, questions, output, confidence_output)
 
 
