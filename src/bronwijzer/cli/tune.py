@@ -40,9 +40,9 @@ def calibrate_options(p) -> None:
 @command("calibrate", "refit the passage and sentence rankers, when to decline, the "
          "confidence and the cards' routing on the tuning questions", calibrate_options,
          "Refit, in this order, the passage ranker, the sentence ranker, the answerability "
-         "model (when to say the text has no answer) with the confidence model, and when a question goes to the "
-         "reference cards, on questions with known answers. The citation detector has its "
-         "own command (calibrate-cite); run it first.")
+         "model (when to say the text has no answer) with the confidence model, and when a "
+         "question goes to the reference cards, on questions with known answers. The "
+         "citation detector has its own command (calibrate-cite); run it first.")
 def cmd_calibrate(args, settings: Settings) -> int:
     """Refit the rankers, answerability + confidence and the cards' routing, in that order
     (each later fit answers with the earlier ones), and print their figures."""

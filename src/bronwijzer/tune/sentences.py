@@ -196,7 +196,7 @@ def _fit_linear(data: list, c: float, pairwise: bool) -> dict:
     else:
         x = np.concatenate([d[2] for d in data])
         y = np.concatenate([d[3] for d in data])
-        make = lambda value: fitting.pipeline(value, class_weight="balanced")  # noqa: E731
+        make = _balanced
     parts = fitting.linear_parts(fitting.fit(make, x, y, c))
     if pairwise:  # a pair's difference: only the scale matters, and no intercept
         parts["mean"], parts["intercept"] = np.zeros_like(parts["mean"]), [0.0]
@@ -206,6 +206,11 @@ def _fit_linear(data: list, c: float, pairwise: bool) -> dict:
             "mean": fitting.rounded(parts["mean"]), "scale": fitting.rounded(parts["scale"]),
             "coef": fitting.rounded(parts["coef"][0]),
             "intercept": fitting.rounded(parts["intercept"][0])}
+
+
+def _balanced(c: float):
+    """A pipeline whose logistic regression weighs the two classes equally."""
+    return fitting.pipeline(c, class_weight="balanced")
 
 
 def choose_margin(data: list, probs: list, index, limit: int = 3) -> tuple[float, float]:
