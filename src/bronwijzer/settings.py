@@ -152,6 +152,9 @@ class Tuning:
     sentence_lexical_weight: float = 0.10
     sentence_rank_weight: float = 0.02
     # Other passages' best sentences join the answer when within this of the best one.
+    # The two weights above and this margin are the plain rule's, used without a sentence
+    # ranker fitted for the index's model; the learned one (answer/sentence_rank.json) carries its own margin,
+    # chosen with it by inner CV on tuning (tune/sentences.py, eval/RANKING.md).
     sentence_margin: float = 0.03
     # Proposal questions: a bonus for sentences that prescribe ("zou moeten", "should").
     proposal_bonus: float = 0.03

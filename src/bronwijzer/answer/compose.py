@@ -1,9 +1,11 @@
 """Answer: compose an extractive answer with numbered sources, or decline.
 
 The answer is 1-3 sentences quoted verbatim from the best passages, in reading
-order, each followed by ``[k]`` pointing at source k. Sentences are scored by
-the cosine of their own vector to the question, their share of the question's
-(stemmed) words, and the rank of the passage they stand in. The confidence
+order, each followed by ``[k]`` pointing at source k. Sentences are scored by the
+learned sentence ranker (``answer.sentence_rank``: the fitted probability that a
+sentence holds the answer) when it was fitted for the index's embedding model, else by
+the plain rule: the cosine of their own vector to the question, their share of the
+question's (stemmed) words, and the rank of the passage they stand in. The confidence
 comes from the same evidence; below ``settings.abstain_below`` the assistant
 declines and lists the closest passages as related.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bronwijzer.answer import sentence_rank
 from bronwijzer.answer.answerability import judge, wanted_features
 from bronwijzer.answer.evidence import features_of, missing_kinds
 from bronwijzer.answer.gather import flat_ranks, gather_recommendations, wants_gathering
@@ -55,7 +58,7 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
     """
     lang = lang or detect_lang(question)
     scored = score_sentences(question, vector, hits, index)
-    chosen = choose_sentences(scored, index, settings.max_sentences) if scored else []
+    chosen = _choose(scored, index, settings)
     evidence = _evidence(question, vector, hits, scored, chosen, index, wanted_features(model))
     sentences = [h.passage.text[s:e] for _, h, s, e in chosen]
     confidence, reason = judge(evidence, model, lang, {
@@ -68,7 +71,8 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
                       abstained=True, confidence=shown, hits=tuple(hits),
                       extra={"reason": reason})
     if pool and wants_gathering(question):  # judged on the usual sentences, quoted gathered
-        pooled = score_sentences(question, vector, flat_ranks(pool), index)
+        # gathering keeps the plain scores: its margins (TUNING.gather_*) are on their scale
+        pooled = plain_scores(question, vector, flat_ranks(pool), index)
         chosen = gather_recommendations(pooled, index) or chosen
     return _assemble(question, lang, shown, chosen, hits, index.references)
 
@@ -77,8 +81,15 @@ def evidence_for(question: str, vector: np.ndarray, hits: list[Hit], index: Inde
                  settings: Settings) -> dict[str, float] | None:
     """The answerability features of a question's hits (None when nothing was found)."""
     scored = score_sentences(question, vector, hits, index)
-    chosen = choose_sentences(scored, index, settings.max_sentences) if scored else []
+    chosen = _choose(scored, index, settings)
     return _evidence(question, vector, hits, scored, chosen, index)
+
+
+def _choose(scored, index: Index, settings: Settings) -> list:
+    """``choose_sentences`` with the scores' own margin (nothing when nothing scored)."""
+    if not scored:
+        return []
+    return choose_sentences(scored, index, settings.max_sentences, margin_for(index))
 
 
 def _evidence(question, vector, hits, scored, chosen, index,
@@ -99,15 +110,16 @@ def _top(scored) -> list[str]:
     return [h.passage.text[s:e] for _, h, s, e in scored[:TUNING.lack_top]]
 
 
-def choose_sentences(scored, index: Index, limit: int):
+def choose_sentences(scored, index: Index, limit: int, margin: float | None = None):
     """The best sentence, the best sentences of other passages scoring within
-    ``TUNING.sentence_margin`` of it, and, while there is room, the sentence that
-    follows the best one (answers often continue there); at most ``limit``,
-    in reading order."""
+    ``margin`` of it (default ``TUNING.sentence_margin``, the plain rule's), and, while
+    there is room, the sentence that follows the best one (answers often continue
+    there); at most ``limit``, in reading order."""
+    margin = TUNING.sentence_margin if margin is None else margin
     best = scored[0]
     chosen = [best]
     for candidate in scored[1:]:
-        if len(chosen) >= limit or candidate[0] < best[0] - TUNING.sentence_margin:
+        if len(chosen) >= limit or candidate[0] < best[0] - margin:
             break
         if all(candidate[1].passage.id != c[1].passage.id for c in chosen):
             chosen.append(candidate)
@@ -127,8 +139,27 @@ def _next_sentence(sentence, index: Index):
     return (sentence[0], hit, *spans[position + 1])
 
 
+def margin_for(index: Index) -> float | None:
+    """The margin ``choose_sentences`` uses with the scores ``score_sentences`` gives:
+    the learned ranker's own (on its probability scale), else None (the plain rule's)."""
+    params = sentence_rank.params_for(index)
+    return None if params is None else float(params["margin"])
+
+
 def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: Index):
-    """Every sentence of the hits as ``(score, hit, start, end)``, best first."""
+    """Every sentence of the hits as ``(score, hit, start, end)``, best first: scored by
+    the learned sentence ranker when it was fitted for the index's embedding model
+    (``answer.sentence_rank.params_for``), else by ``plain_scores``."""
+    params = sentence_rank.params_for(index) if hits else None
+    if params is not None:
+        return sentence_rank.score(params, question, vector, hits, index)
+    return plain_scores(question, vector, hits, index)
+
+
+def plain_scores(question: str, vector: np.ndarray, hits: list[Hit], index: Index):
+    """Every sentence of the hits as ``(score, hit, start, end)``, best first, by the
+    plain rule: cosine + ``TUNING.sentence_lexical_weight`` x the share of the question's
+    words - ``TUNING.sentence_rank_weight`` x (passage rank - 1) (+ the proposal bonus)."""
     if not hits:
         return []
     q_terms = set(tokenize([question])[0]) - FRAME_TERMS

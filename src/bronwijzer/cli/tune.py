@@ -32,18 +32,19 @@ def calibrate_options(p) -> None:
     """Options of ``bronwijzer calibrate``."""
     p.add_argument("questions", type=Path, nargs="?", default=TUNING)
     p.add_argument("--output", "-o", type=Path, help="model JSON (default: the packaged one)")
-    p.add_argument("--only", choices=("ranker", "answerability", "cards"), action="append",
-                   help="refit only these (repeatable; default: all three, in that order)")
+    p.add_argument("--only", choices=("ranker", "sentences", "answerability", "cards"),
+                   action="append",
+                   help="refit only these (repeatable; default: all four, in that order)")
 
 
-@command("calibrate", "refit the passage ranker, when to decline, the confidence and the "
-         "cards' routing on the tuning questions", calibrate_options,
-         "Refit, in this order, the passage ranker, the answerability model (when to say the "
-         "text has no answer) with the confidence model, and when a question goes to the "
-         "reference cards, on questions with known answers. The citation detector has its "
-         "own command (calibrate-cite); run it first.")
+@command("calibrate", "refit the passage and sentence rankers, when to decline, the "
+         "confidence and the cards' routing on the tuning questions", calibrate_options,
+         "Refit, in this order, the passage ranker, the sentence ranker, the answerability "
+         "model (when to say the text has no answer) with the confidence model, and when a "
+         "question goes to the reference cards, on questions with known answers. The "
+         "citation detector has its own command (calibrate-cite); run it first.")
 def cmd_calibrate(args, settings: Settings) -> int:
-    """Refit the ranker, answerability + confidence and the cards' routing, in that order
+    """Refit the rankers, answerability + confidence and the cards' routing, in that order
     (each later fit answers with the earlier ones), and print their figures."""
     from bronwijzer.tune.answerability import read_questions
     from bronwijzer.engine import Engine
@@ -56,9 +57,14 @@ def cmd_calibrate(args, settings: Settings) -> int:
 
 def _calibrate(engine, questions: list[dict], args) -> None:
     """The fits ``--only`` names (all by default), in the order they depend on each other."""
-    only = set(args.only or ("ranker", "answerability", "cards"))
+    only = set(args.only or ("ranker", "sentences", "answerability", "cards"))
     if "ranker" in only:
         _calibrate_ranker(engine, questions, args.questions.name)
+    if "sentences" in only:
+        from bronwijzer.tune.sentences import calibrate_sentences
+        found = calibrate_sentences(engine, questions, args.questions.name)
+        print(f"sentences: {found['model']} on {found['n_questions']} questions; margin "
+              f"{found['margin']} (inner CV answer_hit {found['cv_answer_hit']:.3f})")
     if "answerability" in only:
         _calibrate_answerability(engine, args.questions, args.output)
     if "cards" in only:

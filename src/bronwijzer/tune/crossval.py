@@ -6,6 +6,8 @@ in the order they depend on each other:
 
 - the passage ranker (``tune.ranker``; its candidates' features do not depend on any
   fitted model, so they are collected once);
+- the sentence ranker (``tune.sentences``), on the sentences of the hits the fold's
+  passage ranker gives the training questions, with its margin;
 - the citation-question detector, class centroids included (authored citation
   questions of ``eval/cite_extra.jsonl`` always train);
 - the answerability model (its ``C`` and threshold by inner cross-validation), on the
@@ -27,12 +29,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from bronwijzer.answer import correctness
+from bronwijzer.answer import correctness, sentence_rank
 from bronwijzer.answer.answerability import model_from_dict
 from bronwijzer.cite.card_answer import current_route, using_route
 from bronwijzer.cite.detect import use_detector
 from bronwijzer.search.tokens import TokenCache
-from bronwijzer.tune import cards, cite_detector, ranker
+from bronwijzer.tune import cards, cite_detector, ranker, sentences
 from bronwijzer.tune.answerability import (FOLDS, check_questions, fit_model, folds_of,
                                            labels_of, matrix)
 from bronwijzer.tune.confidence import confidence_rows, fit_confidence
@@ -67,6 +69,8 @@ class _Folds:
         self.vectors = engine.embed_questions([r["question"] for r in rows])
         self.tokens = TokenCache(ranker.retriever_of(engine).embedder)
         self.samples = ranker.collect(questions, engine, tokens=self.tokens)
+        self.items = sentences.collect(questions, engine, self.samples)
+        self.table = sentences.Table(ranker.retriever_of(engine).index, engine.settings.k)
 
     def ranker(self, train: list[int]) -> dict:
         """The passage ranker fitted on the training part's candidates."""
@@ -91,7 +95,12 @@ class _Folds:
         questions' evidence under the fold's ranker and detector; the confidence model
         from whether the fold's models then answer them right.
         """
-        ranker.use_ranker(self.engine, self.ranker(train), self.tokens)
+        passage_params = self.ranker(train)
+        ranker.use_ranker(self.engine, passage_params, self.tokens)
+        ids = {str(self.questions[i]["id"]) for i in train}
+        sentence_rank.use_params(sentences.fit([t for t in self.items if t.qid in ids],
+                                               self.table, passage_params,
+                                               ranker.retriever_of(self.engine).embedder))
         use_detector(self.detector(train))
         questions = [self.questions[i] for i in train]
         evidence = self.engine.evidence([q["question"] for q in questions])
@@ -131,6 +140,7 @@ def _crossval(engine, questions: list[dict], eval_dir: Path, choose: bool) -> li
     answers: list = [None] * len(questions)
     saved, saved_detector = engine.use_answerability(None), use_detector(None)
     saved_confidence = correctness.use_model(None)
+    saved_sentences = sentence_rank.use_params(None)
     saved_ranker = ranker.retriever_of(engine).ranker
     try:
         for f in range(FOLDS):
@@ -152,5 +162,6 @@ def _crossval(engine, questions: list[dict], eval_dir: Path, choose: bool) -> li
         engine.use_answerability(saved)
         use_detector(saved_detector)
         correctness.use_model(saved_confidence)
+        sentence_rank.use_params(saved_sentences)
         ranker.retriever_of(engine).ranker = saved_ranker
     return answers
