@@ -142,3 +142,43 @@ def test_a_sample_without_the_column_keeps_its_matrix():
     replaced = sample.expanded((2, 0.88))
     np.testing.assert_array_equal(replaced[:, FEATURES.index("bm25")], sample.bm25[(2, 0.88)])
     assert (sample.matrix[:, FEATURES.index("bm25")] != replaced[:, FEATURES.index("bm25")]).any()
+
+
+def test_a_build_stores_the_corpus_words_and_the_ranker_embeds_none_of_them(engine,
+                                                                             fake_embedder):
+    """The expansion's corpus words are embedded at build time (index/expansion.py): the
+    first expanded question embeds only its own words that are not corpus words."""
+    from bronwijzer.index.expansion import WORDS_FILE, corpus_words
+    index = engine.retriever.index
+    words, vectors = index.expansion
+    assert (index.folder / WORDS_FILE).is_file()
+    assert words == corpus_words(index.passages) and len(words) > 300
+    np.testing.assert_allclose(vectors, fake_embedder.embed_batch(words, kind="query"))
+    expander = Expander(fake_embedder, index.passages, index.expansion)
+    fake_embedder.calls.clear()
+    expander.added("perceel bedrijventerreinen", 2, 0.0)
+    assert sum(fake_embedder.calls) == 1  # "perceel" only: the corpus word comes stored
+
+
+def test_a_build_without_the_files_gets_them_and_a_rebuild_reuses_the_vectors(
+        article_home, fake_embedder):
+    from bronwijzer.index.expansion import VECTORS_FILE, WORDS_FILE
+    settings = load_settings(ranker="rrf")
+    build_index(settings, fake_embedder)
+    before = load_index(settings.index)
+    (before.folder / WORDS_FILE).unlink()  # as an index built before the files existed
+    assert load_index(settings.index).expansion is None
+    fake_embedder.calls.clear()
+    build_index(settings, fake_embedder)  # up to date: adds the files as a new build
+    after = load_index(settings.index)
+    assert after.folder != before.folder and after.expansion[0] == before.expansion[0]
+    assert sum(fake_embedder.calls) == len(after.expansion[0])
+    fake_embedder.calls.clear()
+    build_index(settings, fake_embedder, force=True)  # every word is in the live build
+    assert sum(fake_embedder.calls) > 0  # (the passages themselves)
+    again = load_index(settings.index)
+    np.testing.assert_array_equal(again.expansion[1], after.expansion[1])
+    np.save(again.folder / VECTORS_FILE, again.expansion[1][:5])  # damaged: files disagree
+    from bronwijzer.errors import IndexStateError
+    with pytest.raises(IndexStateError):
+        load_index(settings.index)

@@ -14,6 +14,7 @@ from bronwijzer.corpus.loader import Problem, file_hashes, load_corpus
 from bronwijzer.errors import IndexStateError
 from bronwijzer.files import file_lock
 from bronwijzer.index.chunk import chunk_document
+from bronwijzer.index.expansion import add_expansion
 from bronwijzer.index.store import INDEX_VERSION, load_index, read_manifest, write_build
 from bronwijzer.index.tokens import TokenRecorder, add_tokens
 from bronwijzer.settings import Settings
@@ -116,6 +117,7 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
     if not force and staleness(settings, embedder.name, embedder.fingerprint) is None:
         with build_lock(settings.index):  # an index built without its token files gets them
             added = add_tokens(settings, embedder)
+            add_expansion(settings.index, embedder)  # and its expansion files
         report = skipped_report(settings, began)
         return replace(report, embedded=added, skipped=False) if added else report
     with build_lock(settings.index):
@@ -131,7 +133,7 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
         manifest = build_manifest(settings, embedder, hashes, documents, problems, passages,
                                   done.vectors)
         write_build(settings.index, manifest, passages, spans, done.vectors,
-                    done.sentence_vectors, references, lexical, tokens)
+                    done.sentence_vectors, references, lexical, tokens, embedder)
     reused = len(passages) + len(done.sentence_vectors) - done.embedded
     return BuildReport(len(documents), len(passages), done.embedded, reused,
                        tuple(problems), time.perf_counter() - began)

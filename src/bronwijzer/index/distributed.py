@@ -148,7 +148,7 @@ def _build(settings, job: _Job, force: bool, hashes, documents, problems, passag
                               vectors)
     tokens = StagedTokens(settings, work.tokens(store), job.factory)
     write_build(settings.index, manifest, passages, spans, vectors, sentence_vectors,
-                references, lexical_index(passages, references), tokens)
+                references, lexical_index(passages, references), tokens, job.factory)
     store.clear()
     return sum(work.texts_in(s) for s in missing), len(passages) + len(sentence_vectors)
 

@@ -14,6 +14,7 @@ Layout of ``index/``::
     b-<id>/vocabulary.json  the corpus's folded words (passages and references), sorted
     b-<id>/tokens.npy       passage token vectors, float16, with token_offsets.npy (int64);
                             only up to ``token_vectors_max_passages`` (index/tokens.py)
+    b-<id>/expansion_*      the content words and their query vectors (index/expansion.py)
 
 Vectors, BM25 arrays and the passage columns are memory-mapped, not read, and a passage
 record is parsed from its line when asked for: opening a large index costs little RAM and
@@ -42,6 +43,7 @@ import numpy as np
 from bronwijzer.errors import IndexStateError
 from bronwijzer.files import atomic_write
 from bronwijzer.index.dense import open_dense, write_hnsw
+from bronwijzer.index.expansion import read_expansion, write_expansion
 from bronwijzer.index.lexical import read_vocabulary, write_vocabulary
 from bronwijzer.index.passages import (
     ARTICLE,
@@ -83,6 +85,7 @@ class Index:
     token_vectors: np.ndarray | None = None
     token_offsets: np.ndarray | None = None
     columns: Columns | None = None
+    expansion: tuple | None = None  # (words, vectors) of index/expansion.py, when stored
 
     @cached_property
     def cols(self) -> Columns:
@@ -215,11 +218,13 @@ def reference_from_dict(data: dict) -> Reference:
 
 
 def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_vectors,
-                references, lexical, tokens=None) -> Path:
+                references, lexical, tokens=None, embedder=None) -> Path:
     """Write a complete build beside the live one, then switch ``CURRENT`` to it.
 
     Args:
         tokens: a ``TokenRecorder`` (index/tokens.py) writing the token vector files.
+        embedder: the embedder (or a callable returning it) for the expansion files
+            (index/expansion.py); None writes none.
 
     Returns:
         The new build folder.
@@ -236,6 +241,8 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
         write_vocabulary(folder / "vocabulary.json", passages, references)
         if tokens is not None:
             tokens.write(folder, passages)
+        if embedder is not None:
+            write_expansion(folder, passages, embedder, current_folder(root))
         if manifest.get("dense") == "hnsw":
             write_hnsw(folder / "dense.faiss", vectors, manifest["hnsw_m"])
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
@@ -327,6 +334,7 @@ def _load_build(root: Path, folder: Path | None) -> Index:
         dense = open_dense(folder, manifest, vectors)
         vocabulary = read_vocabulary(folder / "vocabulary.json")
         token_vectors, token_offsets = load_tokens(folder, len(passages))
+        expansion = read_expansion(folder)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexStateError(f"the index in {folder} is unreadable ({error}); "
                           "run `bronwijzer build --force`") from None
@@ -334,7 +342,8 @@ def _load_build(root: Path, folder: Path | None) -> Index:
                  sentence_spans=Spans(columns), vectors=vectors,
                  sentence_vectors=sentence_vectors, references=refs,
                  lexical=lexical, dense=dense, vocabulary=vocabulary,
-                 token_vectors=token_vectors, token_offsets=token_offsets, columns=columns)
+                 token_vectors=token_vectors, token_offsets=token_offsets, columns=columns,
+                 expansion=expansion)
 
 
 def _write_jsonl(path: Path, rows) -> None:

@@ -11,46 +11,24 @@ pushed gold passages out of the candidates; eval/RANKING.md).
 
 ``k`` and ``tau`` come with the ranker's parameters (``rank.json``'s ``expansion``), chosen
 with them by cross-validation on the tuning questions (``tune.ranker.choose_expansion``).
-The corpus words' vectors are computed once per loaded index build, when first needed
-(880 words for this article); question words are kept in a bounded cache.
+The corpus words and their vectors are stored with the build (``index/expansion.py``;
+880 words for this article); a question word that is a corpus word takes its stored
+vector, other question words are embedded and kept in a bounded cache.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
-from functools import lru_cache
 
 import numpy as np
 
-from bronwijzer.text import fold
+from bronwijzer.index.expansion import content_words, corpus_words, embed_words
 
-MIN_LETTERS = 3
-# corpus words embedded at most (a larger vocabulary is not expanded: a start-up cost bound)
-MAX_VOCABULARY = 20_000
+# an index without stored expansion files (built before them) embeds its corpus words at
+# the first question only up to this many passages; a larger one is not expanded
+SCAN_MAX_PASSAGES = 2_000
 _WORDS_KEPT = 4_096
-_WORD = re.compile(rf"[^\W\d_]{{{MIN_LETTERS},}}")
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    """bm25s's Dutch and English stop words, folded (those BM25 drops too)."""
-    from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS
-    return frozenset(fold(w) for w in (*STOPWORDS_DUTCH, *STOPWORDS_EN_PLUS))
-
-
-def content_words(text: str) -> list[str]:
-    """The words an expansion starts from: folded, letters only, not stop words.
-
-    Args:
-        text: a question or a passage.
-
-    Returns:
-        The words in order (repeats kept once).
-    """
-    stop = _stopwords()
-    return list(dict.fromkeys(w for w in _WORD.findall(fold(text)) if w not in stop))
 
 
 class Expander:
@@ -59,11 +37,15 @@ class Expander:
     Args:
         embedder: the index's embedder (words are embedded as queries).
         passages: the index's passages (their words may be added; read when first needed).
+        stored: the build's ``(words, vectors)`` (``index/expansion.py``); without them
+            the words of at most ``SCAN_MAX_PASSAGES`` passages are embedded when first
+            needed.
     """
 
-    def __init__(self, embedder, passages) -> None:
+    def __init__(self, embedder, passages, stored: tuple | None = None) -> None:
         self.embedder = embedder
         self._passages = passages
+        self._stored = stored
         self._vocabulary: list[str] | None = None
         self._vectors: np.ndarray | None = None
         self._at: dict[str, int] = {}
@@ -74,12 +56,12 @@ class Expander:
         """The corpus words and their vectors (embedded on first use)."""
         with self._lock:
             if self._vectors is None:
-                words = sorted({w for p in self._passages for w in content_words(p.text)})
-                if len(words) > MAX_VOCABULARY:
-                    words = []
-                dim = int(getattr(self.embedder, "dim", 1) or 1)
-                self._vectors = (self.embedder.embed_batch(words, kind="query") if words
-                                 else np.zeros((0, dim), np.float32))
+                if self._stored is not None:
+                    words, self._vectors = list(self._stored[0]), self._stored[1]
+                else:
+                    small = len(self._passages) <= SCAN_MAX_PASSAGES
+                    words = corpus_words(self._passages) if small else []
+                    self._vectors = embed_words(self.embedder, words)
                 self._vocabulary = words
                 self._at = {w: i for i, w in enumerate(words)}
             return self._vocabulary, self._vectors
@@ -100,6 +82,30 @@ class Expander:
                 while len(self._words) > _WORDS_KEPT:
                     self._words.popitem(last=False)
         return np.stack([known[w] for w in words])
+
+    def unknown(self, queries: list[str]) -> list[str]:
+        """The queries' content words that would need a pass of their own (neither corpus
+        words nor kept), so that the caller can embed them with the queries in one pass.
+
+        Args:
+            queries: the questions.
+
+        Returns:
+            The words, each once.
+        """
+        vocabulary, _ = self._corpus()
+        if not vocabulary:
+            return []
+        with self._lock:
+            return list(dict.fromkeys(w for q in queries for w in content_words(q)
+                                      if w not in self._at and w not in self._words))
+
+    def remember(self, words: list[str], vectors: np.ndarray) -> None:
+        """Keep words' query vectors embedded elsewhere (with the questions' pass)."""
+        with self._lock:
+            self._words.update(zip(words, vectors))
+            while len(self._words) > _WORDS_KEPT:
+                self._words.popitem(last=False)
 
     def added(self, query: str, k: int, tau: float) -> list[str]:
         """The corpus words the expansion adds to a query.

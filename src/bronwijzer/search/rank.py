@@ -256,6 +256,13 @@ class LearnedRanker:
         self.expander = expander or shared_expander(index, embedder)
         self.place = doc_positions(index)
 
+    def words_to_embed(self, queries: list[str]) -> list[str]:
+        """The question words the expansion will need vectors of and does not have (to be
+        embedded in the questions' own pass, then given to ``self.expander.remember``)."""
+        if expansion_of(self.params)[0] <= 0 or not self.index.lexical:
+            return []
+        return self.expander.unknown(queries)
+
     def expanded_lexical(self, query: str, k: int, tau: float) -> np.ndarray | None:
         """Every passage's BM25 score for the query expanded by ``(k, tau)``.
 
@@ -370,5 +377,5 @@ def shared_expander(index, embedder) -> Expander:
     if key not in _EXPANDERS:
         while len(_EXPANDERS) >= _TOKEN_CACHES_KEPT:
             _EXPANDERS.pop(next(iter(_EXPANDERS)))
-        _EXPANDERS[key] = Expander(embedder, index.passages)
+        _EXPANDERS[key] = Expander(embedder, index.passages, getattr(index, "expansion", None))
     return _EXPANDERS[key]

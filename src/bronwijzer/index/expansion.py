@@ -1,0 +1,139 @@
+"""The expansion vocabulary a build stores: the corpus's content words and their vectors.
+
+The learned ranker's BM25 feature expands a question by the corpus words nearest to each
+of its words (``search/expand.py``). Those corpus words are embedded once, at build time,
+and stored beside the passages, so the first question after opening an index pays no
+pass over them (881 words for the article took 6-7 s at the first question):
+
+    b-<id>/expansion_words.json    the sorted content words (folded, ≥ 3 letters, not
+                                   stop words); [] above ``MAX_WORDS``
+    b-<id>/expansion_vectors.npy   their query vectors, float32, one row per word
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from bronwijzer.text import fold
+
+WORDS_FILE = "expansion_words.json"
+VECTORS_FILE = "expansion_vectors.npy"
+MIN_LETTERS = 3
+# corpus words embedded at most: a larger vocabulary is not expanded (a build-time bound;
+# the unbounded expansion of a library's vocabulary would cost more than it finds)
+MAX_WORDS = 20_000
+_WORD = re.compile(rf"[^\W\d_]{{{MIN_LETTERS},}}")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    """bm25s's Dutch and English stop words, folded (those BM25 drops too)."""
+    from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS
+    return frozenset(fold(w) for w in (*STOPWORDS_DUTCH, *STOPWORDS_EN_PLUS))
+
+
+def content_words(text: str) -> list[str]:
+    """The words an expansion starts from: folded, letters only, not stop words.
+
+    Args:
+        text: a question or a passage.
+
+    Returns:
+        The words in order (repeats kept once).
+    """
+    stop = _stopwords()
+    return list(dict.fromkeys(w for w in _WORD.findall(fold(text)) if w not in stop))
+
+
+def corpus_words(passages) -> list[str]:
+    """The sorted content words of the passages; [] when there are more than ``MAX_WORDS``.
+
+    Args:
+        passages: the passages (anything with ``text``).
+
+    Returns:
+        The words to expand to.
+    """
+    words: set[str] = set()
+    for p in passages:
+        words.update(content_words(p.text))
+        if len(words) > MAX_WORDS:
+            return []
+    return sorted(words)
+
+
+def embed_words(embedder, words: list[str]) -> np.ndarray:
+    """The words' query vectors (float32), as the query path would embed them."""
+    dim = int(getattr(embedder, "dim", 1) or 1)
+    return (np.asarray(embedder.embed_batch(words, kind="query"), dtype=np.float32) if words
+            else np.zeros((0, dim), np.float32))
+
+
+def write_expansion(folder: Path, passages, embedder, live: Path | None = None) -> None:
+    """Write the two files into a new build folder: the passages' content words, with the
+    vectors of words the live build holds reused and the others embedded.
+
+    Args:
+        folder: the new build's folder.
+        passages: its passages.
+        embedder: the index's embedder, or a callable returning it (called only when a
+            word needs a pass: a Ray build's driver has none loaded).
+        live: the live build's folder, whose stored vectors are reused.
+    """
+    words = corpus_words(passages)
+    known = dict(zip(*read_expansion(live))) if live and (live / WORDS_FILE).is_file() else {}
+    fresh = [w for w in words if w not in known]
+    if fresh:
+        model = embedder if hasattr(embedder, "embed_batch") else embedder()
+        known.update(zip(fresh, embed_words(model, fresh)))
+    dim = len(next(iter(known.values()))) if known else 1
+    vectors = np.stack([known[w] for w in words]) if words else np.zeros((0, dim), np.float32)
+    (folder / WORDS_FILE).write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+    np.save(folder / VECTORS_FILE, np.asarray(vectors, dtype=np.float32))
+
+
+def read_expansion(folder: Path) -> tuple[list[str], np.ndarray] | None:
+    """The stored words and vectors; None for a build made before they were stored.
+
+    Raises:
+        ValueError: when the two files disagree (the build is damaged).
+    """
+    if not (folder / WORDS_FILE).is_file():
+        return None
+    words = json.loads((folder / WORDS_FILE).read_text(encoding="utf-8"))
+    vectors = np.load(folder / VECTORS_FILE, allow_pickle=False)
+    if not isinstance(words, list) or len(words) != len(vectors):
+        raise ValueError(f"{WORDS_FILE} holds {len(words)} words, {VECTORS_FILE} "
+                         f"{len(vectors)} vectors")
+    return words, vectors
+
+
+def expansion_missing(root: Path) -> bool:
+    """Whether the live build lacks the expansion files (built before they were stored)."""
+    from bronwijzer.index.store import current_folder
+    live = current_folder(root)
+    return live is not None and not (live / WORDS_FILE).is_file()
+
+
+def add_expansion(root: Path, embedder) -> bool:
+    """Give the live build of an index made before the expansion files were stored its
+    files, as a new build (``derive_build``: the other files hard-linked).
+
+    Args:
+        root: the index folder (the caller holds the build lock).
+        embedder: the index's embedder.
+
+    Returns:
+        True when files were added.
+    """
+    from bronwijzer.index.store import derive_build, load_index
+    if not expansion_missing(root):
+        return False
+    passages = load_index(root).passages
+    derive_build(root, lambda folder: write_expansion(folder, passages, embedder))
+    return True
