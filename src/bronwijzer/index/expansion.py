@@ -89,7 +89,8 @@ def write_expansion(folder: Path, passages, embedder, live: Path | None = None) 
     known = dict(zip(*read_expansion(live))) if live and (live / WORDS_FILE).is_file() else {}
     fresh = [w for w in words if w not in known]
     if fresh:
-        model = embedder if hasattr(embedder, "embed_batch") else embedder()
+        made = isinstance(embedder, type) or not hasattr(embedder, "embed_batch")
+        model = embedder() if made else embedder
         known.update(zip(fresh, embed_words(model, fresh)))
     dim = len(next(iter(known.values()))) if known else 1
     vectors = np.stack([known[w] for w in words]) if words else np.zeros((0, dim), np.float32)
