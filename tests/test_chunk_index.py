@@ -57,10 +57,14 @@ def test_unchanged_index_is_not_rebuilt_and_changes_reembed_only_new_text(settin
     extra.write_text("Een korte notitie over bedrijventerreinen en werklocaties.\n", encoding="utf-8")
     assert staleness(settings, fake_embedder.name).kind == "corpus"
     assert "corpus changed" in str(staleness(settings, fake_embedder.name))
+    words_before = set(load_index(settings.index).expansion[0])
     fake_embedder.calls.clear()
     report = build_index(settings, fake_embedder)
     assert report.documents == 2
-    assert sum(fake_embedder.calls) == report.embedded <= 3  # the new passage and its sentence
+    new_words = set(load_index(settings.index).expansion[0]) - words_before
+    assert 0 < len(new_words) <= 3  # the expansion embeds the words new to the corpus only
+    # the new passage and its sentence, and those words
+    assert sum(fake_embedder.calls) == report.embedded + len(new_words) <= 3 + len(new_words)
 
 
 def test_index_folder_is_plain_files_without_pickle(settings, fake_embedder):

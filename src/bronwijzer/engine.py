@@ -136,7 +136,7 @@ class Engine:
         if ray is not None:
             from bronwijzer.index.distributed import build_on_ray
             return build_on_ray(settings, address=ray or None, force=force)
-        from bronwijzer.index.expansion import expansion_missing
+        from bronwijzer.index.upgrade import expansion_missing
         from bronwijzer.index.tokens import tokens_missing
         from bronwijzer.model.embed import resolve_model
         _, fingerprint = resolve_model(settings.model, settings.cache)

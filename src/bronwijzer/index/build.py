@@ -14,9 +14,9 @@ from bronwijzer.corpus.loader import Problem, file_hashes, load_corpus
 from bronwijzer.errors import IndexStateError
 from bronwijzer.files import file_lock
 from bronwijzer.index.chunk import chunk_document
-from bronwijzer.index.expansion import add_expansion
 from bronwijzer.index.store import INDEX_VERSION, load_index, read_manifest, write_build
 from bronwijzer.index.tokens import TokenRecorder, add_tokens
+from bronwijzer.index.upgrade import add_expansion
 from bronwijzer.settings import Settings
 
 _BUILD_PART = 256  # passages embedded at a time (bounds the memory a part holds)

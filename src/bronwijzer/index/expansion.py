@@ -112,29 +112,3 @@ def read_expansion(folder: Path) -> tuple[list[str], np.ndarray] | None:
         raise ValueError(f"{WORDS_FILE} holds {len(words)} words, {VECTORS_FILE} "
                          f"{len(vectors)} vectors")
     return words, vectors
-
-
-def expansion_missing(root: Path) -> bool:
-    """Whether the live build lacks the expansion files (built before they were stored)."""
-    from bronwijzer.index.store import current_folder
-    live = current_folder(root)
-    return live is not None and not (live / WORDS_FILE).is_file()
-
-
-def add_expansion(root: Path, embedder) -> bool:
-    """Give the live build of an index made before the expansion files were stored its
-    files, as a new build (``derive_build``: the other files hard-linked).
-
-    Args:
-        root: the index folder (the caller holds the build lock).
-        embedder: the index's embedder.
-
-    Returns:
-        True when files were added.
-    """
-    from bronwijzer.index.store import derive_build, load_index
-    if not expansion_missing(root):
-        return False
-    passages = load_index(root).passages
-    derive_build(root, lambda folder: write_expansion(folder, passages, embedder))
-    return True

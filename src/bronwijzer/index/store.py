@@ -20,10 +20,9 @@ Vectors, BM25 arrays and the passage columns are memory-mapped, not read, and a 
 record is parsed from its line when asked for: opening a large index costs little RAM and
 time, and the pages a question touches are read on demand.
 
-Nothing is pickled. A build killed midway leaves ``CURRENT`` pointing at the
-previous build, which stays whole; leftovers are cleared by the next build. The
-build before the live one is kept, so that a reader that read ``CURRENT`` just
-before it moved still finds whole files; older builds are deleted.
+Nothing is pickled. A build goes live as ``index/publish.py`` says: a build killed midway
+leaves ``CURRENT`` pointing at the previous build, which stays whole; the build before the
+live one is kept for readers that read ``CURRENT`` just before it moved.
 """
 
 from __future__ import annotations
@@ -31,8 +30,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -41,7 +38,6 @@ from pathlib import Path
 import numpy as np
 
 from bronwijzer.errors import IndexStateError
-from bronwijzer.files import atomic_write
 from bronwijzer.index.dense import open_dense, write_hnsw
 from bronwijzer.index.expansion import read_expansion, write_expansion
 from bronwijzer.index.lexical import read_vocabulary, write_vocabulary
@@ -55,10 +51,10 @@ from bronwijzer.index.passages import (
     open_passages,
     write_passages,
 )
+from bronwijzer.index.publish import publish
 from bronwijzer.records import Reference
 
 INDEX_VERSION = 3
-KEEP_BUILDS = 2  # the live build and the one before it, for readers still loading it
 TOKENS_FILE = "tokens.npy"  # the passage token vectors a build may store (index/tokens.py)
 OFFSETS_FILE = "token_offsets.npy"
 
@@ -247,7 +243,7 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
             write_hnsw(folder / "dense.faiss", vectors, manifest["hnsw_m"])
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
                                               encoding="utf-8")
-    return _publish(root, write)
+    return publish(root, write)
 
 
 def derive_build(root: Path, add) -> Path:
@@ -275,32 +271,7 @@ def derive_build(root: Path, add) -> Path:
             except OSError:
                 shutil.copy2(path, target)
         add(folder)
-    return _publish(root, write)
-
-
-def _publish(root: Path, write) -> Path:
-    """A new build filled by ``write(folder)`` and switched to; a failure leaves the live one."""
-    folder = _new_folder(root)
-    try:
-        write(folder)
-        _fsync_tree(folder)
-        _switch(root, folder.name)
-    except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    _clear_old(root, keep=folder.name)
-    return folder
-
-
-def _new_folder(root: Path) -> Path:
-    """A new, empty build folder under ``root``."""
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        folder = root / f"b-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        folder.mkdir()
-    except OSError as error:
-        raise IndexStateError(f"cannot write the index folder {root}: {error.strerror or error}") from None
-    return folder
+    return publish(root, write)
 
 
 def load_index(root: Path) -> Index:
@@ -355,32 +326,6 @@ def _read_jsonl(path: Path):
     """The rows of a JSONL file, one at a time (a million passages are never all dicts)."""
     with open(path, encoding="utf-8") as handle:
         yield from (json.loads(line) for line in handle if line.strip())
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
-
-
-def _switch(root: Path, name: str) -> None:
-    atomic_write(root / "CURRENT", name + "\n")
-
-
-def _clear_old(root: Path, keep: str) -> None:
-    """Delete builds older than the previous one (``KEEP_BUILDS`` stay, the live one
-    included) and stray ``CURRENT`` temp files: a reader that read ``CURRENT`` just
-    before it moved can still load the build it named (and retries once after that)."""
-    builds = sorted((p for p in root.iterdir() if p.is_dir() and p.name.startswith("b-")
-                     and p.name != keep),
-                    key=lambda p: ((p / "manifest.json").is_file(), p.stat().st_mtime), reverse=True)
-    whole = [p for p in builds if (p / "manifest.json").is_file()][:KEEP_BUILDS - 1]
-    for path in builds:
-        if path not in whole:   # older builds, and leftovers of killed builds
-            shutil.rmtree(path, ignore_errors=True)
-    for path in root.glob(".CURRENT.*"):
-        path.unlink(missing_ok=True)
 
 
 def load_tokens(folder: Path, passages: int) -> tuple[np.ndarray | None, np.ndarray | None]:
