@@ -214,3 +214,16 @@ def test_crossval_refits_the_sentence_ranker_per_fold(engine, monkeypatch):
     assert len(fitted) == 5 and len({json.dumps(p["coef"]) for p in fitted}) == 5
     assert seen["used"][-1] is None  # the packaged file again afterwards
     assert TUNING.sentence_margin == 0.03
+
+
+def test_the_best_sentences_follower_keeps_its_place(engine):
+    vector, hits, index = _hits(engine)
+    scored = sentence_rank.score(_one_feature("first"), QUESTION, vector, hits, index)
+    best = scored[0]
+    spans = index.sentence_spans[index.rows[best[1].passage.id]]
+    assert best[2] == spans[0][0] and len(spans) > 1 and len(hits) > 3
+    # every first sentence is within the margin: the follower still gets a place
+    chosen = compose.choose_sentences(scored, index, 3, margin=10.0)
+    assert len(chosen) == 3 and (best[1].passage.id, *spans[1]) in {
+        (c[1].passage.id, c[2], c[3]) for c in chosen}
+    assert len({c[1].passage.id for c in chosen}) == 2
