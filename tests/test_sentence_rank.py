@@ -69,6 +69,37 @@ def test_features_of_every_sentence_of_the_hits(engine):
     assert ((col["rare_terms"] >= 0) & (col["rare_terms"] <= 1 + 1e-6)).all()
 
 
+def test_expanded_terms_count_the_words_the_expansion_adds(engine):
+    from bronwijzer.index.lexical import tokenize
+    vector, hits, index = _hits(engine)
+    col = FEATURES.index
+    found, plain = sentence_rank.features(QUESTION, vector, hits, index)
+    np.testing.assert_allclose(plain[:, col("terms_expanded")], plain[:, col("terms")])
+    texts = [h.passage.text[s:e] for h, s, e, _, _ in found]
+    asked = set(tokenize([QUESTION])[0])
+    word = next(w for w in texts[0].split()
+                if tokenize([w])[0] and not set(tokenize([w])[0]) & asked)
+    stem = tokenize([word])[0][0]
+    _, expanded = sentence_rank.features(QUESTION, vector, hits, index, (word,))
+    holds = np.array([stem in set(t) for t in tokenize(texts)])
+    # a sentence holding the added word gains share; one without it loses (more words)
+    gained = expanded[:, col("terms_expanded")] > plain[:, col("terms_expanded")]
+    assert holds[0] and (gained == holds).all()
+    assert expanded[:, col("terms_expanded_gap")].max() == pytest.approx(0.0)
+    np.testing.assert_allclose(expanded[:, col("terms")], plain[:, col("terms")])
+
+
+def test_expanded_words_need_a_loaded_expander_and_k(engine):
+    from bronwijzer.search.rank import loaded_expander, shared_expander
+    index = engine._live.index
+    assert sentence_rank.expanded_words(QUESTION, index, (0, 1.0)) == ()
+    expander = shared_expander(index, engine._live.retriever.embedder)
+    assert loaded_expander(index) is expander
+    assert sentence_rank.expanded_words(QUESTION, index, (0, 0.0)) == ()
+    added = sentence_rank.expanded_words(QUESTION, index, (2, -1.0))
+    assert added and added == tuple(expander.added(QUESTION, 2, -1.0))
+
+
 def test_rare_words_weigh_more_than_common_ones():
     words = [{"geld", "regio"}, {"regio"}, {"regio", "wonen"}]
     shares = sentence_rank._rare_share({"geld", "regio"}, words)
@@ -153,7 +184,9 @@ def test_fit_gives_parameters_that_score_and_a_chosen_margin(engine):
     table = sentences.Table(engine._live.index, engine.settings.k)
     params = sentences.fit(items, table, None, engine._live.retriever.embedder)
     assert sentence_rank.valid(params) and params["margin"] in sentences.MARGINS
-    assert params["features"] == list(FEATURES) and len(params["coef"]) == len(FEATURES)
+    assert params["features"] == list(sentences.USED)
+    assert len(params["coef"]) == len(sentences.USED)
+    assert params["expansion"] == [0, 1.0]  # no passage ranker: no expansion
     assert 0 < params["n_positive"] < params["n_sentences"]
     assert params["n_questions"] <= len(items) == 20
     # a fit on other questions gives other parameters
@@ -181,3 +214,16 @@ def test_crossval_refits_the_sentence_ranker_per_fold(engine, monkeypatch):
     assert len(fitted) == 5 and len({json.dumps(p["coef"]) for p in fitted}) == 5
     assert seen["used"][-1] is None  # the packaged file again afterwards
     assert TUNING.sentence_margin == 0.03
+
+
+def test_the_best_sentences_follower_keeps_its_place(engine):
+    vector, hits, index = _hits(engine)
+    scored = sentence_rank.score(_one_feature("first"), QUESTION, vector, hits, index)
+    best = scored[0]
+    spans = index.sentence_spans[index.rows[best[1].passage.id]]
+    assert best[2] == spans[0][0] and len(spans) > 1 and len(hits) > 3
+    # every first sentence is within the margin: the follower still gets a place
+    chosen = compose.choose_sentences(scored, index, 3, margin=10.0)
+    assert len(chosen) == 3 and (best[1].passage.id, *spans[1]) in {
+        (c[1].passage.id, c[2], c[3]) for c in chosen}
+    assert len({c[1].passage.id for c in chosen}) == 2

@@ -112,18 +112,19 @@ def _top(scored) -> list[str]:
 
 def choose_sentences(scored, index: Index, limit: int, margin: float | None = None):
     """The best sentence, the best sentences of other passages scoring within
-    ``margin`` of it (default ``TUNING.sentence_margin``, the plain rule's), and, while
-    there is room, the sentence that follows the best one (answers often continue
-    there); at most ``limit``, in reading order."""
+    ``margin`` of it (default ``TUNING.sentence_margin``, the plain rule's), and the
+    sentence that follows the best one (answers often continue there; its place is kept
+    before other passages'); at most ``limit``, in reading order."""
     margin = TUNING.sentence_margin if margin is None else margin
     best = scored[0]
     chosen = [best]
+    follow = _next_sentence(best, index)
+    room = limit - (follow is not None)
     for candidate in scored[1:]:
-        if len(chosen) >= limit or candidate[0] < best[0] - margin:
+        if len(chosen) >= room or candidate[0] < best[0] - margin:
             break
         if all(candidate[1].passage.id != c[1].passage.id for c in chosen):
             chosen.append(candidate)
-    follow = _next_sentence(best, index)
     if follow is not None and len(chosen) < limit:
         chosen.append(follow)
     return sorted(chosen, key=lambda s: (s[1].passage.doc, s[1].passage.start + s[2]))

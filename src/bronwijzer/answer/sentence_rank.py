@@ -25,6 +25,10 @@ Features (``FEATURES``), each per sentence among the hits' sentences:
     previous_gap            the previous sentence's ``cosine_gap`` (-1 for a first sentence):
                             a sentence continuing a relevant one often holds the answer
     referring               it opens with a referring word ("Dit", "Deze", "This", ...)
+    terms_expanded, terms_expanded_gap
+                            the share of the expanded question's stemmed words it holds
+                            (the question's words and the corpus words the passage
+                            ranker's query expansion adds, ``search.expand``), and the gap
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ from bronwijzer.quotes import FRAME_TERMS
 PARAMS = Path(__file__).with_name("sentence_rank.json")
 FEATURES = ("cosine", "cosine_gap", "terms", "terms_gap", "rare_terms", "passage_rank",
             "passage_dense", "kind_gives", "kind_misses", "first", "place", "doc_place",
-            "question_mark", "words", "prescriptive", "previous_gap", "referring")
+            "question_mark", "words", "prescriptive", "previous_gap", "referring",
+            "terms_expanded", "terms_expanded_gap")
 # parameters set by ``use_params`` (crossval's per-fold refits), else the packaged file
 _IN_USE: dict = {}
 _PLACES: dict = {}
@@ -116,7 +121,8 @@ def candidates(hits, index) -> list[tuple]:
     return out
 
 
-def features(question: str, vector: np.ndarray, hits, index) -> tuple[list[tuple], np.ndarray]:
+def features(question: str, vector: np.ndarray, hits, index,
+             added: tuple[str, ...] = ()) -> tuple[list[tuple], np.ndarray]:
     """The feature matrix of every sentence of a question's hits, in ``FEATURES`` order.
 
     Args:
@@ -124,6 +130,8 @@ def features(question: str, vector: np.ndarray, hits, index) -> tuple[list[tuple
         vector: its query vector.
         hits: the retrieved passages, best first (their ``rank`` is the ranker's).
         index: the loaded ``Index`` (sentence spans and vectors).
+        added: the words the query expansion adds to the question (``expanded_words``;
+            none: ``terms_expanded`` equals ``terms``).
 
     Returns:
         ``(candidates, matrix)``: the sentences as ``(hit, start, end, position, count)``
@@ -136,7 +144,8 @@ def features(question: str, vector: np.ndarray, hits, index) -> tuple[list[tuple
     words = [set(t) for t in tokenize(texts)]
     q_terms = set(tokenize([question])[0]) - FRAME_TERMS
     cosine = index.sentence_cosines([index.rows[h.passage.id] for h in hits], vector)
-    terms = np.array([len(q_terms & w) / len(q_terms) if q_terms else 0.0 for w in words])
+    terms = _share(q_terms, words)
+    expanded = _share(q_terms | set(tokenize([" ".join(added)])[0]) - FRAME_TERMS, words)
     gives = _kind_gives(question, texts)
     asked = float(bool(_asked(question)))
     place = _doc_places(index)
@@ -156,9 +165,33 @@ def features(question: str, vector: np.ndarray, hits, index) -> tuple[list[tuple
         "previous_gap": [float(cosine[i - 1] - cosine.max()) if found[i][3] > 0 else -1.0
                          for i in range(len(found))],
         "referring": [float(bool(REFERRING.search(t))) for t in texts],
+        "terms_expanded": expanded, "terms_expanded_gap": expanded - expanded.max(),
     }
     matrix = np.stack([np.asarray(columns[name], dtype=np.float32) for name in FEATURES], axis=1)
     return found, matrix
+
+
+def _share(terms: set[str], words: list[set[str]]) -> np.ndarray:
+    """The share of ``terms`` each sentence's word set holds (0 without terms)."""
+    return np.array([len(terms & w) / len(terms) if terms else 0.0 for w in words])
+
+
+def expanded_words(question: str, index, expansion) -> tuple[str, ...]:
+    """The corpus words the passage ranker's query expansion adds to a question.
+
+    Args:
+        question: the question.
+        index: the loaded ``Index``.
+        expansion: ``(k, tau)`` as ``search.rank.expansion_of`` gives (k 0: none).
+
+    Returns:
+        The added words; none when k is 0 or no expander is loaded for the index
+        (``search.rank.loaded_expander``: the passage ranker made it).
+    """
+    from bronwijzer.search.rank import loaded_expander
+    k, tau = int(expansion[0]), float(expansion[1])
+    expander = loaded_expander(index) if k > 0 else None
+    return tuple(expander.added(question, k, tau)) if expander is not None else ()
 
 
 def _asked(question: str) -> list[str]:
@@ -235,7 +268,8 @@ def score(params: dict, question: str, vector: np.ndarray, hits, index) -> list[
     Returns:
         The scored sentences, best first (ties in reading order of the hits).
     """
-    found, matrix = features(question, vector, hits, index)
+    added = expanded_words(question, index, params.get("expansion", (0, 1.0)))
+    found, matrix = features(question, vector, hits, index, added)
     if not found:
         return []
     probs = probabilities(params, matrix)

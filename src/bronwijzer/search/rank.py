@@ -362,6 +362,13 @@ def ranker_for(index, embedder, settings, path: Path = PARAMS) -> LearnedRanker 
     return LearnedRanker(params, index, embedder, _TOKEN_CACHES[key])
 
 
+def loaded_expander(index) -> Expander | None:
+    """The shared ``Expander`` already made over ``index`` for its embedding model
+    (``shared_expander``), or None when no ranker made one."""
+    key = (str(getattr(index, "folder", id(index))), str(index.manifest.get("fingerprint", "")))
+    return _EXPANDERS.get(key)
+
+
 def shared_expander(index, embedder) -> Expander:
     """The ``Expander`` over an index's passages, one per (index build, embedding model),
     so its corpus words are embedded once per loaded build.

@@ -10,7 +10,9 @@ questions with gold strings train it, and only those whose hits hold a positive 
 The hits a sentence stands in depend on the passage ranker, which is refitted per fold:
 ``collect`` keeps each question's vector and its passage candidates (``tune.ranker``'s
 samples, collected once), and ``fit`` re-orders them with the given ranker parameters,
-exactly as ``search.rank.LearnedRanker.reorder`` does, before taking the ``k`` best.
+exactly as ``search.rank.LearnedRanker.reorder`` does, before taking the ``k`` best; the
+words the ranker's query expansion adds to each question (``terms_expanded``) follow its
+``expansion``, which the parameters keep for the answer path.
 The margin of ``answer.compose.choose_sentences`` on the probability scale is chosen
 on the training questions by inner cross-validation: the margin whose answers (the
 chosen sentences in reading order, first 600 characters) hit a gold string most often.
@@ -29,7 +31,7 @@ from bronwijzer.answer import sentence_rank
 from bronwijzer.answer.compose import choose_sentences
 from bronwijzer.quotes import footnote_superscripts
 from bronwijzer.records import Hit
-from bronwijzer.search.rank import linear_scores
+from bronwijzer.search.rank import expansion_of, linear_scores, shared_expander
 from bronwijzer.tune import fitting
 from bronwijzer.tune.ranker import data_sha256, retriever_of
 
@@ -39,6 +41,9 @@ ANSWER_BUDGET = 600
 C = 1.0  # the logistic regression's inverse regularisation (not tuned further)
 # the margins tried by the inner cross-validation, on the probability scale
 MARGINS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+# the features fitted: all (smaller sets did worse out of fold, eval/RANKING.md "Sentence
+# ranking and paraphrases")
+USED = sentence_rank.FEATURES
 PAIRWISE = False  # pointwise: pairs did worse out of fold (eval/RANKING.md)
 
 
@@ -120,13 +125,14 @@ class Table:
         self.index, self.k = index, k
         self._cache: dict = {}
 
-    def rows(self, item: Item, passage_params: dict | None):
-        """``(candidates, matrix, labels)`` of an item's sentences."""
+    def rows(self, item: Item, passage_params: dict | None, added: tuple[str, ...] = ()):
+        """``(candidates, matrix, labels)`` of an item's sentences (``added``: the words
+        the query expansion adds to its question)."""
         found = top_hits(item, passage_params, self.index, self.k)
-        key = (item.qid, tuple(h.passage.id for h in found))
+        key = (item.qid, tuple(h.passage.id for h in found), tuple(added))
         if key not in self._cache:
             candidates, matrix = sentence_rank.features(item.question, item.vector, found,
-                                                        self.index)
+                                                        self.index, tuple(added))
             golds = [norm(g) for g in item.golds]
             labels = np.array([any(hits(g, norm(h.passage.text[s:e])) for g in golds)
                                for h, s, e, _, _ in candidates], dtype=np.int64)
@@ -135,7 +141,7 @@ class Table:
 
 
 def fit(items: list[Item], table: Table, passage_params: dict | None, embedder,
-        c: float = C, features=sentence_rank.FEATURES, pairwise: bool = PAIRWISE) -> dict:
+        c: float = C, features=None, pairwise: bool = PAIRWISE) -> dict:
     """Fit the sentence ranker and choose its margin on the items.
 
     Args:
@@ -144,15 +150,20 @@ def fit(items: list[Item], table: Table, passage_params: dict | None, embedder,
         passage_params: the passage ranker's parameters the hits are ranked with.
         embedder: the index's embedder (its name and fingerprint go in the file).
         c: the logistic regression's inverse regularisation strength.
-        features: the feature names used.
+        features: the feature names used (default ``USED``).
         pairwise: fit on differences of (positive, negative) sentence pairs of a question
             and score by a softmax over the question's sentences; else pointwise labels.
 
     Returns:
         The parameters ``answer.sentence_rank`` scores with.
     """
-    data = [(item, *table.rows(item, passage_params)) for item in items]
+    expansion = expansion_of(passage_params) if passage_params is not None else (0, 1.0)
+    if expansion[0] > 0:
+        shared_expander(table.index, embedder)  # what ``expanded_words`` finds loaded
+    data = [(item, *table.rows(item, passage_params, sentence_rank.expanded_words(
+        item.question, table.index, expansion))) for item in items]
     data = [d for d in data if d[3].any()]
+    features = USED if features is None else features
     columns = [sentence_rank.FEATURES.index(f) for f in features]
     data = [(item, found, matrix[:, columns].astype(np.float64), labels)
             for item, found, matrix, labels in data]
@@ -166,6 +177,7 @@ def fit(items: list[Item], table: Table, passage_params: dict | None, embedder,
     margin, share = choose_margin(data, probs, table.index)
     n_positive = int(sum(d[3].sum() for d in data))
     return {**params, "features": list(features), "margin": margin,
+            "expansion": [int(expansion[0]), float(expansion[1])],
             "cv_answer_hit": round(share, 6), "n_questions": len(data),
             "n_sentences": int(sum(len(d[3]) for d in data)), "n_positive": n_positive,
             "embedding_model": {"name": embedder.name, "fingerprint": embedder.fingerprint},
