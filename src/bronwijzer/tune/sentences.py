@@ -20,10 +20,7 @@ chosen sentences in reading order, first 600 characters) hit a gold string most 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
 import numpy as np
 
@@ -33,10 +30,11 @@ from bronwijzer.quotes import footnote_superscripts
 from bronwijzer.records import Hit
 from bronwijzer.search.rank import expansion_of, linear_scores, shared_expander
 from bronwijzer.tune import fitting
+from bronwijzer.tune.evaluate import contains as hits
+from bronwijzer.tune.evaluate import normalise as norm
 from bronwijzer.tune.ranker import data_sha256, retriever_of
 
-# score.py's rule (copied: the tuning code does not import ../shared at run time)
-OVERLAP = 0.6
+# score.py's answer budget (its rule is tune.evaluate's copy: no ../shared at run time)
 ANSWER_BUDGET = 600
 C = 1.0  # the logistic regression's inverse regularisation (not tuned further)
 # the margins tried by the inner cross-validation, on the probability scale
@@ -57,24 +55,6 @@ class Item:
     vector: np.ndarray
     rows: np.ndarray     # the passage ranker's candidates, fused order
     matrix: np.ndarray   # their passage-ranker features
-
-
-def norm(text: str) -> str:
-    """``score.py``'s normal form: NFKC, case folded, curly quotes straight, spaces collapsed."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def hits(gold: str, text: str) -> bool:
-    """``score.py``'s hit of a normalised gold string in a normalised text."""
-    if gold in text:
-        return True
-    if not text:
-        return False
-    match = SequenceMatcher(None, gold, text, autojunk=False).find_longest_match(
-        0, len(gold), 0, len(text))
-    return match.size >= OVERLAP * len(gold)
 
 
 def answer_hits(golds, sentences: list[str]) -> bool:
