@@ -73,19 +73,16 @@ class Retriever:
     def _encode(self, queries: list[str]) -> tuple[np.ndarray, list]:
         """Query vectors and, when a ranker wants them and the embedder gives them from
         the same pass, the queries' normalised token vectors (else ``None`` each). The
-        question words the ranker's expansion lacks go through the same pass."""
-        n, ranker = len(queries), self.ranker
+        question words the ranker's expansion lacks are embedded first, all in one pass."""
+        ranker = self.ranker
         words = ranker.words_to_embed(queries) if ranker is not None else []
-        texts = list(queries) + words
+        if words:  # a pass of their own: padded to a question's length they cost 3x more
+            ranker.expander.remember(words, self.embedder.embed_batch(words, kind="query"))
         if ranker is None or not hasattr(self.embedder, "embed_queries_with_tokens"):
-            vectors, tokens = self.embedder.embed_batch(texts, kind="query"), [None] * n
-        else:
-            from bronwijzer.search.tokens import normalised
-            vectors, states = self.embedder.embed_queries_with_tokens(texts)
-            tokens = [normalised(found) for found in states[:n]]
-        if words:
-            ranker.expander.remember(words, vectors[n:])
-        return vectors[:n], tokens
+            return self.embedder.embed_batch(queries, kind="query"), [None] * len(queries)
+        from bronwijzer.search.tokens import normalised
+        vectors, states = self.embedder.embed_queries_with_tokens(queries)
+        return vectors, [normalised(found) for found in states]
 
     def _keep_tokens(self, queries: list[str], vectors: np.ndarray, tokens: list) -> None:
         """Keep the queries' token vectors for ``search``, by text and by vector (bounded)."""
