@@ -177,7 +177,7 @@ class Tuning:
     gather_margin: float = 0.02
     gather_passages: int = 3
     gather_pool: int = 10
-    gather_whole: bool = False  # True until 2026-12-04 (re-chosen after the rankers changed)
+    gather_whole: bool = True
     gather_span: int = 3
     # A referring sentence ("Dit", "This") brings the one before it when that scores
     # within this margin; announcing sentences (":") bring at most this many after them.

@@ -3,8 +3,8 @@
 The gather constants (proposal answers) and the claim thresholds (citation answers)
 are not fitted by a model: each is chosen from a small grid by answering the
 training questions and scoring the answers (``tune.evaluate``), one constant at a
-time in the order of ``CHOICES``, starting from the current values; a tie goes to
-the smaller value. ``crossval`` chooses them again in every fold on that fold's
+time in the order of ``CHOICES``, starting from the current values; a tie keeps the
+current value (the questions cannot tell the two apart), else goes to the smaller one. ``crossval`` chooses them again in every fold on that fold's
 training questions; ``python -m bronwijzer.tune.constants`` chooses them on the
 whole tuning set (the values written in ``settings.Tuning``).
 """
@@ -104,23 +104,26 @@ def choose_constants(engine, questions: list[dict], choices=CHOICES) -> dict:
         for value in grid:
             with tuned(**{**chosen, name: value}):
                 score = round(total_score(engine, subset), 6) if subset else 0.0
-            if best is None or score > best[0]:
-                best = (score, value)
+            if best is None or score > best[0] or (score == best[0] and value == chosen[name]):
+                best = (score, value)  # a tie keeps the current value
         chosen[name] = best[1]
     return chosen
 
 
 def main() -> None:
-    """Print the constants chosen on the whole tuning set (``eval/tuning.jsonl``)."""
+    """Print the constants chosen on the whole tuning set (``eval/tuning.jsonl``) plus the
+    authored proposal questions, as ``crossval`` chooses them on each fold's training part."""
     import json
     import sys
     from pathlib import Path
 
     from bronwijzer.engine import Engine
     from bronwijzer.settings import load_settings
+    from bronwijzer.tune.crossval import EVAL, authored_questions
     from bronwijzer.tune.evaluate import read_jsonl
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "eval/tuning.jsonl")
-    print(json.dumps(choose_constants(Engine.open(load_settings()), read_jsonl(path))))
+    questions = read_jsonl(path) + authored_questions(EVAL / "gather_extra.jsonl")
+    print(json.dumps(choose_constants(Engine.open(load_settings()), questions)))
 
 
 if __name__ == "__main__":
