@@ -129,3 +129,19 @@ def test_crossval_refits_everything_on_the_other_folds_only(engine, monkeypatch)
     assert engine._live.retriever.ranker is shipped_ranker  # restored
     assert TUNING.claim_min_score != 0.5  # restored
     assert seen["detector"][-1] is None and seen["confidence"][-1] is None  # files again
+
+
+def test_a_tie_keeps_the_current_constant_and_a_better_value_wins(monkeypatch):
+    """``choose_constants``: when the questions score two values alike the current one
+    stays (whichever it is); a value that scores higher is chosen."""
+    from bronwijzer.tune import constants
+    monkeypatch.setattr(constants, "affected", lambda engine, questions: {})
+    monkeypatch.setattr(constants, "total_score", lambda engine, questions: 1.0)
+    choices = {"gather_whole": (False, True)}
+    for current in (False, True):
+        with constants.tuned(gather_whole=current):
+            assert constants.choose_constants(None, [{}], choices) == {"gather_whole": current}
+    monkeypatch.setattr(constants, "total_score",
+                        lambda engine, questions: 2.0 if TUNING.gather_whole else 1.0)
+    with constants.tuned(gather_whole=False):
+        assert constants.choose_constants(None, [{}], choices) == {"gather_whole": True}
