@@ -123,7 +123,9 @@ def choose_sentences(scored, index: Index, limit: int, margin: float | None = No
     for candidate in scored[1:]:
         if len(chosen) >= room or candidate[0] < best[0] - margin:
             break
-        if all(candidate[1].passage.id != c[1].passage.id for c in chosen):
+        if all(candidate[1].passage.id != c[1].passage.id or candidate[2] != c[2]
+               for c in chosen) and (follow is None or candidate[2:] != follow[2:]
+                                     or candidate[1].passage.id != follow[1].passage.id):
             chosen.append(candidate)
     if follow is not None and len(chosen) < limit:
         chosen.append(follow)
