@@ -119,10 +119,9 @@ def main() -> None:
 
     from bronwijzer.engine import Engine
     from bronwijzer.settings import load_settings
-    from bronwijzer.tune.crossval import EVAL, authored_questions
-    from bronwijzer.tune.evaluate import read_jsonl
+    from bronwijzer.tune.evaluate import authored_questions, read_jsonl
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "eval/tuning.jsonl")
-    questions = read_jsonl(path) + authored_questions(EVAL / "gather_extra.jsonl")
+    questions = read_jsonl(path) + authored_questions(Path("eval/gather_extra.jsonl"))
     print(json.dumps(choose_constants(Engine.open(load_settings()), questions)))
 
 

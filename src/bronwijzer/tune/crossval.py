@@ -39,18 +39,10 @@ from bronwijzer.tune.answerability import (FOLDS, check_questions, fit_model, fo
                                            labels_of, matrix)
 from bronwijzer.tune.confidence import confidence_rows, fit_confidence
 from bronwijzer.tune.constants import choose_constants, tuned
-from bronwijzer.tune.evaluate import read_jsonl
+from bronwijzer.tune.evaluate import authored_questions, read_jsonl
 
 EVAL = Path("eval")
 log = logging.getLogger(__name__)
-
-
-def authored_questions(path: Path) -> list[dict]:
-    """Authored answerable questions with gold (``gather_extra.jsonl``), with ids."""
-    if not Path(path).exists():
-        return []
-    return [{"id": f"authored-{n:03d}", "answerable": True, **q}
-            for n, q in enumerate(read_jsonl(Path(path)), 1)]
 
 
 class _Folds:

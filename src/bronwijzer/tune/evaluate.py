@@ -157,3 +157,11 @@ def format_report(report: dict) -> str:
         lines += ["", format_reliability(report["confidence"]["reliability"],
                                          report["confidence"]["brier"])]
     return "\n".join(lines)
+
+
+def authored_questions(path: Path) -> list[dict]:
+    """Authored answerable questions with gold (``gather_extra.jsonl``), with ids."""
+    if not Path(path).exists():
+        return []
+    return [{"id": f"authored-{n:03d}", "answerable": True, **q}
+            for n, q in enumerate(read_jsonl(Path(path)), 1)]
