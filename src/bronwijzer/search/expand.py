@@ -129,7 +129,7 @@ class Expander:
         out = []
         for word, row in zip(words, sims):
             best = np.argsort(-row, kind="stable")[:k + 1]
-            out.extend(vocabulary[j] for j in best[:k + (word in vocabulary)]
+            out.extend(vocabulary[j] for j in best[:k + (word in self._at)]
                        if row[j] >= tau and vocabulary[j] != word)
         return out
 
