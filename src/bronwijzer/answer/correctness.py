@@ -11,29 +11,21 @@ Without a fitted model for the embedder in use, the answerability confidence is 
 
 from __future__ import annotations
 
-import json
-import logging
 import math
 from pathlib import Path
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+from bronwijzer.fitted import FittedFile, linear
+
 MODEL_FILE = Path(__file__).with_name("correctness.json")
-# A model set by ``use_model`` (crossval's per-fold refits), else the packaged file.
-_IN_USE: dict = {}
+# the packaged model, or one set by ``use_model`` (crossval's per-fold refits)
+FITTED = FittedFile(MODEL_FILE)
 
 
 def load(path: Path = MODEL_FILE) -> dict | None:
     """The fitted model in ``path`` (cached), or None when it is missing or unreadable."""
-    key = str(path)
-    if key not in _IN_USE:
-        try:
-            _IN_USE[key] = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            log.warning("no usable correctness model in %s (%s)", path, error)
-            _IN_USE[key] = None
-    return _IN_USE[key]
+    return FITTED.read(path)
 
 
 def use_model(model: dict | None) -> dict | None:
@@ -42,9 +34,7 @@ def use_model(model: dict | None) -> dict | None:
     Returns:
         The model set until now (None: the file), to restore it.
     """
-    previous = _IN_USE.get("override")
-    _IN_USE["override"] = model
-    return previous
+    return FITTED.use(model)
 
 
 def probability(evidence: dict | None, fingerprint: str | None, fallback: float) -> float:
@@ -58,11 +48,11 @@ def probability(evidence: dict | None, fingerprint: str | None, fallback: float)
     Returns:
         A probability in 0..1.
     """
-    model = _IN_USE.get("override") or load()
+    model = FITTED.current()
     if model is None or model.get("embedder", {}).get("fingerprint") != fingerprint:
         return fallback
     if evidence is None:
         return 0.0
-    x = np.array([float(evidence.get(f, 0.0)) for f in model["features"]])
-    z = model["intercept"] + np.dot(model["coef"], (x - model["mean"]) / np.array(model["scale"]))
+    x = np.array([[float(evidence.get(f, 0.0)) for f in model["features"]]])
+    z = linear(model, x)[0]
     return 1.0 / (1.0 + math.exp(-max(min(float(z), 50.0), -50.0)))

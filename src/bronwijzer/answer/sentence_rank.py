@@ -33,7 +33,6 @@ Features (``FEATURES``), each per sentence among the hits' sentences:
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -44,6 +43,7 @@ from bronwijzer.answer.evidence import KINDS
 from bronwijzer.answer.evidence import asked_kinds as asked_amounts
 from bronwijzer.answer.gather import REFERRING
 from bronwijzer.answer.qtype import asks_proposal, has_count, is_prescriptive
+from bronwijzer.fitted import FittedFile, linear
 from bronwijzer.index.lexical import tokenize
 from bronwijzer.quotes import FRAME_TERMS
 
@@ -52,8 +52,17 @@ FEATURES = ("cosine", "cosine_gap", "terms", "terms_gap", "rare_terms", "passage
             "passage_dense", "kind_gives", "kind_misses", "first", "place", "doc_place",
             "question_mark", "words", "prescriptive", "previous_gap", "referring",
             "terms_expanded", "terms_expanded_gap")
-# parameters set by ``use_params`` (crossval's per-fold refits), else the packaged file
-_IN_USE: dict = {}
+
+
+def valid(params) -> bool:
+    """Whether ``params`` has every field the scorer reads and only known features."""
+    needed = {"features", "mean", "scale", "coef", "intercept", "margin", "embedding_model"}
+    return (isinstance(params, dict) and needed <= params.keys()
+            and set(params["features"]) <= set(FEATURES))
+
+
+# the packaged parameters, or those set by ``use_params`` (crossval's per-fold refits)
+FITTED = FittedFile(PARAMS, valid)
 _PLACES: dict = {}
 
 
@@ -67,21 +76,7 @@ def load_params(path: Path = PARAMS) -> dict | None:
         The parameters, or None when the file is missing, not JSON, lacks a field or
         names an unknown feature.
     """
-    key = str(path)
-    if key not in _IN_USE:
-        try:
-            params = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            params = None
-        _IN_USE[key] = params if valid(params) else None
-    return _IN_USE[key]
-
-
-def valid(params) -> bool:
-    """Whether ``params`` has every field the scorer reads and only known features."""
-    needed = {"features", "mean", "scale", "coef", "intercept", "margin", "embedding_model"}
-    return (isinstance(params, dict) and needed <= params.keys()
-            and set(params["features"]) <= set(FEATURES))
+    return FITTED.read(path)
 
 
 def use_params(params: dict | None) -> dict | None:
@@ -90,15 +85,13 @@ def use_params(params: dict | None) -> dict | None:
     Returns:
         The parameters set until now (None: the file), to restore them.
     """
-    previous = _IN_USE.get("override")
-    _IN_USE["override"] = params
-    return previous
+    return FITTED.use(params)
 
 
 def params_for(index) -> dict | None:
     """The parameters to score with over ``index``: the set ones, else the packaged
     file's, when fitted with the index's embedding model (None otherwise)."""
-    params = _IN_USE.get("override") or load_params()
+    params = FITTED.current()
     fitted = (params or {}).get("embedding_model", {}).get("fingerprint")
     if params is None or fitted != index.manifest.get("fingerprint"):
         return None
@@ -107,9 +100,7 @@ def params_for(index) -> dict | None:
 
 def save_params(params: dict, path: Path = PARAMS) -> None:
     """Write the parameters as JSON (sorted keys) and drop the cached copy."""
-    Path(path).write_text(json.dumps(params, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                          encoding="utf-8")
-    _IN_USE.pop(str(path), None)
+    FITTED.save(params, path)
 
 
 def candidates(hits, index) -> list[tuple]:
@@ -250,8 +241,7 @@ def probabilities(params: dict, matrix: np.ndarray) -> np.ndarray:
         One probability per row.
     """
     columns = [FEATURES.index(name) for name in params["features"]]
-    x = (matrix[:, columns] - np.asarray(params["mean"])) / np.asarray(params["scale"])
-    z = np.clip(x @ np.asarray(params["coef"]) + float(params["intercept"]), -50.0, 50.0)
+    z = np.clip(linear(params, matrix[:, columns]), -50.0, 50.0)
     if params.get("output") == "softmax":
         e = np.exp(z - z.max()) if len(z) else z
         return e / e.sum() if len(z) else e

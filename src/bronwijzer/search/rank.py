@@ -20,13 +20,13 @@ Features (``FEATURES``), each per candidate passage:
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import numpy as np
 
 from bronwijzer.answer.qtype import asks_amount, has_number
+from bronwijzer.fitted import FittedFile, linear
 from bronwijzer.index.passages import doc_positions
 from bronwijzer.search.expand import Expander
 from bronwijzer.search.tokens import TokenCache, maxsim_many, token_vectors
@@ -196,8 +196,18 @@ def linear_scores(params: dict, matrix: np.ndarray) -> np.ndarray:
     """
     names = list(params["features"])
     columns = [FEATURES.index(name) for name in names]
-    x = (matrix[:, columns] - np.asarray(params["mean"])) / np.asarray(params["scale"])
-    return x @ np.asarray(params["coef"]) + float(params["intercept"])
+    return linear(params, matrix[:, columns])
+
+
+def _valid(params) -> bool:
+    """Whether ``params`` hold a linear ranker over known features."""
+    needed = {"features", "mean", "scale", "coef", "intercept", "depth"}
+    return (isinstance(params, dict) and needed <= params.keys()
+            and set(params["features"]) <= set(FEATURES))
+
+
+# read afresh each time: an index opens it once
+FITTED = FittedFile(PARAMS, _valid, cached=False)
 
 
 def load_params(path: Path = PARAMS) -> dict | None:
@@ -210,18 +220,7 @@ def load_params(path: Path = PARAMS) -> dict | None:
         The parameters, or None when the file is missing, not JSON, lacks a field or
         names an unknown feature.
     """
-    try:
-        params = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return params if _valid(params) else None
-
-
-def _valid(params) -> bool:
-    """Whether ``params`` hold a linear ranker over known features."""
-    needed = {"features", "mean", "scale", "coef", "intercept", "depth"}
-    return (isinstance(params, dict) and needed <= params.keys()
-            and set(params["features"]) <= set(FEATURES))
+    return FITTED.read(path)
 
 
 def save_params(params: dict, path: Path = PARAMS) -> None:
@@ -231,8 +230,7 @@ def save_params(params: dict, path: Path = PARAMS) -> None:
         params: the parameters (``tune.ranker.fit``).
         path: the JSON file (default ``search/rank.json``).
     """
-    Path(path).write_text(json.dumps(params, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                          encoding="utf-8")
+    FITTED.save(params, path)
 
 
 class LearnedRanker:
