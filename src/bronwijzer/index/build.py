@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -221,6 +222,7 @@ def build_manifest(settings, embedder, hashes, documents, problems, passages,
     Returns:
         The manifest as a JSON-ready dict.
     """
+    per_document = Counter(p.doc for p in passages)
     return {
         "version": INDEX_VERSION, "bronwijzer": __version__,
         "model": embedder.name, "fingerprint": embedder.fingerprint,
@@ -230,7 +232,7 @@ def build_manifest(settings, embedder, hashes, documents, problems, passages,
         "hnsw_m": settings.hnsw_m, "hnsw_ef_search": settings.hnsw_ef_search,
         "documents": [{"name": d.name, "title": d.title, "sha256": d.sha256,
                        "source_of": list(d.source_of) if d.source_of else None,
-                       "passages": sum(p.doc == d.name for p in passages)} for d in documents],
+                       "passages": per_document[d.name]} for d in documents],
         "problems": [p.__dict__ for p in problems],
         "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
