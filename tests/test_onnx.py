@@ -82,7 +82,7 @@ def test_long_text_is_truncated_and_padding_changes_nothing(onnx_embedder):
 def test_ask_json_is_the_same_with_either_path(real_engine, torch_embedder):
     other = Engine.open(real_engine.settings, embedder=torch_embedder, build=False)  # same index
     sets = [p for p in EVAL_SETS if p.exists()]
-    asked = [q for path in sets for q in questions(path)]
+    asked = [q for path in sets for q in questions(path)][::3]  # every kind, a third of each
     assert len(asked) >= 30
     via_onnx, via_torch = real_engine.answer_dicts(asked), other.answer_dicts(asked)
     for q, a, b in zip(asked, via_onnx, via_torch):
