@@ -44,6 +44,7 @@ from bronwijzer.answer.evidence import asked_kinds as asked_amounts
 from bronwijzer.answer.gather import REFERRING
 from bronwijzer.answer.qtype import asks_proposal, has_count, is_prescriptive
 from bronwijzer.fitted import FittedFile, linear
+from bronwijzer.index.passages import doc_positions
 from bronwijzer.index.lexical import tokenize
 from bronwijzer.quotes import FRAME_TERMS
 
@@ -219,12 +220,12 @@ def _rare_share(q_terms: set[str], words: list[set[str]]) -> np.ndarray:
 
 
 def _doc_places(index) -> np.ndarray:
-    """Every passage's place in its document (cached per loaded index)."""
-    from bronwijzer.search.rank import positions
+    """Every passage's place in its document (cached per loaded index), from the index's
+    columns: no passage record is parsed."""
     key = id(index)
     if key not in _PLACES:
         _PLACES.clear()
-        _PLACES[key] = (index, positions(index.passages))
+        _PLACES[key] = (index, doc_positions(index))
     return _PLACES[key][1]
 
 
