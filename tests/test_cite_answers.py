@@ -157,6 +157,8 @@ def test_a_claim_question_is_encoded_once(real_engine):
     answer = engine.ask(question)
     assert answer.kind == "cite-claim" and not answer.abstained
     # the question once; the claim on its own (cite.claims) once more, never the question
-    assert counting.calls[0] == ([question], "query")
-    assert len(counting.calls) <= 2
-    assert all(question not in texts for texts, _ in counting.calls[1:])
+    # again; single words the ranker's expansion lacks may have a short pass of their own
+    # (remembered: in a session that met them before there is none)
+    texts = [t for t, _ in counting.calls if any(" " in x for x in t)]
+    assert [t for t in texts if question in t] == [[question]]
+    assert len(texts) <= 2

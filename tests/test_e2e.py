@@ -79,9 +79,14 @@ def test_tuning_cv_figures_stay_above_their_floors_and_agree_with_the_reference_
     questions = PROJECT / "eval" / "tuning.jsonl"
     out = _write(tmp_path / "tuning.jsonl",
                  crossval_answers(real_engine, read_jsonl(questions), PROJECT / "eval"))
-    ours = evaluate_files(questions, out)["overall"]
+    report_ours = evaluate_files(questions, out)
+    ours = report_ours["overall"]
     low = {m: (ours[m], floor) for m, floor in floors["tuning_cv"].items() if ours[m] < floor}
     assert not low, low
+    confidence, ceilings = report_ours["confidence"], floors["confidence_cv"]
+    assert confidence["brier"] <= ceilings["brier_max"], confidence
+    assert max(abs(b["right"] - b["confidence"]) for b in confidence["reliability"]) <= (
+        ceilings["gap_max"]), confidence["reliability"]
     if not SCORER.exists() and os.environ.get("CI") == "true":
         pytest.fail(f"the reference scorer {SCORER} is missing (CI=true)")
     if not SCORER.exists():

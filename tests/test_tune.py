@@ -14,7 +14,8 @@ from bronwijzer.answer import correctness
 from bronwijzer.phrases import confidence_words
 from bronwijzer.settings import TUNING
 from bronwijzer.tune import crossval
-from bronwijzer.tune.confidence import fit_confidence
+from bronwijzer.tune.confidence import CANDIDATES, fit_confidence
+from bronwijzer.tune.confidence import FEATURES as CONFIDENCE_FEATURES
 from bronwijzer.tune.reliability import brier, reliability
 from bronwijzer.tune.constants import tuned
 from bronwijzer.tune.fitting import folds_of
@@ -48,12 +49,24 @@ def test_reliability_bins_and_brier():
 
 def test_a_fitted_confidence_is_calibrated_out_of_fold():
     rng = np.random.default_rng(5)
-    x = rng.normal(size=(200, 2))
+    x = rng.normal(size=(200, len(CONFIDENCE_FEATURES)))
     y = (rng.random(200) < 1 / (1 + np.exp(-2 * x[:, 0]))).astype(int)
     model = fit_confidence(x, y, folds_of(list(range(200)), y.tolist()), EMBEDDER)
-    assert model["coef"][0] > 3 * abs(model["coef"][1])  # the signal, not the noise
+    assert model["coef"][0] > 3 * max(abs(c) for c in model["coef"][1:])  # signal, not noise
     assert model["cv"]["brier"] < brier(np.full(200, y.mean()), y)  # beats the base rate
     assert all(abs(r["right"] - r["confidence"]) <= 0.2 for r in model["cv"]["reliability"])
+
+
+def test_the_confidence_features_are_chosen_by_the_fit():
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(300, len(CONFIDENCE_FEATURES)))
+    score = CONFIDENCE_FEATURES.index("best_score")
+    y = (rng.random(300) < 1 / (1 + np.exp(-3 * x[:, score]))).astype(int)
+    folds = folds_of(list(range(300)), y.tolist())
+    model = fit_confidence(x, y, folds, EMBEDDER)
+    assert "best_score" in model["features"] and model["features"] in map(list, CANDIDATES)
+    assert fit_confidence(x, y, folds, EMBEDDER, candidates=CANDIDATES[:1])["features"] == list(
+        CANDIDATES[0])
 
 
 def test_confidence_words_follow_the_bands_and_the_language():

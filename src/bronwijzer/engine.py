@@ -360,7 +360,7 @@ class Engine:
         # a claim question is None here when the text does not make the claim; a cited
         # claim carries the confidence of the plain answer
         plain = compose(text, vector, hits, live.index, self.settings, lang,
-                        self._answerability, pool=pool)
+                        self._answerability, pool=pool, cited_claim=special is not None)
         return plain if special is None else replace(special, confidence=plain.confidence)
 
     # --- citation lookup (records from cite/, in the ``cite --json`` form) ------------

@@ -20,6 +20,7 @@ from bronwijzer.answer.evidence import features_of, missing_kinds
 from bronwijzer.answer.gather import flat_ranks, gather_recommendations, wants_gathering
 from bronwijzer.answer.lacks import LACKS, lack_features, lacking_amounts
 from bronwijzer.answer.names import corpus_vocabulary, missing_names
+from bronwijzer.answer.correctness import features as confidence_features
 from bronwijzer.answer.correctness import probability as right_probability
 from bronwijzer.answer.qtype import asks_proposal, is_prescriptive
 from bronwijzer.index.lexical import tokenize
@@ -39,7 +40,7 @@ from bronwijzer.settings import TUNING, Settings
 
 def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
             settings: Settings, lang: str | None = None, model=None,
-            pool: list[Hit] | None = None) -> Answer:
+            pool: list[Hit] | None = None, cited_claim: bool = False) -> Answer:
     """Compose the answer for one question from its hits.
 
     Args:
@@ -51,6 +52,8 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
         lang: the language for frame text (detected when None).
         model: the fitted answerability ``Model`` (None: the plain rule).
         pool: more passages to gather a proposal's sentences from (``answer.gather``).
+        cited_claim: the citation path answers with a cited claim (the confidence shown
+            knows it: ``answer.correctness``).
 
     Returns:
         An ``Answer``; declined (``abstained``) when the confidence is too low,
@@ -59,12 +62,15 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
     lang = lang or detect_lang(question)
     scored = score_sentences(question, vector, hits, index)
     chosen = _choose(scored, index, settings)
-    evidence = _evidence(question, vector, hits, scored, chosen, index, wanted_features(model))
+    evidence = _evidence(question, vector, hits, scored, chosen, index,
+                         wanted_features(model) | set(confidence_features()))
     sentences = [h.passage.text[s:e] for _, h, s, e in chosen]
     confidence, reason = judge(evidence, model, lang, {
         "kinds": missing_kinds(question, sentences) or lacking_amounts(question, _top(scored)),
         "names": missing_names(question, vocabulary(index))})
     # shown: the probability that the answer is right (answer.correctness)
+    if evidence is not None and cited_claim:
+        evidence = {**evidence, "cited_claim": 1.0}
     shown = right_probability(evidence, model.fingerprint if model else None, confidence)
     if confidence < settings.abstain_below:
         return Answer(question=question, lang=lang, text=phrase("abstain", lang),

@@ -37,6 +37,12 @@ def use_model(model: dict | None) -> dict | None:
     return FITTED.use(model)
 
 
+def features() -> tuple[str, ...]:
+    """The evidence features the current model reads (none without a model)."""
+    model = FITTED.current()
+    return tuple(model["features"]) if model else ()
+
+
 def probability(evidence: dict | None, fingerprint: str | None, fallback: float) -> float:
     """The probability that the answer composed from this evidence is right.
 

@@ -3,7 +3,8 @@
 Each feature is a number a careful reader would look at before answering:
 
 - ``best_cosine``: the best sentence's cosine to the question; ``margin``: how far it
-  stands above the second best; ``peak``: how far the best passage's cosine stands
+  stands above the second best; ``best_score`` / ``score_margin``: the same for the
+  sentence scores the answer ranks by (the sentence ranker's); ``peak``: how far the best passage's cosine stands
   above the mean of the top 20 (a flat top means nothing stands out);
 - ``terms_chosen`` / ``terms_top``: the share of the question's content words
   (folded, stemmed) found in the chosen sentences / in the best passage;
@@ -96,6 +97,7 @@ def features_of(question: str, vector: np.ndarray, hits, scored, chosen, index,
         "best_cosine": lambda: float(cosines[0]) if len(cosines) else 0.0,
         "margin": lambda: float(cosines[0] - cosines[1]) if len(cosines) > 1 else 0.0,
         "best_score": lambda: float(scored[0][0]) if scored else 0.0,
+        "score_margin": lambda: float(scored[0][0] - scored[1][0]) if len(scored) > 1 else 0.0,
         "peak": lambda: _peak(index, vector),
         "terms_chosen": lambda: shared_terms(q_terms, " ".join(sentences)),
         "terms_top": lambda: shared_terms(q_terms, top_text),
