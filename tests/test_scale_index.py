@@ -89,7 +89,7 @@ def test_peak_and_agreement_come_from_the_dense_index_not_a_scan(settings):
 
 @pytest.mark.parametrize("depth", [0, 1, 5, 20, 99, 100, 150])
 def test_top_rows_is_a_stable_sort_without_sorting_everything(depth):
-    from bronwijzer.answer.evidence import top_rows
+    from bronwijzer.search.retrieve import top_rows
     scores = np.random.default_rng(depth).integers(0, 7, size=100).astype(np.float32)
     assert top_rows(scores, depth).tolist() == np.argsort(-scores, kind="stable")[:depth].tolist()
 
@@ -112,6 +112,20 @@ def test_fusing_only_the_found_rows_gives_the_order_of_fusing_all(fusion):
     order, fused = _fused_order(cosines, lexical, settings, sentences)
     assert order.tolist() == expected.tolist() and len(order) >= 60
     assert np.array_equal(fused[order], full[order])
+    for top in (0, 1, 7, 60, n):  # the head alone: the same rows, the same scores
+        head, scores = _fused_order(cosines, lexical, settings, sentences, top)
+        assert head.tolist() == expected[:top].tolist() and np.array_equal(scores, fused)
+
+
+def test_ranks_sort_only_what_they_rank_and_equal_a_sort_of_everything():
+    from bronwijzer.search.retrieve import ranks
+    rng = np.random.default_rng(3)
+    scores = np.where(rng.random(3000) < 0.1, np.round(rng.random(3000) - 0.3, 2), -np.inf)
+    for ignore_zero in (False, True):
+        whole = np.full(len(scores), np.inf)
+        whole[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+        whole[~np.isfinite(scores) | ((scores <= 0) if ignore_zero else False)] = np.inf
+        assert np.array_equal(ranks(scores, ignore_zero), whole)
 
 
 def test_a_filtered_search_scores_the_kept_vectors_in_parts(settings, monkeypatch):

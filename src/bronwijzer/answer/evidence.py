@@ -28,6 +28,7 @@ import numpy as np
 from bronwijzer.answer.names import missing_names
 from bronwijzer.answer.qtype import asks_amount, asks_proposal, has_count, has_number
 from bronwijzer.quotes import shared_terms
+from bronwijzer.search.retrieve import top_rows
 from bronwijzer.settings import TUNING
 
 # kind: (words that say a question is about it, a question that asks for it whatever
@@ -142,24 +143,3 @@ def _dense_top(index, vector: np.ndarray, depth: int) -> tuple[np.ndarray, np.nd
     scores, ids = index.dense.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), depth)
     valid = ids[0] >= 0
     return scores[0][valid], ids[0][valid]
-
-
-def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
-    """The rows of the ``depth`` highest ``scores``, best first, ties in row order: the
-    same as ``np.argsort(-scores, kind="stable")[:depth]`` without sorting every row.
-
-    Args:
-        scores: one score per row.
-        depth: how many rows.
-
-    Returns:
-        Row numbers (int64).
-    """
-    n = len(scores)
-    if depth >= n:
-        return np.argsort(-scores, kind="stable")
-    if depth <= 0:
-        return np.zeros(0, dtype=np.int64)
-    threshold = np.partition(scores, n - depth)[n - depth]
-    rows = np.flatnonzero(scores >= threshold)
-    return rows[np.argsort(-scores[rows], kind="stable")][:depth]

@@ -26,6 +26,7 @@ from bronwijzer.records import (
     Reference,
     SourceLookup,
 )
+from bronwijzer.search.retrieve import top_rows
 from bronwijzer.settings import TUNING
 
 # Words for the government as a publisher ("bronnen van de rijksoverheid").
@@ -231,8 +232,7 @@ def _claim_candidates(retriever, claim: str, vector) -> tuple[dict, np.ndarray]:
     fused = retriever.fused_scores(claim, vector, None)
     fused = np.where(index.article_mask, fused, -np.inf)
     found = np.flatnonzero(np.isfinite(fused) & article)
-    chosen: dict = dict.fromkeys(
-        found[np.argsort(-fused[found], kind="stable")][:settings.candidates].tolist())
+    chosen: dict = dict.fromkeys(found[top_rows(fused[found], settings.candidates)].tolist())
     marked = np.asarray(index.cols.marked)
     if len(marked):
         bonus = np.where(np.isfinite(fused), fused, 0.0)[marked[:, 0]] / _top(fused)

@@ -122,7 +122,9 @@ class Retriever:
             return []
         if vector is None:
             vector = self.embed_queries([query])[0]
-        order, fused, lexical = self._fused(query, vector, _kept(self.index, where))
+        # the ranker re-ranks the head of the fused order; nothing beyond it is read
+        head = max(k, self.ranker.depth if self.ranker is not None else 0)
+        order, fused, lexical = self._fused(query, vector, _kept(self.index, where), head)
         if self.ranker is not None:
             order = self.ranker.reorder(query, vector, order, lexical, self._query_tokens(query, vector))
         order = order[:k]
@@ -148,11 +150,12 @@ class Retriever:
         """
         if not len(self.index.passages):
             return np.zeros(0)
-        return self._fused(query, vector, None if keep is None else np.asarray(keep, bool))[1]
+        return self._fused(query, vector, None if keep is None else np.asarray(keep, bool), 0)[1]
 
-    def _fused(self, query: str, vector: np.ndarray,
-               keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The rows in fused order, every passage's fused score, and the BM25 scores."""
+    def _fused(self, query: str, vector: np.ndarray, keep: np.ndarray | None,
+               top: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows in fused order (the ``top`` best only, when given), every passage's
+        fused score, and the BM25 scores."""
         cosines = self._cosines(vector, keep)
         lexical = self.index.lexical.scores(query) if self.index.lexical else np.zeros(len(cosines))
         if keep is not None:
@@ -162,7 +165,7 @@ class Retriever:
             # a paraphrase often matches one sentence better than the whole passage
             candidates = np.flatnonzero(self._candidates(cosines, lexical))
             sentences = self.index.best_sentence_cosines(candidates, vector)
-        order, fused = _fused_order(cosines, lexical, self._weighted(query), sentences)
+        order, fused = _fused_order(cosines, lexical, self._weighted(query), sentences, top)
         return order, fused, lexical
 
     def _weighted(self, query: str) -> Settings:
@@ -216,18 +219,20 @@ def _kept(index, where) -> np.ndarray | None:
 
 
 def _fused_order(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
-                 sentences: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+                 sentences: np.ndarray | None,
+                 top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The passages any ranking found, in fused order, and every passage's fused score.
 
     Only the rows with a dense candidate cosine or a BM25 score are ranked and sorted
     (the others fuse to ``-inf``), so a question does not sort the whole corpus: the
     same order as :func:`fuse` over every row, as ranks among these rows equal ranks
-    among all and ties keep row order.
+    among all and ties keep row order. With ``top`` only the ``top`` best are ordered
+    (the head of the same order; 0: none, for the scores alone).
     """
     rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
     part = fuse(cosines[rows], lexical[rows], settings,
                 None if sentences is None else sentences[rows])
-    order = np.argsort(-part, kind="stable")
+    order = np.argsort(-part, kind="stable") if top is None else top_rows(part, top)
     order = order[np.isfinite(part[order])]
     fused = np.full(len(cosines), -np.inf)
     fused[rows] = part
@@ -240,13 +245,17 @@ def _vector_key(vector: np.ndarray) -> bytes:
 
 
 def ranks(scores: np.ndarray, ignore_zero: bool = False) -> np.ndarray:
-    """1-based rank of each score (best = 1); ``inf`` for missing (or zero) scores."""
-    order = np.argsort(-scores, kind="stable")
-    result = np.full(len(scores), np.inf)
-    result[order] = np.arange(1, len(scores) + 1)
-    result[~np.isfinite(scores)] = np.inf
+    """1-based rank of each score (best = 1); ``inf`` for missing (or zero) scores.
+
+    Only the scores that get a rank are sorted (a dense ranking's few candidates among a
+    million rows sort in microseconds); ties keep row order.
+    """
+    valid = np.isfinite(scores)
     if ignore_zero:
-        result[scores <= 0] = np.inf
+        valid &= scores > 0
+    rows = np.flatnonzero(valid)
+    result = np.full(len(scores), np.inf)
+    result[rows[np.argsort(-scores[rows], kind="stable")]] = np.arange(1, len(rows) + 1)
     return result
 
 
@@ -285,3 +294,24 @@ def _scaled(values: np.ndarray) -> np.ndarray:
         return values
     low, high = float(finite.min()), float(finite.max())
     return (values - low) / (high - low) if high > low else np.where(np.isfinite(values), 1.0, values)
+
+
+def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
+    """The rows of the ``depth`` highest ``scores``, best first, ties in row order: the
+    same as ``np.argsort(-scores, kind="stable")[:depth]`` without sorting every row.
+
+    Args:
+        scores: one score per row.
+        depth: how many rows.
+
+    Returns:
+        Row numbers (int64).
+    """
+    n = len(scores)
+    if depth >= n:
+        return np.argsort(-scores, kind="stable")
+    if depth <= 0:
+        return np.zeros(0, dtype=np.int64)
+    threshold = np.partition(scores, n - depth)[n - depth]
+    rows = np.flatnonzero(scores >= threshold)
+    return rows[np.argsort(-scores[rows], kind="stable")][:depth]
