@@ -112,9 +112,32 @@ def test_fusing_only_the_found_rows_gives_the_order_of_fusing_all(fusion):
     order, fused = _fused_order(cosines, lexical, settings, sentences)
     assert order.tolist() == expected.tolist() and len(order) >= 60
     assert np.array_equal(fused[order], full[order])
-    for top in (0, 1, 7, 60, n):  # the head alone: the same rows, the same scores
+    for top in (0, 1, 7, 60, 200, n):  # the head alone: the same rows, the same scores
         head, scores = _fused_order(cosines, lexical, settings, sentences, top)
-        assert head.tolist() == expected[:top].tolist() and np.array_equal(scores, fused)
+        assert head.tolist() == expected[:top].tolist()
+        assert np.array_equal(scores[head], full[head])
+        assert np.array_equal(scores[np.isfinite(scores)], full[np.isfinite(scores)])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_head_of_a_fusion_with_many_bm25_ties_is_the_head_of_fusing_all(seed):
+    from bronwijzer.search.retrieve import _fused_order, fuse
+    from bronwijzer.settings import Settings
+    rng = np.random.default_rng(seed)
+    n = 3000
+    lexical = np.where(rng.random(n) < 0.4, rng.integers(1, 5, n), 0).astype(np.float64)
+    cosines = np.full(n, -np.inf, dtype=np.float32)
+    found = rng.choice(n, 40, replace=False)          # dense candidates, most with BM25 ties
+    cosines[found] = rng.random(40)
+    sentences = np.where(np.isfinite(cosines), rng.random(n), -np.inf).astype(np.float32)
+    settings = Settings()
+    full = fuse(cosines, lexical, settings, sentences)
+    expected = np.argsort(-full, kind="stable")
+    for top in (1, 5, 20):
+        head, scores = _fused_order(cosines, lexical, settings, sentences, top)
+        assert head.tolist() == expected[:top].tolist()
+        kept = np.isfinite(scores)
+        assert kept.sum() < (lexical > 0).sum() and np.array_equal(scores[kept], full[kept])
 
 
 def test_ranks_sort_only_what_they_rank_and_equal_a_sort_of_everything():

@@ -227,16 +227,50 @@ def _fused_order(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
     (the others fuse to ``-inf``), so a question does not sort the whole corpus: the
     same order as :func:`fuse` over every row, as ranks among these rows equal ranks
     among all and ties keep row order. With ``top`` only the ``top`` best are ordered
-    (the head of the same order; 0: none, for the scores alone).
+    (the head of the same order; 0: none, for the scores alone), and under reciprocal-rank
+    fusion only the rows that can reach it are fused (:func:`_head_rows`): the others'
+    scores are then ``-inf`` too.
     """
     rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
+    bm25_rank = None
+    if top and settings.fusion == "rrf" and settings.bm25_weight > 0:
+        rows, bm25_rank = _head_rows(rows, cosines, lexical, sentences, top)
     part = fuse(cosines[rows], lexical[rows], settings,
-                None if sentences is None else sentences[rows])
+                None if sentences is None else sentences[rows], bm25_rank)
     order = np.argsort(-part, kind="stable") if top is None else top_rows(part, top)
     order = order[np.isfinite(part[order])]
     fused = np.full(len(cosines), -np.inf)
     fused[rows] = part
     return rows[order], fused
+
+
+def _head_rows(rows: np.ndarray, cosines: np.ndarray, lexical: np.ndarray,
+               sentences: np.ndarray | None, top: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rows that can reach the ``top`` best of a reciprocal-rank fusion, and their BM25
+    ranks among all matched rows (None: every row can, ranks as usual).
+
+    The rows are every dense or sentence candidate and the ``top`` + candidates best BM25
+    rows. A row outside them has only a BM25 rank, worse than each of ``top`` or more
+    BM25-only rows' among them, so it fuses strictly lower (each ranking adds a positive
+    term). The best BM25 rows' ranks are their places; a candidate's below them is counted.
+    """
+    candidate = np.isfinite(cosines[rows])
+    if sentences is not None:
+        candidate |= np.isfinite(sentences[rows])
+    matched = rows[lexical[rows] > 0]
+    need = top + int(candidate.sum())
+    if len(matched) <= need:
+        return rows, None
+    best = matched[top_rows(lexical[matched], need)]
+    kept = np.union1d(rows[candidate], best)
+    rank = np.full(len(kept), np.inf)
+    rank[np.searchsorted(kept, best)] = np.arange(1, len(best) + 1)
+    values = lexical[matched]
+    for at in np.flatnonzero(np.isinf(rank) & (lexical[kept] > 0)).tolist():
+        score = lexical[kept[at]]
+        before = np.count_nonzero(values[:np.searchsorted(matched, kept[at])] == score)
+        rank[at] = np.count_nonzero(values > score) + before + 1
+    return kept, rank
 
 
 def _vector_key(vector: np.ndarray) -> bytes:
@@ -260,16 +294,18 @@ def ranks(scores: np.ndarray, ignore_zero: bool = False) -> np.ndarray:
 
 
 def fuse(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
-         sentences: np.ndarray | None = None) -> np.ndarray:
+         sentences: np.ndarray | None = None,
+         bm25_rank: np.ndarray | None = None) -> np.ndarray:
     """Fuse dense and BM25 scores (BM25 zeros are ignored).
 
     ``rrf``: weighted reciprocal-rank fusion, with the passages' best sentence
     cosines (``sentences``, when given) as a third ranking. ``convex``: a weighted sum of the
     scores scaled to [0, 1] over the candidates. ``dense`` / ``bm25``: one alone.
-    Passages missing from both rankings get ``-inf``.
+    Passages missing from both rankings get ``-inf``. ``bm25_rank``: the BM25 ranks when
+    these rows are part of a larger ranking (default: ranks among these rows).
     """
     dense_rank = ranks(cosines)
-    bm25_rank = ranks(lexical, ignore_zero=True)
+    bm25_rank = ranks(lexical, ignore_zero=True) if bm25_rank is None else bm25_rank
     if settings.fusion == "dense":
         return np.where(np.isfinite(dense_rank), cosines, -np.inf)
     if settings.fusion == "bm25":
