@@ -177,7 +177,7 @@ def pipeline_at(texts, vectors, lexical, embedder, settings, questions) -> dict:
     # where the search time goes
     vector = retriever.embed_queries([questions[0]])[0]
     inner = {"faiss_k30": [], "bm25_scores": [], "fuse_and_rank": []}
-    from bronwijzer.search.retrieve import fuse
+    from bronwijzer.search.fusion import fuse
     for q in questions:
         t0 = time.perf_counter()
         cos = retriever._cosines(vector, None)

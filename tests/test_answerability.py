@@ -125,7 +125,7 @@ def test_matrix_fills_missing_evidence_with_zeros():
 
 
 def test_a_passage_whose_one_sentence_matches_best_rises_in_the_fusion():
-    from bronwijzer.search.retrieve import fuse
+    from bronwijzer.search.fusion import fuse
     from bronwijzer.settings import Settings
     cosines = np.array([0.90, 0.89, 0.88, 0.50], dtype=np.float32)
     lexical = np.zeros(4, dtype=np.float32)

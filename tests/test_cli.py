@@ -13,7 +13,7 @@ from conftest import HashEmbedder
 from bronwijzer import cli
 from bronwijzer.engine import Engine
 from bronwijzer.tune.evaluate import evaluate_files
-from bronwijzer.search.retrieve import fuse
+from bronwijzer.search.fusion import fuse
 from bronwijzer.settings import Settings, load_settings
 
 

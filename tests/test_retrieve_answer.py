@@ -14,7 +14,7 @@ from bronwijzer.index.build import build_index
 from bronwijzer.index.store import load_index
 from bronwijzer.phrases import phrase
 from bronwijzer.present.dicts import answer_to_dict
-from bronwijzer.search.retrieve import fuse, ranks
+from bronwijzer.search.fusion import fuse, ranks
 from bronwijzer.settings import Settings, load_settings
 
 

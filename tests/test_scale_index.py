@@ -89,14 +89,14 @@ def test_peak_and_agreement_come_from_the_dense_index_not_a_scan(settings):
 
 @pytest.mark.parametrize("depth", [0, 1, 5, 20, 99, 100, 150])
 def test_top_rows_is_a_stable_sort_without_sorting_everything(depth):
-    from bronwijzer.search.retrieve import top_rows
+    from bronwijzer.search.fusion import top_rows
     scores = np.random.default_rng(depth).integers(0, 7, size=100).astype(np.float32)
     assert top_rows(scores, depth).tolist() == np.argsort(-scores, kind="stable")[:depth].tolist()
 
 
 @pytest.mark.parametrize("fusion", ["rrf", "convex", "dense", "bm25"])
 def test_fusing_only_the_found_rows_gives_the_order_of_fusing_all(fusion):
-    from bronwijzer.search.retrieve import _fused_order, fuse
+    from bronwijzer.search.fusion import fuse, fused_order
     from bronwijzer.settings import Settings
     rng = np.random.default_rng(7)
     n = 5000
@@ -109,11 +109,11 @@ def test_fusing_only_the_found_rows_gives_the_order_of_fusing_all(fusion):
     full = fuse(cosines, lexical, settings, sentences)
     expected = np.argsort(-full, kind="stable")
     expected = expected[np.isfinite(full[expected])]
-    order, fused = _fused_order(cosines, lexical, settings, sentences)
+    order, fused = fused_order(cosines, lexical, settings, sentences)
     assert order.tolist() == expected.tolist() and len(order) >= 60
     assert np.array_equal(fused[order], full[order])
     for top in (0, 1, 7, 60, 200, n):  # the head alone: the same rows, the same scores
-        head, scores = _fused_order(cosines, lexical, settings, sentences, top)
+        head, scores = fused_order(cosines, lexical, settings, sentences, top)
         assert head.tolist() == expected[:top].tolist()
         assert np.array_equal(scores[head], full[head])
         assert np.array_equal(scores[np.isfinite(scores)], full[np.isfinite(scores)])
@@ -121,7 +121,7 @@ def test_fusing_only_the_found_rows_gives_the_order_of_fusing_all(fusion):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_the_head_of_a_fusion_with_many_bm25_ties_is_the_head_of_fusing_all(seed):
-    from bronwijzer.search.retrieve import _fused_order, fuse
+    from bronwijzer.search.fusion import fuse, fused_order
     from bronwijzer.settings import Settings
     rng = np.random.default_rng(seed)
     n = 3000
@@ -134,14 +134,41 @@ def test_the_head_of_a_fusion_with_many_bm25_ties_is_the_head_of_fusing_all(seed
     full = fuse(cosines, lexical, settings, sentences)
     expected = np.argsort(-full, kind="stable")
     for top in (1, 5, 20):
-        head, scores = _fused_order(cosines, lexical, settings, sentences, top)
+        head, scores = fused_order(cosines, lexical, settings, sentences, top)
         assert head.tolist() == expected[:top].tolist()
         kept = np.isfinite(scores)
         assert kept.sum() < (lexical > 0).sum() and np.array_equal(scores[kept], full[kept])
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_the_heads_among_masks_and_the_rows_asked_for_are_scored_as_fusing_all(seed):
+    from bronwijzer.search.fusion import fuse, head_rows, top_rows
+    from bronwijzer.settings import Settings
+    rng = np.random.default_rng(seed)
+    n = 4000
+    lexical = np.where(rng.random(n) < 0.4, rng.integers(1, 6, n), 0).astype(np.float64)
+    cosines = np.full(n, -np.inf, dtype=np.float32)
+    cosines[rng.choice(n, 40, replace=False)] = rng.random(40)
+    sentences = np.where(np.isfinite(cosines), rng.random(n), -np.inf).astype(np.float32)
+    settings = Settings()
+    full = fuse(cosines, lexical, settings, sentences)
+    rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
+    article, marked = rng.random(n) < 0.7, rng.choice(n, 50, replace=False)
+    heads = [(article, 30), (None, 1), (rng.random(n) < 0.2, 5)]
+    kept, rank = head_rows(rows, cosines, lexical, sentences, heads, marked)
+    assert len(kept) < len(rows) / 3
+    scores = np.full(n, -np.inf)
+    scores[kept] = fuse(cosines[kept], lexical[kept], settings, sentences[kept], rank)
+    assert np.array_equal(scores[kept], full[kept])                   # exact where kept
+    assert set(np.intersect1d(marked, rows).tolist()) <= set(kept.tolist())
+    for mask, top in heads:
+        among = np.ones(n, bool) if mask is None else mask
+        want = np.flatnonzero(among)[top_rows(full[among], top)]
+        assert np.flatnonzero(among)[top_rows(scores[among], top)].tolist() == want.tolist()
+
+
 def test_ranks_sort_only_what_they_rank_and_equal_a_sort_of_everything():
-    from bronwijzer.search.retrieve import ranks
+    from bronwijzer.search.fusion import ranks
     rng = np.random.default_rng(3)
     scores = np.where(rng.random(3000) < 0.1, np.round(rng.random(3000) - 0.3, 2), -np.inf)
     for ignore_zero in (False, True):

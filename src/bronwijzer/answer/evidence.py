@@ -28,7 +28,7 @@ import numpy as np
 from bronwijzer.answer.names import missing_names
 from bronwijzer.answer.qtype import asks_amount, asks_proposal, has_count, has_number
 from bronwijzer.quotes import shared_terms
-from bronwijzer.search.retrieve import top_rows
+from bronwijzer.search.fusion import top_rows
 from bronwijzer.settings import TUNING
 
 # kind: (words that say a question is about it, a question that asks for it whatever

@@ -26,7 +26,7 @@ from bronwijzer.records import (
     Reference,
     SourceLookup,
 )
-from bronwijzer.search.retrieve import top_rows
+from bronwijzer.search.fusion import top_rows
 from bronwijzer.settings import TUNING
 
 # Words for the government as a publisher ("bronnen van de rijksoverheid").
@@ -219,7 +219,8 @@ def _claim_candidates(retriever, claim: str, vector) -> tuple[dict, np.ndarray]:
     article passage, with the fused scores of a search among the article passages. Above:
     the sentences of the ``settings.candidates`` best article passages of the claim's
     search, and the ``settings.candidates`` best footnote-marked sentences (their vectors
-    against the claim's, plus their passage's share of the best fused score).
+    against the claim's, plus their passage's share of the best fused score); the fused
+    scores only where they are read (``Retriever.fused_head_scores``), -inf elsewhere.
 
     Returns:
         ``({passage row: sentence positions, or None for all}, fused scores)``.
@@ -229,11 +230,15 @@ def _claim_candidates(retriever, claim: str, vector) -> tuple[dict, np.ndarray]:
     if int(article.sum()) <= settings.claim_scan_max_passages:
         fused = retriever.fused_scores(claim, vector, index.article_mask)
         return dict.fromkeys(np.flatnonzero(article).tolist()), fused
-    fused = retriever.fused_scores(claim, vector, None)
+    marked = np.asarray(index.cols.marked)
+    # read below: the best article passages, the best article passage (the scale of the
+    # bonus) and the marked sentences' passages
+    fused = retriever.fused_head_scores(
+        claim, vector, [(article, settings.candidates), (np.asarray(index.article_mask), 1)],
+        marked[:, 0] if len(marked) else None)
     fused = np.where(index.article_mask, fused, -np.inf)
     found = np.flatnonzero(np.isfinite(fused) & article)
     chosen: dict = dict.fromkeys(found[top_rows(fused[found], settings.candidates)].tolist())
-    marked = np.asarray(index.cols.marked)
     if len(marked):
         bonus = np.where(np.isfinite(fused), fused, 0.0)[marked[:, 0]] / _top(fused)
         score = index.marked_vectors @ vector + TUNING.claim_passage_weight * bonus

@@ -12,6 +12,7 @@ import numpy as np
 
 from bronwijzer.index.store import Index
 from bronwijzer.records import Hit, Passage
+from bronwijzer.search.fusion import fuse, fused_order, head_rows
 from bronwijzer.settings import Settings
 
 FILTER_ROWS = 65_536  # passage vectors scored at a time by a filtered search (~100 MB)
@@ -152,10 +153,45 @@ class Retriever:
             return np.zeros(0)
         return self._fused(query, vector, None if keep is None else np.asarray(keep, bool), 0)[1]
 
+    def fused_head_scores(self, query: str, vector: np.ndarray, heads: list[tuple],
+                          also: np.ndarray | None = None) -> np.ndarray:
+        """``fused_scores(query, vector, None)`` where it is read: exact for the ``top``
+        best rows among each ``(mask, top)`` of ``heads`` (mask None: every row) and for
+        the rows ``also``, ``-inf`` elsewhere (every score under another fusion).
+
+        Args:
+            query: the question or claim.
+            vector: its vector.
+            heads: ``(boolean mask by row or None, how many)`` pairs.
+            also: more rows whose scores are wanted.
+
+        Returns:
+            A float array with one score per passage.
+        """
+        if not len(self.index.passages):
+            return np.zeros(0)
+        cosines, lexical, sentences = self._rankings(query, vector, None)
+        settings = self._weighted(query)
+        rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
+        rank = None
+        if settings.fusion == "rrf" and settings.bm25_weight > 0:
+            rows, rank = head_rows(rows, cosines, lexical, sentences, heads, also)
+        fused = np.full(len(cosines), -np.inf)
+        fused[rows] = fuse(cosines[rows], lexical[rows], settings,
+                           None if sentences is None else sentences[rows], rank)
+        return fused
+
     def _fused(self, query: str, vector: np.ndarray, keep: np.ndarray | None,
                top: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The rows in fused order (the ``top`` best only, when given), every passage's
         fused score, and the BM25 scores."""
+        cosines, lexical, sentences = self._rankings(query, vector, keep)
+        order, fused = fused_order(cosines, lexical, self._weighted(query), sentences, top)
+        return order, fused, lexical
+
+    def _rankings(self, query: str, vector: np.ndarray, keep: np.ndarray | None):
+        """The dense candidates' cosines, every BM25 score and the candidates' best
+        sentence cosines (None without a sentence weight), among the ``keep`` rows."""
         cosines = self._cosines(vector, keep)
         lexical = self.index.lexical.scores(query) if self.index.lexical else np.zeros(len(cosines))
         if keep is not None:
@@ -165,8 +201,7 @@ class Retriever:
             # a paraphrase often matches one sentence better than the whole passage
             candidates = np.flatnonzero(self._candidates(cosines, lexical))
             sentences = self.index.best_sentence_cosines(candidates, vector)
-        order, fused = _fused_order(cosines, lexical, self._weighted(query), sentences, top)
-        return order, fused, lexical
+        return cosines, lexical, sentences
 
     def _weighted(self, query: str) -> Settings:
         """The settings with BM25's weight scaled by the share of the query's terms
@@ -218,136 +253,6 @@ def _kept(index, where) -> np.ndarray | None:
     return np.array([bool(where(p)) for p in index.passages], dtype=bool)
 
 
-def _fused_order(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
-                 sentences: np.ndarray | None,
-                 top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The passages any ranking found, in fused order, and every passage's fused score.
-
-    Only the rows with a dense candidate cosine or a BM25 score are ranked and sorted
-    (the others fuse to ``-inf``), so a question does not sort the whole corpus: the
-    same order as :func:`fuse` over every row, as ranks among these rows equal ranks
-    among all and ties keep row order. With ``top`` only the ``top`` best are ordered
-    (the head of the same order; 0: none, for the scores alone), and under reciprocal-rank
-    fusion only the rows that can reach it are fused (:func:`_head_rows`): the others'
-    scores are then ``-inf`` too.
-    """
-    rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
-    bm25_rank = None
-    if top and settings.fusion == "rrf" and settings.bm25_weight > 0:
-        rows, bm25_rank = _head_rows(rows, cosines, lexical, sentences, top)
-    part = fuse(cosines[rows], lexical[rows], settings,
-                None if sentences is None else sentences[rows], bm25_rank)
-    order = np.argsort(-part, kind="stable") if top is None else top_rows(part, top)
-    order = order[np.isfinite(part[order])]
-    fused = np.full(len(cosines), -np.inf)
-    fused[rows] = part
-    return rows[order], fused
-
-
-def _head_rows(rows: np.ndarray, cosines: np.ndarray, lexical: np.ndarray,
-               sentences: np.ndarray | None, top: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """The rows that can reach the ``top`` best of a reciprocal-rank fusion, and their BM25
-    ranks among all matched rows (None: every row can, ranks as usual).
-
-    The rows are every dense or sentence candidate and the ``top`` + candidates best BM25
-    rows. A row outside them has only a BM25 rank, worse than each of ``top`` or more
-    BM25-only rows' among them, so it fuses strictly lower (each ranking adds a positive
-    term). The best BM25 rows' ranks are their places; a candidate's below them is counted.
-    """
-    candidate = np.isfinite(cosines[rows])
-    if sentences is not None:
-        candidate |= np.isfinite(sentences[rows])
-    matched = rows[lexical[rows] > 0]
-    need = top + int(candidate.sum())
-    if len(matched) <= need:
-        return rows, None
-    best = matched[top_rows(lexical[matched], need)]
-    kept = np.union1d(rows[candidate], best)
-    rank = np.full(len(kept), np.inf)
-    rank[np.searchsorted(kept, best)] = np.arange(1, len(best) + 1)
-    values = lexical[matched]
-    for at in np.flatnonzero(np.isinf(rank) & (lexical[kept] > 0)).tolist():
-        score = lexical[kept[at]]
-        before = np.count_nonzero(values[:np.searchsorted(matched, kept[at])] == score)
-        rank[at] = np.count_nonzero(values > score) + before + 1
-    return kept, rank
-
-
 def _vector_key(vector: np.ndarray) -> bytes:
     """A query vector as a cache key (its float32 bytes)."""
     return np.asarray(vector, dtype=np.float32).tobytes()
-
-
-def ranks(scores: np.ndarray, ignore_zero: bool = False) -> np.ndarray:
-    """1-based rank of each score (best = 1); ``inf`` for missing (or zero) scores.
-
-    Only the scores that get a rank are sorted (a dense ranking's few candidates among a
-    million rows sort in microseconds); ties keep row order.
-    """
-    valid = np.isfinite(scores)
-    if ignore_zero:
-        valid &= scores > 0
-    rows = np.flatnonzero(valid)
-    result = np.full(len(scores), np.inf)
-    result[rows[np.argsort(-scores[rows], kind="stable")]] = np.arange(1, len(rows) + 1)
-    return result
-
-
-def fuse(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
-         sentences: np.ndarray | None = None,
-         bm25_rank: np.ndarray | None = None) -> np.ndarray:
-    """Fuse dense and BM25 scores (BM25 zeros are ignored).
-
-    ``rrf``: weighted reciprocal-rank fusion, with the passages' best sentence
-    cosines (``sentences``, when given) as a third ranking. ``convex``: a weighted sum of the
-    scores scaled to [0, 1] over the candidates. ``dense`` / ``bm25``: one alone.
-    Passages missing from both rankings get ``-inf``. ``bm25_rank``: the BM25 ranks when
-    these rows are part of a larger ranking (default: ranks among these rows).
-    """
-    dense_rank = ranks(cosines)
-    bm25_rank = ranks(lexical, ignore_zero=True) if bm25_rank is None else bm25_rank
-    if settings.fusion == "dense":
-        return np.where(np.isfinite(dense_rank), cosines, -np.inf)
-    if settings.fusion == "bm25":
-        return np.where(np.isfinite(bm25_rank), lexical, -np.inf)
-    if settings.fusion == "convex":
-        dense_part = _scaled(np.where(np.isfinite(dense_rank), cosines, np.nan))
-        bm25_part = _scaled(np.where(np.isfinite(bm25_rank), lexical, np.nan))
-        total = (settings.dense_weight * np.nan_to_num(dense_part)
-                 + settings.bm25_weight * np.nan_to_num(bm25_part))
-    else:
-        total = (settings.dense_weight / (settings.rrf_k + dense_rank)
-                 + settings.bm25_weight / (settings.rrf_k + bm25_rank))
-        if sentences is not None:
-            total = total + settings.sentence_weight / (settings.rrf_k + ranks(sentences))
-    missing = ~np.isfinite(dense_rank) & ~np.isfinite(bm25_rank)
-    return np.where(missing, -np.inf, total)
-
-
-def _scaled(values: np.ndarray) -> np.ndarray:
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return values
-    low, high = float(finite.min()), float(finite.max())
-    return (values - low) / (high - low) if high > low else np.where(np.isfinite(values), 1.0, values)
-
-
-def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
-    """The rows of the ``depth`` highest ``scores``, best first, ties in row order: the
-    same as ``np.argsort(-scores, kind="stable")[:depth]`` without sorting every row.
-
-    Args:
-        scores: one score per row.
-        depth: how many rows.
-
-    Returns:
-        Row numbers (int64).
-    """
-    n = len(scores)
-    if depth >= n:
-        return np.argsort(-scores, kind="stable")
-    if depth <= 0:
-        return np.zeros(0, dtype=np.int64)
-    threshold = np.partition(scores, n - depth)[n - depth]
-    rows = np.flatnonzero(scores >= threshold)
-    return rows[np.argsort(-scores[rows], kind="stable")][:depth]
