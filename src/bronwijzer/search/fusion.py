@@ -62,8 +62,8 @@ def head_rows(rows: np.ndarray, cosines: np.ndarray, lexical: np.ndarray,
             for pool, n in ((matched if m is None else matched[m[matched]], n)
                             for (m, _), n in zip(heads, need))]
     extra = np.zeros(0, np.int64) if also is None else np.asarray(also, dtype=np.int64)
-    kept = np.union1d(np.union1d(rows[candidate], np.concatenate(best)),
-                      np.intersect1d(extra, rows))
+    extra = extra[np.isfinite(cosines[extra]) | (lexical[extra] > 0)]  # those among rows
+    kept = np.union1d(np.union1d(rows[candidate], np.concatenate(best)), extra)
     rank = np.full(len(kept), np.inf)
     if heads[0][0] is None:  # the best of all: their ranks are their places
         rank[np.searchsorted(kept, best[0])] = np.arange(1, len(best[0]) + 1)
