@@ -119,19 +119,24 @@ def test_fusing_only_the_found_rows_gives_the_order_of_fusing_all(fusion):
         assert np.array_equal(scores[np.isfinite(scores)], full[np.isfinite(scores)])
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_the_head_of_a_fusion_with_many_bm25_ties_is_the_head_of_fusing_all(seed):
-    from bronwijzer.search.fusion import fuse, fused_order
+def _tied_rankings(rng, n: int):
+    """Rankings of ``n`` rows: 40 dense (and sentence) candidates, BM25 scores for 40 % of
+    the rows in a few values (many ties), and the fusion of all of them."""
+    from bronwijzer.search.fusion import fuse
     from bronwijzer.settings import Settings
-    rng = np.random.default_rng(seed)
-    n = 3000
     lexical = np.where(rng.random(n) < 0.4, rng.integers(1, 5, n), 0).astype(np.float64)
     cosines = np.full(n, -np.inf, dtype=np.float32)
-    found = rng.choice(n, 40, replace=False)          # dense candidates, most with BM25 ties
-    cosines[found] = rng.random(40)
+    cosines[rng.choice(n, 40, replace=False)] = rng.random(40)
     sentences = np.where(np.isfinite(cosines), rng.random(n), -np.inf).astype(np.float32)
+    return cosines, lexical, sentences, fuse(cosines, lexical, Settings(), sentences)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_head_of_a_fusion_with_many_bm25_ties_is_the_head_of_fusing_all(seed):
+    from bronwijzer.search.fusion import fused_order
+    from bronwijzer.settings import Settings
+    cosines, lexical, sentences, full = _tied_rankings(np.random.default_rng(seed), 3000)
     settings = Settings()
-    full = fuse(cosines, lexical, settings, sentences)
     expected = np.argsort(-full, kind="stable")
     for top in (1, 5, 20):
         head, scores = fused_order(cosines, lexical, settings, sentences, top)
@@ -144,14 +149,8 @@ def test_the_head_of_a_fusion_with_many_bm25_ties_is_the_head_of_fusing_all(seed
 def test_the_heads_among_masks_and_the_rows_asked_for_are_scored_as_fusing_all(seed):
     from bronwijzer.search.fusion import fuse, head_rows, top_rows
     from bronwijzer.settings import Settings
-    rng = np.random.default_rng(seed)
-    n = 4000
-    lexical = np.where(rng.random(n) < 0.4, rng.integers(1, 6, n), 0).astype(np.float64)
-    cosines = np.full(n, -np.inf, dtype=np.float32)
-    cosines[rng.choice(n, 40, replace=False)] = rng.random(40)
-    sentences = np.where(np.isfinite(cosines), rng.random(n), -np.inf).astype(np.float32)
-    settings = Settings()
-    full = fuse(cosines, lexical, settings, sentences)
+    rng, n, settings = np.random.default_rng(seed), 4000, Settings()
+    cosines, lexical, sentences, full = _tied_rankings(rng, n)
     rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
     article, marked = rng.random(n) < 0.7, rng.choice(n, 50, replace=False)
     heads = [(article, 30), (None, 1), (rng.random(n) < 0.2, 5)]
