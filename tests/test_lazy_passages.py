@@ -255,6 +255,6 @@ def test_the_sentence_rankers_document_places_parse_no_passage(built, monkeypatc
     made = []
     real = lazy.passage_from_dict
     monkeypatch.setattr(lazy, "passage_from_dict", lambda data: made.append(1) or real(data))
-    place = sentence_rank._doc_places(index)
+    place = sentence_rank.doc_positions(index)
     assert made == []                     # a parse per passage cost 7 s at 100,000 passages
     assert np.array_equal(place, positions(_records(index)[0]))

@@ -4,8 +4,9 @@ Each feature is a number a careful reader would look at before answering:
 
 - ``best_cosine``: the best sentence's cosine to the question; ``margin``: how far it
   stands above the second best; ``best_score`` / ``score_margin``: the same for the
-  sentence scores the answer ranks by (the sentence ranker's); ``peak``: how far the best passage's cosine stands
-  above the mean of the top 20 (a flat top means nothing stands out);
+  sentence scores the answer ranks by (the sentence ranker's); ``peak``: how far the
+  best passage's cosine stands above the mean of the top 20 (a flat top means nothing
+  stands out);
 - ``terms_chosen`` / ``terms_top``: the share of the question's content words
   (folded, stemmed) found in the chosen sentences / in the best passage;
   ``terms_corpus``: the share found anywhere in the corpus;

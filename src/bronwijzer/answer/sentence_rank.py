@@ -64,7 +64,6 @@ def valid(params) -> bool:
 
 # the packaged parameters, or those set by ``use_params`` (crossval's per-fold refits)
 FITTED = FittedFile(PARAMS, valid)
-_PLACES: dict = {}
 
 
 def load_params(path: Path = PARAMS) -> dict | None:
@@ -140,7 +139,7 @@ def features(question: str, vector: np.ndarray, hits, index,
     expanded = _share(q_terms | set(tokenize([" ".join(added)])[0]) - FRAME_TERMS, words)
     gives = _kind_gives(question, texts)
     asked = float(bool(_asked(question)))
-    place = _doc_places(index)
+    place = doc_positions(index)
     columns = {
         "cosine": cosine, "cosine_gap": cosine - cosine.max(),
         "terms": terms, "terms_gap": terms - terms.max(),
@@ -217,16 +216,6 @@ def _rare_share(q_terms: set[str], words: list[set[str]]) -> np.ndarray:
     idf = {t: math.log(1.0 + n / (1.0 + sum(t in w for w in words))) for t in q_terms}
     total = sum(idf.values())
     return np.array([sum(idf[t] for t in q_terms & w) / total for w in words])
-
-
-def _doc_places(index) -> np.ndarray:
-    """Every passage's place in its document (cached per loaded index), from the index's
-    columns: no passage record is parsed."""
-    key = id(index)
-    if key not in _PLACES:
-        _PLACES.clear()
-        _PLACES[key] = (index, doc_positions(index))
-    return _PLACES[key][1]
 
 
 def probabilities(params: dict, matrix: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ import mmap
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +117,21 @@ class Columns:
         arrays = {_field(name): np.load(folder / f"{name}.npy", allow_pickle=False,
                                         mmap_mode="r") for name in _ARRAYS}
         return cls(docs=docs, **arrays)
+
+    @cached_property
+    def positions(self) -> np.ndarray:
+        """Each passage's place in its document (``doc_positions``)."""
+        table = np.asarray(self.table)
+        out = np.zeros(len(table), dtype=np.float32)
+        if not len(table):
+            return out
+        order = np.lexsort((table[:, PARAGRAPH], table[:, START], table[:, DOC]))
+        docs = table[order, DOC]
+        first = np.flatnonzero(np.concatenate([[True], docs[1:] != docs[:-1]]))
+        sizes = np.diff(np.append(first, len(order)))
+        place = np.arange(len(order)) - np.repeat(first, sizes)
+        out[order] = place / np.maximum(np.repeat(sizes, sizes) - 1, 1)
+        return out
 
     def mask(self, flags: int) -> np.ndarray:
         """Whether each passage has all of ``flags`` (``ARTICLE``, ``FOOTNOTED``)."""
@@ -344,18 +360,9 @@ def passages_after(index, passage: Passage, count: int) -> list[Passage]:
 
 def doc_positions(index) -> np.ndarray:
     """Each passage's place in its document: from 0 (its first by start, then paragraph)
-    to 1 (its last), as a float32 array by row."""
-    table = np.asarray(columns_of(index).table)
-    out = np.zeros(len(table), dtype=np.float32)
-    if not len(table):
-        return out
-    order = np.lexsort((table[:, PARAGRAPH], table[:, START], table[:, DOC]))
-    docs = table[order, DOC]
-    first = np.flatnonzero(np.concatenate([[True], docs[1:] != docs[:-1]]))
-    sizes = np.diff(np.append(first, len(order)))
-    place = np.arange(len(order)) - np.repeat(first, sizes)
-    out[order] = place / np.maximum(np.repeat(sizes, sizes) - 1, 1)
-    return out
+    to 1 (its last), as a float32 array by row (computed once per loaded index's columns:
+    the passage ranker and the sentence ranker both read it)."""
+    return columns_of(index).positions
 
 
 def doc_extents(index) -> dict[str, int]:

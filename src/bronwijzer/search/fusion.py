@@ -26,17 +26,39 @@ def fused_order(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
     fusion only the rows that can reach it are fused (:func:`head_rows`): the others'
     scores are then ``-inf`` too.
     """
-    rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
-    bm25_rank = None
-    if top and settings.fusion == "rrf" and settings.bm25_weight > 0:
-        rows, bm25_rank = head_rows(rows, cosines, lexical, sentences, [(None, top)])
-    part = fuse(cosines[rows], lexical[rows], settings,
-                None if sentences is None else sentences[rows], bm25_rank)
+    rows, fused = fused_scores(cosines, lexical, settings, sentences,
+                               [(None, top)] if top else None)
+    part = fused[rows]
     order = np.argsort(-part, kind="stable") if top is None else top_rows(part, top)
     order = order[np.isfinite(part[order])]
-    fused = np.full(len(cosines), -np.inf)
-    fused[rows] = part
     return rows[order], fused
+
+
+def fused_scores(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
+                 sentences: np.ndarray | None, heads: list[tuple] | None = None,
+                 also: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows fused and every passage's fused score (``-inf`` for the others).
+
+    Args:
+        cosines, lexical, sentences: the rankings' scores by row (``-inf`` / 0 / ``-inf``
+            where a ranking did not find the row).
+        settings: the fusion and its weights.
+        heads: ``(boolean mask by row or None, how many)`` pairs: under reciprocal-rank
+            fusion only the rows that can reach those heads, and the rows ``also``, are
+            fused (:func:`head_rows`); None: every row some ranking found.
+        also: more rows to fuse, with ``heads``.
+
+    Returns:
+        ``(the rows fused, sorted; a float array with one score per passage)``.
+    """
+    rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
+    bm25_rank = None
+    if heads and settings.fusion == "rrf" and settings.bm25_weight > 0:
+        rows, bm25_rank = head_rows(rows, cosines, lexical, sentences, heads, also)
+    fused = np.full(len(cosines), -np.inf)
+    fused[rows] = fuse(cosines[rows], lexical[rows], settings,
+                       None if sentences is None else sentences[rows], bm25_rank)
+    return rows, fused
 
 
 def head_rows(rows: np.ndarray, cosines: np.ndarray, lexical: np.ndarray,

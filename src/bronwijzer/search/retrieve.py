@@ -12,7 +12,7 @@ import numpy as np
 
 from bronwijzer.index.store import Index
 from bronwijzer.records import Hit, Passage
-from bronwijzer.search.fusion import fuse, fused_order, head_rows
+from bronwijzer.search.fusion import fused_order, fused_scores
 from bronwijzer.settings import Settings
 
 FILTER_ROWS = 65_536  # passage vectors scored at a time by a filtered search (~100 MB)
@@ -171,15 +171,7 @@ class Retriever:
         if not len(self.index.passages):
             return np.zeros(0)
         cosines, lexical, sentences = self._rankings(query, vector, None)
-        settings = self._weighted(query)
-        rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
-        rank = None
-        if settings.fusion == "rrf" and settings.bm25_weight > 0:
-            rows, rank = head_rows(rows, cosines, lexical, sentences, heads, also)
-        fused = np.full(len(cosines), -np.inf)
-        fused[rows] = fuse(cosines[rows], lexical[rows], settings,
-                           None if sentences is None else sentences[rows], rank)
-        return fused
+        return fused_scores(cosines, lexical, self._weighted(query), sentences, heads, also)[1]
 
     def _fused(self, query: str, vector: np.ndarray, keep: np.ndarray | None,
                top: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -5,9 +5,9 @@ gives (declines included) quotes a gold span: what the scorer counts as
 ``answer_hit``. The features are evidence features (``FEATURES``, the columns of the
 rows; each fit uses one set of ``CANDIDATES``); the model is a logistic regression
 through ``tune.fitting`` with the feature set and ``C`` chosen together by out-of-fold
-log-loss, so that crossval's folds choose them again. Its out-of-fold probabilities give the reliability
-table (``tune.reliability``: bins of equal size, mean confidence vs share right)
-and the Brier score written beside the model (``answer/correctness.json``).
+log-loss, so that crossval's folds choose them again. Its out-of-fold probabilities give
+the reliability table (``tune.reliability``: bins of equal size, mean confidence vs share
+right) and the Brier score written beside the model (``answer/correctness.json``).
 """
 
 from __future__ import annotations
