@@ -136,13 +136,13 @@ class Engine:
         if ray is not None:
             from bronwijzer.index.distributed import build_on_ray
             return build_on_ray(settings, address=ray or None, force=force)
-        from bronwijzer.index.upgrade import expansion_missing
+        from bronwijzer.index.upgrade import texts_missing
         from bronwijzer.index.tokens import tokens_missing
         from bronwijzer.model.embed import resolve_model
         _, fingerprint = resolve_model(settings.model, settings.cache)
         if (not force and staleness(settings, settings.model, fingerprint) is None
                 and not tokens_missing(settings)  # else the build adds the token files
-                and not expansion_missing(settings.index)):  # or the expansion's
+                and not texts_missing(settings.index)):  # or the stored texts'
             manifest = read_manifest(settings.index) or {}
             return BuildReport(len(manifest.get("documents", [])), manifest.get("passages", 0),
                                0, 0, (), 0.0, skipped=True)

@@ -41,6 +41,17 @@ class Reference:
             f"{names[0]} & {names[1]}" if len(names) == 2 else f"{names[0]} et al.")
         return f"{label} ({self.year if self.year is not None else 'z.j.'})"
 
+    @property
+    def who(self) -> str:
+        """The authors and publisher as one line (what a name is matched against)."""
+        names = list(self.authors) + ([self.publisher] if self.publisher else [])
+        return " ; ".join(names) or self.title
+
+    @property
+    def what(self) -> str:
+        """Who, year and title as one line (what a topic is matched against)."""
+        return f"{self.who} ({self.year or 'z.j.'}) {self.title}"
+
 
 @dataclass(frozen=True)
 class Block:

@@ -9,8 +9,9 @@ the document's own title its title repeats.
 The publisher kinds come from the generic word table ``publisher_kinds`` of
 ``card_terms.json`` (types of organisation, such as "ministerie", "raad", "bank",
 "universiteit", "krant"; never a name of one publisher). The cards of a loaded index
-are built, and their "who" and "what" texts embedded in one ``embed_batch`` call, the
-first time a question needs them (``cards_of``); nothing is written to the index.
+are built the first time a question needs them (``cards_of``); their "who" and "what"
+lines take the vectors the build stored (``index/text_vectors.CARDS``), so no question
+waits for a pass over a library's references.
 """
 
 from __future__ import annotations
@@ -68,13 +69,12 @@ class Card:
     @property
     def who(self) -> str:
         """The card's authors and publisher as one line (what a name is matched against)."""
-        names = list(self.authors) + ([self.publisher] if self.publisher else [])
-        return " ; ".join(names) or self.title
+        return self.reference.who
 
     @property
     def what(self) -> str:
         """The card as one line: who, year, title (what a topic is matched against)."""
-        return f"{self.who} ({self.year or 'z.j.'}) {self.title}"
+        return self.reference.what
 
 
 def words(text: str) -> list[str]:
@@ -185,13 +185,28 @@ _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def embed_cards(cards: tuple[Card, ...], embedder) -> CardSet:
-    """The cards with their "who" and "what" vectors, embedded in one ``embed_batch`` call."""
+def embed_cards(cards: tuple[Card, ...], embedder, stored: tuple | None = None) -> CardSet:
+    """The cards with their "who" and "what" vectors: those the build stored
+    (``index/text_vectors.CARDS``), the others embedded in one ``embed_batch`` call.
+
+    Args:
+        cards: the cards.
+        embedder: the index's embedder.
+        stored: the build's ``(texts, vectors)``, or None (a build made before they were
+            stored: every line is embedded).
+
+    Returns:
+        The ``CardSet``.
+    """
     if not cards:
         empty = np.zeros((0, 1), dtype=np.float32)
         return CardSet(cards, empty, empty)
-    vectors = embedder.embed_batch([c.who for c in cards] + [c.what for c in cards])
-    vectors = np.asarray(vectors, dtype=np.float32)
+    lines = [c.who for c in cards] + [c.what for c in cards]
+    known = dict(zip(*stored)) if stored else {}
+    fresh = list(dict.fromkeys(t for t in lines if t not in known))
+    if fresh:
+        known.update(zip(fresh, np.asarray(embedder.embed_batch(fresh), dtype=np.float32)))
+    vectors = np.stack([np.asarray(known[t], dtype=np.float32) for t in lines])
     return CardSet(cards, vectors[:len(cards)], vectors[len(cards):])
 
 
@@ -208,6 +223,7 @@ def cards_of(index, embedder) -> CardSet:
     with _LOCK:
         per_index = _CACHE.get(index)
         if per_index is None or per_index[0] is not embedder:
-            per_index = (embedder, embed_cards(build_cards(index), embedder))
+            cards = build_cards(index)
+            per_index = (embedder, embed_cards(cards, embedder, index.card_vectors))
             _CACHE[index] = per_index
         return per_index[1]

@@ -17,7 +17,7 @@ from bronwijzer.files import file_lock
 from bronwijzer.index.chunk import chunk_document
 from bronwijzer.index.store import INDEX_VERSION, load_index, read_manifest, write_build
 from bronwijzer.index.tokens import TokenRecorder, add_tokens
-from bronwijzer.index.upgrade import add_expansion
+from bronwijzer.index.upgrade import add_texts
 from bronwijzer.settings import Settings
 
 _BUILD_PART = 256  # passages embedded at a time (bounds the memory a part holds)
@@ -118,7 +118,7 @@ def build_index(settings: Settings, embedder, force: bool = False) -> BuildRepor
     if not force and staleness(settings, embedder.name, embedder.fingerprint) is None:
         with build_lock(settings.index):  # an index built without its token files gets them
             added = add_tokens(settings, embedder)
-            add_expansion(settings.index, embedder)  # and its expansion files
+            add_texts(settings.index, embedder)  # and its stored texts
         report = skipped_report(settings, began)
         return replace(report, embedded=added, skipped=False) if added else report
     with build_lock(settings.index):

@@ -12,17 +12,17 @@ pass over them (881 words for the article took 6-7 s at the first question):
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from bronwijzer.index.text_vectors import EXPANSION, embed_texts
 from bronwijzer.text import fold
 
-WORDS_FILE = "expansion_words.json"
-VECTORS_FILE = "expansion_vectors.npy"
+WORDS_FILE = EXPANSION.texts_file
+VECTORS_FILE = EXPANSION.vectors_file
 MIN_LETTERS = 3
 # corpus words embedded at most: a larger vocabulary is not expanded (a build-time bound;
 # the unbounded expansion of a library's vocabulary would cost more than it finds)
@@ -69,9 +69,7 @@ def corpus_words(passages) -> list[str]:
 
 def embed_words(embedder, words: list[str]) -> np.ndarray:
     """The words' query vectors (float32), as the query path would embed them."""
-    dim = int(getattr(embedder, "dim", 1) or 1)
-    return (np.asarray(embedder.embed_batch(words, kind="query"), dtype=np.float32) if words
-            else np.zeros((0, dim), np.float32))
+    return embed_texts(embedder, words, "query")
 
 
 def write_expansion(folder: Path, passages, embedder, live: Path | None = None) -> None:
@@ -81,21 +79,10 @@ def write_expansion(folder: Path, passages, embedder, live: Path | None = None) 
     Args:
         folder: the new build's folder.
         passages: its passages.
-        embedder: the index's embedder, or a callable returning it (called only when a
-            word needs a pass: a Ray build's driver has none loaded).
-        live: the live build's folder, whose stored vectors are reused.
+        embedder: the index's embedder, or a callable returning it.
+        live: a build folder made with the same model, whose stored vectors are reused.
     """
-    words = corpus_words(passages)
-    known = dict(zip(*read_expansion(live))) if live and (live / WORDS_FILE).is_file() else {}
-    fresh = [w for w in words if w not in known]
-    if fresh:
-        made = isinstance(embedder, type) or not hasattr(embedder, "embed_batch")
-        model = embedder() if made else embedder
-        known.update(zip(fresh, embed_words(model, fresh)))
-    dim = len(next(iter(known.values()))) if known else 1
-    vectors = np.stack([known[w] for w in words]) if words else np.zeros((0, dim), np.float32)
-    (folder / WORDS_FILE).write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
-    np.save(folder / VECTORS_FILE, np.asarray(vectors, dtype=np.float32))
+    EXPANSION.write(folder, corpus_words(passages), embedder, live)
 
 
 def read_expansion(folder: Path) -> tuple[list[str], np.ndarray] | None:
@@ -104,11 +91,4 @@ def read_expansion(folder: Path) -> tuple[list[str], np.ndarray] | None:
     Raises:
         ValueError: when the two files disagree (the build is damaged).
     """
-    if not (folder / WORDS_FILE).is_file():
-        return None
-    words = json.loads((folder / WORDS_FILE).read_text(encoding="utf-8"))
-    vectors = np.load(folder / VECTORS_FILE, allow_pickle=False)
-    if not isinstance(words, list) or len(words) != len(vectors):
-        raise ValueError(f"{WORDS_FILE} holds {len(words)} words, {VECTORS_FILE} "
-                         f"{len(vectors)} vectors")
-    return words, vectors
+    return EXPANSION.read(folder)

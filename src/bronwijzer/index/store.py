@@ -15,6 +15,7 @@ Layout of ``index/``::
     b-<id>/tokens.npy       passage token vectors, float16, with token_offsets.npy (int64);
                             only up to ``token_vectors_max_passages`` (index/tokens.py)
     b-<id>/expansion_*      the content words and their query vectors (index/expansion.py)
+    b-<id>/card_*           the references' card lines and their vectors (index/text_vectors.py)
 
 Vectors, BM25 arrays and the passage columns are memory-mapped, not read, and a passage
 record is parsed from its line when asked for: opening a large index costs little RAM and
@@ -52,6 +53,7 @@ from bronwijzer.index.passages import (
     write_passages,
 )
 from bronwijzer.index.publish import publish
+from bronwijzer.index.text_vectors import CARDS, card_texts, same_model
 from bronwijzer.records import Reference
 
 INDEX_VERSION = 3
@@ -82,6 +84,7 @@ class Index:
     token_offsets: np.ndarray | None = None
     columns: Columns | None = None
     expansion: tuple | None = None  # (words, vectors) of index/expansion.py, when stored
+    card_vectors: tuple | None = None  # (lines, vectors) of index/text_vectors.CARDS
 
     @cached_property
     def cols(self) -> Columns:
@@ -219,8 +222,9 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
 
     Args:
         tokens: a ``TokenRecorder`` (index/tokens.py) writing the token vector files.
-        embedder: the embedder (or a callable returning it) for the expansion files
-            (index/expansion.py); None writes none.
+        embedder: the embedder (or a callable returning it) for the stored texts'
+            vectors (the expansion's words and the cards' lines, index/text_vectors.py);
+            None writes none.
 
     Returns:
         The new build folder.
@@ -238,7 +242,9 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
         if tokens is not None:
             tokens.write(folder, passages)
         if embedder is not None:
-            write_expansion(folder, passages, embedder, current_folder(root))
+            live = current_folder(root) if same_model(read_manifest(root), manifest) else None
+            write_expansion(folder, passages, embedder, live)
+            CARDS.write(folder, card_texts(references), embedder, live)
         if manifest.get("dense") == "hnsw":
             write_hnsw(folder / "dense.faiss", vectors, manifest["hnsw_m"])
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False),
@@ -305,7 +311,7 @@ def _load_build(root: Path, folder: Path | None) -> Index:
         dense = open_dense(folder, manifest, vectors)
         vocabulary = read_vocabulary(folder / "vocabulary.json")
         token_vectors, token_offsets = load_tokens(folder, len(passages))
-        expansion = read_expansion(folder)
+        expansion, cards = read_expansion(folder), CARDS.read(folder)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexStateError(f"the index in {folder} is unreadable ({error}); "
                           "run `bronwijzer build --force`") from None
@@ -314,7 +320,7 @@ def _load_build(root: Path, folder: Path | None) -> Index:
                  sentence_vectors=sentence_vectors, references=refs,
                  lexical=lexical, dense=dense, vocabulary=vocabulary,
                  token_vectors=token_vectors, token_offsets=token_offsets, columns=columns,
-                 expansion=expansion)
+                 expansion=expansion, card_vectors=cards)
 
 
 def _write_jsonl(path: Path, rows) -> None:

@@ -1,6 +1,6 @@
 """Bring an index written by an older build up to date without a rebuild: a new build
 with the live build's files hard-linked and the missing ones added (``derive_build``):
-the passage columns, the expansion's words and vectors."""
+the passage columns, the stored texts' vectors (the expansion's words, the cards' lines)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bronwijzer.index.expansion import WORDS_FILE, write_expansion
+from bronwijzer.index.expansion import write_expansion
 from bronwijzer.index.passages import Columns, line_offsets, lines, passage_from_dict
 from bronwijzer.index.store import current_folder, derive_build, load_index
+from bronwijzer.index.text_vectors import CARDS, EXPANSION, STORED, card_texts
 
 
 def add_columns(root: Path) -> Path | None:
@@ -35,15 +36,16 @@ def add_columns(root: Path) -> Path | None:
     return derive_build(root, add)
 
 
-def expansion_missing(root: Path) -> bool:
-    """Whether the live build lacks the expansion files (built before they were stored)."""
+def texts_missing(root: Path) -> bool:
+    """Whether the live build lacks any of the stored texts' files (the expansion's words,
+    the cards' lines: index/text_vectors.py), as a build made before they were stored does."""
     live = current_folder(root)
-    return live is not None and not (live / WORDS_FILE).is_file()
+    return any(kind.missing(live) for kind in STORED)
 
 
-def add_expansion(root: Path, embedder) -> bool:
-    """Give the live build of an index made before the expansion files were stored its
-    files, as a new build (``derive_build``: the other files hard-linked).
+def add_texts(root: Path, embedder) -> bool:
+    """Give the live build of an index made before the stored texts' files existed the
+    missing ones, as a new build (``derive_build``: the other files hard-linked).
 
     Args:
         root: the index folder (the caller holds the build lock).
@@ -52,8 +54,13 @@ def add_expansion(root: Path, embedder) -> bool:
     Returns:
         True when files were added.
     """
-    if not expansion_missing(root):
+    if not texts_missing(root):
         return False
-    passages = load_index(root).passages
-    derive_build(root, lambda folder: write_expansion(folder, passages, embedder))
+    index = load_index(root)
+    def add(folder: Path) -> None:
+        if EXPANSION.missing(index.folder):
+            write_expansion(folder, index.passages, embedder)
+        if CARDS.missing(index.folder):
+            CARDS.write(folder, card_texts(index.references), embedder)
+    derive_build(root, add)
     return True
