@@ -17,6 +17,8 @@ from typing import Callable
 
 import numpy as np
 
+from bronwijzer.files import atomic_write
+
 log = logging.getLogger(__name__)
 
 
@@ -73,11 +75,18 @@ class FittedFile:
         """The parameters set by :meth:`use`, else the packaged file's."""
         return self._override or self.read()
 
-    def save(self, params: dict, path: Path | None = None) -> None:
-        """Write ``params`` as JSON (sorted keys) and drop the cached copy."""
+    def save(self, params: dict, path: Path | None = None, compact: bool = False) -> None:
+        """Write ``params`` as JSON (sorted keys; atomically) and drop the cached copy.
+
+        Args:
+            params: the parameters.
+            path: where (default: the packaged file).
+            compact: one line without spaces (for files of many numbers), else indented.
+        """
         target = Path(path or self.path)
-        target.write_text(json.dumps(params, indent=1, sort_keys=True, ensure_ascii=False)
-                          + "\n", encoding="utf-8")
+        layout = {"separators": (",", ":")} if compact else {"indent": 1}
+        atomic_write(target, json.dumps(params, sort_keys=True, ensure_ascii=False, **layout)
+                     + "\n")
         self._read.pop(str(target), None)
 
 

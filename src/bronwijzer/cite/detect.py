@@ -16,13 +16,12 @@ from the wording.
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from bronwijzer.fitted import FittedFile
 from bronwijzer.text import fold
 
 KINDS = ("none", "footnote", "source", "claim", "set")
@@ -121,17 +120,13 @@ def softmax_predict(params: dict, x: np.ndarray) -> np.ndarray:
     return p / p.sum()
 
 
-@lru_cache(maxsize=4)
-def load_detector(path: str = str(DETECTOR_FILE)) -> dict | None:
-    """The stored detector parameters, or None when the file is missing or unreadable."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+FITTED = FittedFile(DETECTOR_FILE)  # the stored file, or crossval's per-fold refit
 
 
-# A detector set by ``use_detector`` (crossval's per-fold refits), else the stored file.
-_IN_USE: dict = {}
+def load_detector(path: Path | None = None) -> dict | None:
+    """The stored detector parameters (default: ``DETECTOR_FILE``), or None when the file
+    is missing or unreadable."""
+    return FITTED.read(path)
 
 
 def use_detector(detector: dict | None) -> dict | None:
@@ -140,9 +135,7 @@ def use_detector(detector: dict | None) -> dict | None:
     Returns:
         The detector used until now (None: the stored file), to restore it.
     """
-    previous = _IN_USE.get("detector")
-    _IN_USE["detector"] = detector
-    return previous
+    return FITTED.use(detector)
 
 
 def classify(question: str, vector: np.ndarray | None = None, fingerprint: str | None = None,
@@ -159,7 +152,7 @@ def classify(question: str, vector: np.ndarray | None = None, fingerprint: str |
     Returns:
         ``(kind, probability)``; kind is one of ``KINDS``.
     """
-    detector = detector or _IN_USE.get("detector") or load_detector()
+    detector = detector or FITTED.current()
     if detector is None:
         return ("footnote", 1.0) if footnote_numbers(question) else ("none", 1.0)
     full = vector is not None and fingerprint == detector.get("fingerprint")

@@ -213,14 +213,11 @@ def calibrate_citation_detector(settings, tuning: Path, labels: Path, extra: Pat
     Returns:
         the written detector.
     """
-    from bronwijzer.cite.detect import load_detector
-    from bronwijzer.files import atomic_write
+    from bronwijzer.cite.detect import FITTED
     from bronwijzer.model.embed import load_embedder
     rows = load_training(tuning, labels, extra)
     embedder = embedder or load_embedder(settings)
     detector = fit_citation_detector(rows, embed_rows(rows, embedder), embedder.name,
                                      embedder.fingerprint)
-    text = json.dumps(detector, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    atomic_write(output, text + "\n")
-    load_detector.cache_clear()
+    FITTED.save(detector, output, compact=True)
     return detector
