@@ -120,6 +120,18 @@ def test_fitting_is_deterministic_and_learns_the_signal():
     assert answered >= 0.9 and declined > 0.5 and cv["answered"] >= 0.9
 
 
+def test_each_fit_chooses_the_feature_set_that_declines_most_and_a_tie_keeps_the_smaller():
+    from bronwijzer.tune.answerability import CANDIDATES, FEATURES
+    x, y, questions = _synthetic()
+    noise = np.random.default_rng(5).random(len(y))
+    last_carries = np.column_stack([noise, noise[::-1], noise * 0, x[:, 0]])
+    model, _ = fit_model(last_carries, y, folds_of(questions), EMBEDDER)
+    assert tuple(model["features"]) == FEATURES == CANDIDATES[-1]
+    last_empty = np.column_stack([x[:, 0], noise, noise[::-1], np.zeros(len(y))])
+    model, _ = fit_model(last_empty, y, folds_of(questions), EMBEDDER)
+    assert tuple(model["features"]) == CANDIDATES[0] == FEATURES[:3]
+
+
 def test_matrix_fills_missing_evidence_with_zeros():
     assert matrix([None, {"a": 2.0}], ("a", "b")).tolist() == [[0.0, 0.0], [2.0, 0.0]]
 

@@ -1,8 +1,8 @@
 """Fit the answerability model (when to say the text has no answer) on tuning questions.
 
 ``bronwijzer calibrate`` reads ``eval/tuning.jsonl`` (never the held-out dev set),
-computes the evidence features of every question, chooses the regularisation ``C``
-by 5-fold cross-validation (``tune.fitting``), sets the threshold on the out-of-fold
+computes the evidence features of every question, chooses the feature set
+(``CANDIDATES``) and the regularisation ``C`` by 5-fold cross-validation (``tune.fitting``), sets the threshold on the out-of-fold
 probabilities so that ``ANSWERED`` of the answerable questions are answered, fits the
 final model on all questions and writes it as JSON; then fits the confidence model
 (``tune.confidence``) on the answers it lets through. Same data and model:
@@ -26,11 +26,15 @@ from bronwijzer.tune import fitting
 from bronwijzer.tune.confidence import confidence_rows, fit_confidence
 from bronwijzer.tune.evaluate import read_jsonl
 
-# The features the model uses: the few that helped in cross-validation (see
-# eval/NOTES.md); the others are measured but left out. ``lacks_amount``
-# (answer.lacks: an amount asked, no new number in the top sentences) was kept by the
-# out-of-fold declines on tuning (eval/NOTES.md, "what the evidence lacks").
+# The columns of the rows: the evidence features whose pull a reader can follow (a closer
+# best passage, the asked kind given, names the corpus knows, an amount given), each
+# towards answering in the direction its meaning says (eval/NOTES.md lists those measured
+# and left out, and why). Every fit, crossval's folds included, chooses one of the
+# ``CANDIDATES`` with its C by the out-of-fold declines (log-loss breaks ties; a tie
+# keeps the smaller set). ``lacks_amount``: answer.lacks, an amount asked and no new
+# number in the top sentences.
 FEATURES = ("best_cosine", "kind_missing", "names_missing", "lacks_amount")
+CANDIDATES = (FEATURES[:3], FEATURES)
 C_GRID = (0.03, 0.1, 0.3, 1.0)
 FOLDS = fitting.FOLDS
 ANSWERED = 0.95  # default of settings.calibrate_answered
@@ -75,6 +79,32 @@ def declined_at(probs: np.ndarray, y: np.ndarray, threshold: float) -> tuple[flo
             float((pos >= threshold).mean()) if len(pos) else 0.0)
 
 
+def choose_features(x: np.ndarray, y: np.ndarray, folds: list[int], features=FEATURES,
+                    candidates=CANDIDATES, answered: float = ANSWERED):
+    """The feature set, C and threshold by cross-validation: the set whose out-of-fold
+    probabilities decline most unanswerable questions (log-loss breaks ties; a tie keeps
+    the earlier set).
+
+    Args:
+        x: the rows, one column per name in ``features``; y: 1 for answerable.
+        folds: the fold of each row.
+        features: the names of the columns of ``x``.
+        candidates: the feature sets to choose from (each a tuple of names in ``features``).
+        answered: the share of answerable questions the threshold keeps answering.
+
+    Returns:
+        ``(names, their columns of x, C, threshold, cross-validation figures)``.
+    """
+    best = None
+    for names in candidates:
+        columns = x[:, [list(features).index(n) for n in names]]
+        c, threshold, figures = choose(columns, y, folds, answered)
+        key = (round(figures["declined"], 6), -round(figures["log_loss"], 6))
+        if best is None or key > best[0]:
+            best = (key, tuple(names), columns, c, threshold, figures)
+    return best[1:]
+
+
 def choose(x: np.ndarray, y: np.ndarray, folds: list[int],
            answered: float = ANSWERED) -> tuple[float, float, dict]:
     """``C`` and threshold by cross-validation: the C whose out-of-fold probabilities
@@ -93,8 +123,10 @@ def choose(x: np.ndarray, y: np.ndarray, folds: list[int],
 
 
 def fit_model(x: np.ndarray, y: np.ndarray, folds: list[int], embedder: dict,
-              features=FEATURES, answered: float = ANSWERED) -> tuple[dict, dict]:
-    """Choose C and the threshold by cross-validation, then fit on everything.
+              features=FEATURES, answered: float = ANSWERED,
+              candidates=None) -> tuple[dict, dict]:
+    """Choose the feature set, C and the threshold by cross-validation, then fit on
+    everything.
 
     Args:
         x: the feature rows; y: 1 for answerable, 0 for not.
@@ -102,15 +134,20 @@ def fit_model(x: np.ndarray, y: np.ndarray, folds: list[int], embedder: dict,
         embedder: the embedding model's ``name`` and ``fingerprint``.
         features: the names of the columns of ``x``.
         answered: the share of answerable questions the threshold keeps answering.
+        candidates: the feature sets to choose from (default: ``CANDIDATES`` for the
+            default columns, else all of ``features``).
 
     Returns:
         ``(model dict, cross-validation figures)``.
     """
-    c, threshold, figures = choose(x, y, folds, answered)
+    if candidates is None:
+        candidates = CANDIDATES if tuple(features) == FEATURES else (tuple(features),)
+    names, x, c, threshold, figures = choose_features(x, y, folds, features, candidates,
+                                                       answered)
     parts = fitting.linear_parts(fitting.fit(fitting.pipeline, x, y, c))
     r = fitting.rounded
     return {
-        "features": list(features), "mean": r(parts["mean"]), "scale": r(parts["scale"]),
+        "features": list(names), "mean": r(parts["mean"]), "scale": r(parts["scale"]),
         "coef": r(parts["coef"][0]), "intercept": r(parts["intercept"][0]), "C": c,
         "threshold": r(threshold), "embedder": dict(embedder),
     }, figures
