@@ -166,6 +166,19 @@ def test_the_heads_among_masks_and_the_rows_asked_for_are_scored_as_fusing_all(s
         assert np.flatnonzero(among)[top_rows(scores[among], top)].tolist() == want.tolist()
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_bm25_ranks_of_some_rows_are_their_ranks_among_all_matched(seed):
+    from bronwijzer.search.fusion import _ranks_of, ranks
+    rng = np.random.default_rng(seed)
+    lexical = np.where(rng.random(5000) < 0.5, rng.integers(1, 6, 5000) / 2, 0.0)
+    lexical[rng.choice(5000, 30)] = rng.random(30) * 9  # a few without ties
+    matched = np.flatnonzero(lexical > 0)
+    everything = ranks(lexical, ignore_zero=True)
+    for size in (1, 5, 17, 300):
+        rows = np.sort(rng.choice(matched, size, replace=False))
+        assert np.array_equal(_ranks_of(rows, matched, lexical), everything[rows])
+
+
 def test_ranks_sort_only_what_they_rank_and_equal_a_sort_of_everything():
     from bronwijzer.search.fusion import ranks
     rng = np.random.default_rng(3)
