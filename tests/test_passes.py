@@ -11,6 +11,7 @@ import pytest
 
 from bronwijzer.index.build import build_index, staleness
 from bronwijzer.index.store import current_folder, load_index
+from bronwijzer.index.text_vectors import card_texts
 from bronwijzer.model import embed
 from bronwijzer.model.onnx_embed import _token_sentences
 from bronwijzer.settings import load_settings
@@ -70,16 +71,19 @@ def test_a_sentence_truncated_away_gets_a_pass_of_its_own(e5):
 
 class PassEmbedder:
     """The test suite's hash embedder with a build path that records its calls: passages
-    go through ``embed_passages``; only the expansion's words are embedded as queries."""
+    go through ``embed_passages``; ``embed_batch`` gets only the stored texts (the
+    expansion's words as queries, the cards' lines: index/text_vectors.py)."""
 
     name, fingerprint = "hash-pass", "hash-pass-v1"
     dim = 8
 
     def __init__(self) -> None:
         self.calls: list[tuple[int, bool]] = []
+        self.passage_texts: list[str] = []  # what embed_batch got as passages
 
     def embed_batch(self, texts, kind="passage"):
-        assert kind == "query", "the build goes through embed_passages"
+        if kind != "query":
+            self.passage_texts.extend(texts)
         return np.eye(self.dim, dtype=np.float32)[np.arange(len(texts)) % self.dim]
 
     def embed_passages(self, texts, spans, one_pass=True):
@@ -97,6 +101,7 @@ def test_one_pass_builds_record_it_and_reuse_vectors_by_passage_text(article_hom
     manifest = json.loads((current_folder(settings.index) / "manifest.json").read_text())
     assert manifest["chunk"]["sentences"] == "one-pass"
     index = load_index(settings.index)
+    assert embedder.passage_texts == card_texts(index.references)  # the rest: embed_passages
     assert len(index.sentence_vectors) == sum(len(s) for s in index.sentence_spans)
     assert first.embedded == len(index.passages) + len(index.sentence_vectors)
     (settings.corpus / "notitie.txt").write_text("Een korte notitie over werklocaties.\n",
