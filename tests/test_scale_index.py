@@ -154,7 +154,7 @@ def test_the_heads_among_masks_and_the_rows_asked_for_are_scored_as_fusing_all(s
     rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
     article, marked = rng.random(n) < 0.7, rng.choice(n, 50, replace=False)
     heads = [(article, 30), (None, 1), (rng.random(n) < 0.2, 5)]
-    kept, rank = head_rows(rows, cosines, lexical, sentences, heads, marked)
+    kept, rank = head_rows(cosines, lexical, sentences, heads, marked)
     assert len(kept) < len(rows) / 3
     scores = np.full(n, -np.inf)
     scores[kept] = fuse(cosines[kept], lexical[kept], settings, sentences[kept], rank)

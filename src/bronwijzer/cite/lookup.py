@@ -194,8 +194,7 @@ def claim_sentences(retriever, claim: str, vector) -> list[tuple]:
         the sentence's place in its passage).
     """
     index = retriever.index
-    chosen, fused = _claim_candidates(retriever, claim, vector)
-    top = _top(fused)
+    chosen, fused, top = _claim_candidates(retriever, claim, vector)
     terms = set(tokenize([claim])[0]) - FRAME_TERMS if TUNING.claim_lexical_weight else set()
     marked = _marked_rows(index, np.array(sorted(chosen), dtype=np.int64))
     rows = []
@@ -212,40 +211,45 @@ def claim_sentences(retriever, claim: str, vector) -> list[tuple]:
     return sorted(rows, key=lambda r: -r[0])
 
 
-def _claim_candidates(retriever, claim: str, vector) -> tuple[dict, np.ndarray]:
-    """The article sentences a claim is scored against, and every passage's fused score.
+def _claim_candidates(retriever, claim: str, vector) -> tuple[dict, np.ndarray, float]:
+    """The article sentences a claim is scored against, the passages' fused scores and
+    the best article passage's (the scale of the passage bonus).
 
     Up to ``settings.claim_scan_max_passages`` article passages: every sentence of every
     article passage, with the fused scores of a search among the article passages. Above:
     the sentences of the ``settings.candidates`` best article passages of the claim's
     search, and the ``settings.candidates`` best footnote-marked sentences (their vectors
     against the claim's, plus their passage's share of the best fused score); the fused
-    scores only where they are read (``Retriever.fused_head_scores``), -inf elsewhere.
+    scores only where they are read (``Retriever.fused_head_scores``), and only the rows
+    fused are looked at, not every passage.
 
     Returns:
-        ``({passage row: sentence positions, or None for all}, fused scores)``.
+        ``({passage row: sentence positions, or None for all}, fused scores by row (read
+        only at article rows), the best article passage's fused score or 1.0)``.
     """
     index, settings = retriever.index, retriever.settings
-    article = index.article_mask & (np.diff(index.sentence_offsets) > 0)
-    if int(article.sum()) <= settings.claim_scan_max_passages:
+    if index.claim_passages <= settings.claim_scan_max_passages:
         fused = retriever.fused_scores(claim, vector, index.article_mask)
-        return dict.fromkeys(np.flatnonzero(article).tolist()), fused
+        return dict.fromkeys(np.flatnonzero(index.claim_mask).tolist()), fused, _top(fused)
     marked = np.asarray(index.cols.marked)
     # read below: the best article passages, the best article passage (the scale of the
     # bonus) and the marked sentences' passages
-    fused = retriever.fused_head_scores(
-        claim, vector, [(article, settings.candidates), (np.asarray(index.article_mask), 1)],
+    rows, fused = retriever.fused_head_scores(
+        claim, vector, [(index.claim_mask, settings.candidates),
+                        (np.asarray(index.article_mask), 1)],
         marked[:, 0] if len(marked) else None)
-    fused = np.where(index.article_mask, fused, -np.inf)
-    found = np.flatnonzero(np.isfinite(fused) & article)
+    rows = rows[np.isfinite(fused[rows]) & index.article_mask[rows]]
+    top = _top(fused[rows])
+    found = rows[index.claim_mask[rows]]
     chosen: dict = dict.fromkeys(found[top_rows(fused[found], settings.candidates)].tolist())
-    if len(marked):
-        bonus = np.where(np.isfinite(fused), fused, 0.0)[marked[:, 0]] / _top(fused)
+    if len(marked):  # (marked sentences are article sentences)
+        at = fused[marked[:, 0]]
+        bonus = np.where(np.isfinite(at), at, 0.0) / top
         score = index.marked_vectors @ vector + TUNING.claim_passage_weight * bonus
         for row, position, _ in marked[np.argsort(-score, kind="stable")[:settings.candidates]].tolist():
             if row not in chosen or chosen[row] is not None:
                 chosen[row] = sorted({*(chosen.get(row) or ()), position})
-    return chosen, fused
+    return chosen, fused, top
 
 
 def claim_evidence(rows: list[tuple]) -> tuple[tuple | None, tuple | None]:

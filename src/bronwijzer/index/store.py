@@ -117,6 +117,17 @@ class Index:
         return self.cols.mask(ARTICLE | FOOTNOTED)
 
     @cached_property
+    def claim_mask(self) -> np.ndarray:
+        """Whether each passage is an article passage with sentences (what a claim's
+        sentences are looked for among)."""
+        return self.article_mask & (np.diff(self.sentence_offsets) > 0)
+
+    @cached_property
+    def claim_passages(self) -> int:
+        """How many passages ``claim_mask`` marks."""
+        return int(self.claim_mask.sum())
+
+    @cached_property
     def marked_vectors(self) -> np.ndarray:
         """The vectors of the footnote-marked article sentences, one row per row of
         ``cols.marked`` (read once, from the memory-mapped sentence vectors)."""

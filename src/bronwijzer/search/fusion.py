@@ -51,41 +51,50 @@ def fused_scores(cosines: np.ndarray, lexical: np.ndarray, settings: Settings,
     Returns:
         ``(the rows fused, sorted; a float array with one score per passage)``.
     """
-    rows = np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
     bm25_rank = None
     if heads and settings.fusion == "rrf" and settings.bm25_weight > 0:
-        rows, bm25_rank = head_rows(rows, cosines, lexical, sentences, heads, also)
+        rows, bm25_rank = head_rows(cosines, lexical, sentences, heads, also)
+    else:
+        rows = found_rows(cosines, lexical)
     fused = np.full(len(cosines), -np.inf)
     fused[rows] = fuse(cosines[rows], lexical[rows], settings,
                        None if sentences is None else sentences[rows], bm25_rank)
     return rows, fused
 
 
-def head_rows(rows: np.ndarray, cosines: np.ndarray, lexical: np.ndarray,
-               sentences: np.ndarray | None, heads: list[tuple],
-               also: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def found_rows(cosines: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    """The rows some ranking found: a dense candidate or a BM25 match (sorted)."""
+    return np.flatnonzero(np.isfinite(cosines) | (lexical > 0))
+
+
+def head_rows(cosines: np.ndarray, lexical: np.ndarray, sentences: np.ndarray | None,
+              heads: list[tuple],
+              also: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """The rows that can reach the head of a reciprocal-rank fusion, and their BM25 ranks
-    among all matched rows (None: every row can, ranks as usual).
+    among all matched rows (None: every row some ranking found can, ranks as usual).
 
     For each ``(mask, top)`` of ``heads``, the rows are every dense or sentence candidate
     and the ``top`` + candidates best BM25 rows among the mask's (None: all). A masked
     row outside them has only a BM25 rank, worse than each of ``top`` or more BM25-only
     masked rows' among them, so it fuses strictly lower (each ranking adds a positive
-    term). The rows ``also`` are kept as well.
+    term). The rows ``also`` are kept as well. The candidates are few, so the rows found
+    are never all listed.
     """
-    candidate = np.isfinite(cosines[rows])
+    found = np.isfinite(cosines)
     if sentences is not None:
-        candidate |= np.isfinite(sentences[rows])
-    matched = rows[lexical[rows] > 0]
-    need = [top + int(candidate.sum()) for _, top in heads]
+        found |= np.isfinite(sentences)
+    candidates = np.flatnonzero(found)
+    candidates = candidates[np.isfinite(cosines[candidates]) | (lexical[candidates] > 0)]
+    matched = np.flatnonzero(lexical > 0)
+    need = [top + len(candidates) for _, top in heads]
     if len(heads) == 1 and heads[0][0] is None and also is None and len(matched) <= need[0]:
-        return rows, None
+        return found_rows(cosines, lexical), None
     best = [pool[top_rows(lexical[pool], n)]
             for pool, n in ((matched if m is None else matched[m[matched]], n)
                             for (m, _), n in zip(heads, need))]
     extra = np.zeros(0, np.int64) if also is None else np.asarray(also, dtype=np.int64)
-    extra = extra[np.isfinite(cosines[extra]) | (lexical[extra] > 0)]  # those among rows
-    kept = np.union1d(np.union1d(rows[candidate], np.concatenate(best)), extra)
+    extra = extra[np.isfinite(cosines[extra]) | (lexical[extra] > 0)]  # those found
+    kept = np.union1d(np.union1d(candidates, np.concatenate(best)), extra)
     rank = np.full(len(kept), np.inf)
     if heads[0][0] is None:  # the best of all: their ranks are their places
         rank[np.searchsorted(kept, best[0])] = np.arange(1, len(best[0]) + 1)

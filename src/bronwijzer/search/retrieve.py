@@ -154,7 +154,7 @@ class Retriever:
         return self._fused(query, vector, None if keep is None else np.asarray(keep, bool), 0)[1]
 
     def fused_head_scores(self, query: str, vector: np.ndarray, heads: list[tuple],
-                          also: np.ndarray | None = None) -> np.ndarray:
+                          also: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``fused_scores(query, vector, None)`` where it is read: exact for the ``top``
         best rows among each ``(mask, top)`` of ``heads`` (mask None: every row) and for
         the rows ``also``, ``-inf`` elsewhere (every score under another fusion).
@@ -166,12 +166,13 @@ class Retriever:
             also: more rows whose scores are wanted.
 
         Returns:
-            A float array with one score per passage.
+            ``(the rows fused, sorted: the only ones that can be finite; a float array
+            with one score per passage)``.
         """
         if not len(self.index.passages):
-            return np.zeros(0)
+            return np.zeros(0, np.int64), np.zeros(0)
         cosines, lexical, sentences = self._rankings(query, vector, None)
-        return fused_scores(cosines, lexical, self._weighted(query), sentences, heads, also)[1]
+        return fused_scores(cosines, lexical, self._weighted(query), sentences, heads, also)
 
     def _fused(self, query: str, vector: np.ndarray, keep: np.ndarray | None,
                top: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
