@@ -50,6 +50,31 @@ def test_the_build_path_equals_the_query_path_per_text(e5):
     assert np.min(np.sum(sentence_vectors * e5.embed_batch(sentences), axis=1)) > 0.99999
 
 
+def test_a_sentence_that_recurs_is_encoded_once_with_the_same_vector(e5, monkeypatch):
+    texts = ["Zie ook de bijlage. Werklocaties krimpen.", "Zie ook de bijlage. Woningen groeien."]
+    spans = [_spans(t) for t in texts]
+    widths = []
+    pooled = e5._pooled
+    monkeypatch.setattr(e5, "_pooled", lambda ids, *a, **k: widths.append(len(ids))
+                        or pooled(ids, *a, **k))
+    _, sentence_vectors = e5.embed_passages(texts, spans, one_pass=False)
+    assert widths == [2, 3]  # the two passages, then three distinct sentences of four
+    assert np.array_equal(sentence_vectors[0], sentence_vectors[2])
+    alone = e5.embed_batch(["Zie ook de bijlage.", "Woningen groeien."])
+    assert np.min(np.sum(sentence_vectors[[2, 3]] * alone, axis=1)) > 0.99999
+
+
+def test_an_embedder_without_a_build_path_embeds_a_recurring_sentence_once(fake_embedder):
+    from bronwijzer.index.build import _embed_part
+    texts = ["Zie ook de bijlage. Werklocaties krimpen.", "Zie ook de bijlage. Woningen groeien."]
+    vectors, sentence_vectors = _embed_part(fake_embedder, texts, [_spans(t) for t in texts],
+                                            load_settings())
+    assert fake_embedder.calls == [2, 3] and sentence_vectors.shape[0] == 4
+    np.testing.assert_array_equal(sentence_vectors[0], sentence_vectors[2])
+    np.testing.assert_array_equal(sentence_vectors[3],
+                                  fake_embedder.embed_batch(["Woningen groeien."])[0])
+
+
 def test_one_pass_pools_each_sentence_from_the_passage_states(e5):
     spans = [_spans(t) for t in PASSAGES]
     vectors, one = e5.embed_passages(PASSAGES, spans, one_pass=True)

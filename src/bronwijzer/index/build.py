@@ -303,12 +303,16 @@ def embed_passages(embedder, texts: list[str], spans: list, cache: dict,
 
 def _embed_part(embedder, texts: list[str], spans: list, settings: Settings):
     """Vectors of some passages and their sentences: through the embedder's build path
-    (one pass per passage when the settings say so) when it has one."""
+    (one pass per passage when the settings say so) when it has one; a sentence that
+    recurs among them is embedded once."""
     if hasattr(embedder, "embed_passages"):
         return embedder.embed_passages(texts, spans, one_pass=settings.one_pass_sentences)
     sentences = [t[s:e] for t, ss in zip(texts, spans) for s, e in ss]
+    distinct = list(dict.fromkeys(sentences))  # a sentence that recurs is embedded once
+    at = {t: row for row, t in enumerate(distinct)}
     batch = settings.embed_batch_size
-    return (_in_parts(embedder, texts, batch), _in_parts(embedder, sentences, batch))
+    return (_in_parts(embedder, texts, batch),
+            _in_parts(embedder, distinct, batch)[[at[t] for t in sentences]])
 
 
 def _in_parts(embedder, texts: list[str], batch: int) -> np.ndarray:

@@ -175,7 +175,7 @@ class OnnxEmbedder:
             texts: the passage texts.
             spans: per passage, its sentences' ``(start, end)`` in the text.
             one_pass: False embeds every sentence in a pass of its own (as
-                :meth:`embed_batch` would).
+                :meth:`embed_batch` would; a sentence that recurs, once).
 
         Returns:
             ``(passage vectors (len(texts), dim), sentence vectors (all spans, dim))``,
@@ -185,11 +185,14 @@ class OnnxEmbedder:
         fast = self._fast_tokenizer()
         encodings = fast.encode_batch([prompt + t for t in texts]) if texts else []
         sentences = [t[s:e] for t, ss in zip(texts, spans) for s, e in ss]
-        if not one_pass:
-            own = fast.encode_batch([prompt + t for t in sentences]) if sentences else []
+        if not one_pass:  # a sentence that recurs (a report's stock phrases) gets one pass
+            distinct = list(dict.fromkeys(sentences))
+            own = fast.encode_batch([prompt + t for t in distinct]) if distinct else []
+            at = {t: row for row, t in enumerate(distinct)}
             return (self._finish(self._pooled([e.ids for e in encodings], None,
                                               self._recording(texts))[0]),
-                    self._finish(self._pooled([e.ids for e in own], None)[0]))
+                    self._finish(self._pooled([e.ids for e in own], None)[0])[
+                        [at[t] for t in sentences]])
         owners = [(_token_sentences(e.offsets, e.special_tokens_mask, ss, len(prompt)), len(ss))
                   for e, ss in zip(encodings, spans)]
         passages, sentence_rows = self._pooled([e.ids for e in encodings], owners,
