@@ -96,6 +96,23 @@ def test_cards_hold_the_reference_fields_and_where_they_are_cited():
     assert cards[3].title_overlap == 1.0 and cards[0].title_overlap < 0.5
 
 
+def test_a_library_s_cards_read_each_footnoted_passage_once():
+    import dataclasses
+    from librarygen import library_index
+    index = library_index(docs=60, refs=600, articles=12)
+    reads = []
+
+    class Counted(list):
+        def __getitem__(self, row):
+            reads.append(row)
+            return list.__getitem__(self, row)
+
+    counted = dataclasses.replace(index, passages=Counted(index.passages))
+    cards = build_cards(counted)
+    assert len(cards) == 600 and sum(1 for c in cards if c.citing) > 500
+    assert len(reads) == len(set(reads)) == int(index.cited_mask.sum())
+
+
 def test_publisher_kinds_come_from_the_generic_table():
     assert publisher_kinds(["Ministerie van Binnenlandse Zaken"], None) == ("government",)
     assert publisher_kinds(["Jansen, P."], "Dagblad van het Noorden") == ("press",)

@@ -122,21 +122,36 @@ def title_overlap(title: str, doc_titles: list[str]) -> float:
     return best
 
 
-def _citing(index, doc: str, footnote: int, extent: dict[str, int]) -> tuple[Citing, ...]:
-    """The article sentences of ``doc`` that carry the marker of ``footnote``, in order."""
-    found, seen = [], set()
+def citing_by_footnote(index) -> dict[tuple[str, int], tuple[Citing, ...]]:
+    """The article sentences that carry each footnote's marker, by ``(document,
+    footnote)``, in order, each sentence once per footnote: one pass over the footnoted
+    article passages (a library's references do not each scan them again).
+
+    Args:
+        index: the loaded ``Index``.
+
+    Returns:
+        ``{(doc, footnote): citing sentences}``.
+    """
+    extent = doc_extents(index)
+    found: dict[tuple[str, int], list[Citing]] = {}
+    seen: set[tuple[str, int, str]] = set()
     for row in np.flatnonzero(index.cited_mask).tolist():
         passage, spans = index.passages[row], index.sentence_spans[row]
-        own = passage.source_of is None and passage.doc == doc
-        if not own or footnote not in passage.footnotes:
+        if passage.source_of is not None or not passage.footnotes:
             continue
         for start, end in spans:
             sentence = passage.text[start:end].strip()
-            if str(footnote) in MARKER.findall(sentence) and sentence not in seen:
-                seen.add(sentence)
-                share = (passage.start + start) / max(extent.get(doc, 1), 1)
-                found.append(Citing(sentence, passage.id, passage.location, min(share, 1.0)))
-    return tuple(found)
+            markers = set(MARKER.findall(sentence))
+            for footnote in passage.footnotes:
+                key = (passage.doc, footnote)
+                if str(footnote) not in markers or (*key, sentence) in seen:
+                    continue
+                seen.add((*key, sentence))
+                share = (passage.start + start) / max(extent.get(passage.doc, 1), 1)
+                found.setdefault(key, []).append(
+                    Citing(sentence, passage.id, passage.location, min(share, 1.0)))
+    return {key: tuple(rows) for key, rows in found.items()}
 
 
 def build_cards(index) -> tuple[Card, ...]:
@@ -149,25 +164,22 @@ def build_cards(index) -> tuple[Card, ...]:
         One ``Card`` per reference, in reference order.
     """
     refs = index.references
-    extent = doc_extents(index)
+    citing_of = citing_by_footnote(index)
     doc_titles = {d.get("name"): d.get("title") or "" for d in
                   index.manifest.get("documents") or () if isinstance(d, dict)}
     counts: dict[tuple[str, int], int] = {}
     for r in refs:
         counts[(r.doc, r.footnote)] = counts.get((r.doc, r.footnote), 0) + 1
-    citing_of: dict[tuple[str, int], tuple[Citing, ...]] = {}
     cards = []
     for r in refs:
         key = (r.doc, r.footnote)
-        if key not in citing_of:
-            citing_of[key] = _citing(index, r.doc, r.footnote, extent)
         titles = [doc_titles[r.doc]] if doc_titles.get(r.doc) else []
         cards.append(Card(
             reference=r, authors=tuple(r.authors),
             organisations=tuple(a for a in r.authors if "," not in a),
             title=r.title, year=r.year, publisher=r.publisher,
             kinds=publisher_kinds(r.authors, r.publisher), footnote=r.footnote, doc=r.doc,
-            shared=counts[key], citing=citing_of[key],
+            shared=counts[key], citing=citing_of.get(key, ()),
             title_overlap=round(title_overlap(r.title, titles), 4)))
     return tuple(cards)
 
