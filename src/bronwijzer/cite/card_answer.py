@@ -163,13 +163,18 @@ def _sources(cards: list[Card], index) -> tuple[list[Source], dict[int, int]]:
     order = sorted(dict.fromkeys(c.passage_id for _, c in placed), key=lambda p: -count[p])
     # (cards come ordered by relevance: ties keep that order)
     numbers = {pid: n for n, pid in enumerate(order, 1)}
+    first = {}
+    for _, citing in placed:
+        first.setdefault(citing.passage_id, citing)
+    of_doc: dict[str, list] = {}  # each document's references, in index order
+    for r in index.references:
+        of_doc.setdefault(r.doc, []).append(r)
     sources: list[Source] = []
     for pid in order:
-        citing = next(c for _, c in placed if c.passage_id == pid)
+        citing = first[pid]
         passage = by_id[pid]
         start = max(passage.text.find(citing.sentence), 0)
-        refs = tuple(r for r in index.references
-                     if r.doc == passage.doc and r.footnote in passage.footnotes)
+        refs = tuple(r for r in of_doc.get(passage.doc, ()) if r.footnote in passage.footnotes)
         hit = Hit(passage=passage, score=1.0, rank=numbers[pid])
         sources.append(Source(numbers[pid], hit, citing.sentence, start,
                               start + len(citing.sentence), refs))

@@ -140,16 +140,6 @@ def _spelt(question: str, name_words: tuple[str, ...]) -> str:
     return " ".join(spelling.get(w, w) for w in name_words)
 
 
-def _acronyms(card: Card) -> set[str]:
-    """The initials of the card's multi-word organisations and publisher ("dnb")."""
-    out = set()
-    for name in card.organisations + ((card.publisher,) if card.publisher else ()):
-        capitals = [w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper()]
-        if len(capitals) >= 2:
-            out.add(fold("".join(capitals)))
-    return out
-
-
 def lexical_names(cards: tuple[Card, ...], name_words: tuple[str, ...],
                   named: tuple[str, ...] = ()) -> tuple[list[int], set[str]]:
     """The cards whose authors, publisher or acronyms hold the most name words.
@@ -166,7 +156,7 @@ def lexical_names(cards: tuple[Card, ...], name_words: tuple[str, ...],
     Returns:
         ``(row numbers of the matching cards, the name words some card holds)``.
     """
-    def close(word: str, own: set[str], title: set[str]) -> bool:
+    def close(word: str, own: frozenset[str], title: frozenset[str]) -> bool:
         if word in own or (word in named and word in title):
             return True
         size = max(5, len(word) - 3)
@@ -174,8 +164,7 @@ def lexical_names(cards: tuple[Card, ...], name_words: tuple[str, ...],
             o[:size] == word[:size] and abs(len(o) - len(word)) <= 3 for o in own)
     held = []
     for card in cards:
-        own, title = set(words(card.who)) | _acronyms(card), set(words(card.title))
-        held.append({w for w in name_words if close(w, own, title)})
+        held.append({w for w in name_words if close(w, card.name_words, card.title_words)})
     best = max((len(h) for h in held), default=0)
     if not best:
         return [], set()

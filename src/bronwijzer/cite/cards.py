@@ -21,7 +21,7 @@ import re
 import threading
 import weakref
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -76,10 +76,32 @@ class Card:
         """The card as one line: who, year, title (what a topic is matched against)."""
         return self.reference.what
 
+    @cached_property
+    def name_words(self) -> frozenset[str]:
+        """The folded words of its authors and publisher, with the initials of its
+        multi-word organisations ("dnb"): what a name in a question is matched against
+        (made once per card, not once per question)."""
+        return frozenset(words(self.who)) | acronyms(self)
+
+    @cached_property
+    def title_words(self) -> frozenset[str]:
+        """The folded words of its title."""
+        return frozenset(words(self.title))
+
 
 def words(text: str) -> list[str]:
     """Folded word tokens (letters and digits)."""
     return re.findall(r"[a-z0-9]+", fold(text))
+
+
+def acronyms(card: Card) -> set[str]:
+    """The initials of the card's multi-word organisations and publisher ("dnb")."""
+    out = set()
+    for name in card.organisations + ((card.publisher,) if card.publisher else ()):
+        capitals = [w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper()]
+        if len(capitals) >= 2:
+            out.add(fold("".join(capitals)))
+    return out
 
 
 def publisher_kinds(authors, publisher: str | None, table: dict | None = None) -> tuple[str, ...]:
