@@ -219,3 +219,35 @@ def test_detector_file_matches_its_training_data():
     for name in ("full", "cues_only"):
         # cross-validated on the 176 tuning questions (.90 / .91 when fitted)
         assert detector[name]["cv"]["kind_accuracy"] >= 0.88
+
+
+def test_a_library_s_reference_search_compares_each_spelling_once(monkeypatch):
+    """find_references over many references: each distinct token is compared with a
+    query word once (not once per reference holding it), and the results are those of
+    comparing every pair."""
+    from bronwijzer.cite import references
+    from bronwijzer.records import Reference
+    refs = tuple(Reference(footnote=n, position=1, authors=(f"Jansen, P.", "Bakker, M."),
+                           year=2000 + n % 20, title=f"Rapport over werk {n}", publisher=None,
+                           raw=f"Jansen, P. ({2000 + n % 20}) Rapport {n}.", doc="a.txt")
+                 for n in range(1, 400))
+    compared = []
+    real = references.SequenceMatcher
+
+    def counting(_, a, b):
+        compared.append(b)
+        return real(None, a, b)
+    monkeypatch.setattr(references, "SequenceMatcher", counting)
+    found = references.find_references("Janssen 2019", refs)
+    assert len(compared) == len(set(compared)) > 0
+    assert [r.footnote for r, _ in found[:20]] == sorted(
+        n for n in range(1, 400) if 2000 + n % 20 == 2019)[:20]
+
+
+def test_source_names_are_made_once_per_reference_list(monkeypatch):
+    from bronwijzer.cite import claims
+    from bronwijzer.records import Reference
+    refs = (Reference(1, 1, ("OECD",), 2020, "Outlook", None, "OECD (2020) Outlook."),)
+    first = claims.source_names(refs)
+    monkeypatch.setattr(claims, "tokenize", lambda texts: pytest.fail("made again"))
+    assert claims.source_names(refs) is first and first == {"oecd"}

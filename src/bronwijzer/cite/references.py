@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Sequence
 
 from bronwijzer.errors import CiteError
@@ -136,37 +137,53 @@ def _acronym(name: str) -> set[str]:
     return {fold("".join(capitals))} if len(capitals) >= 2 else set()
 
 
-def _ref_fields(ref: Reference) -> dict[str, set[str]]:
-    """The searchable tokens of a reference, per field (with organisation acronyms)."""
+@lru_cache(maxsize=65_536)
+def _ref_fields(ref: Reference) -> dict[str, frozenset[str]]:
+    """The searchable tokens of a reference, per field (with organisation acronyms); made
+    once per reference (a library's 10,000 are not tokenised again per question)."""
     orgs = [a for a in ref.authors if "," not in a]
     authors = " ".join(a.split(",")[0] for a in ref.authors)
     author_acr = set().union(*(_acronym(o) for o in orgs)) if orgs else set()
     publisher = ref.publisher or ""
-    return {"author": (set(_tokens(authors)) | author_acr) - _QUERY_STOP,
-            "title": set(_tokens(ref.title)) - _QUERY_STOP,
-            "publisher": (set(_tokens(publisher)) | _acronym(publisher)) - _QUERY_STOP}
+    return {"author": frozenset((set(_tokens(authors)) | author_acr) - _QUERY_STOP),
+            "title": frozenset(set(_tokens(ref.title)) - _QUERY_STOP),
+            "publisher": frozenset((set(_tokens(publisher)) | _acronym(publisher)) - _QUERY_STOP)}
 
 
-def _similarity(word: str, candidates: set[str]) -> float:
-    """1.0 for an exact match, else the best close-spelling ratio (or 0)."""
+def _similarity(word: str, candidates, ratios: dict[str, float] | None = None) -> float:
+    """1.0 for an exact match, else the best close-spelling ratio (or 0).
+
+    Args:
+        word: a query word.
+        candidates: a field's tokens.
+        ratios: the word's ratios to tokens already compared (filled in), so that a token
+            many references share is compared once per query.
+    """
     if word in candidates:
         return 1.0
     if len(word) < 4:
         return 0.0
+    ratios = {} if ratios is None else ratios
     best = 0.0
     for cand in candidates:
         if len(cand) >= 4 and abs(len(cand) - len(word)) <= 3:
-            ratio = SequenceMatcher(None, word, cand).ratio()
+            ratio = ratios.get(cand)
+            if ratio is None:
+                ratio = ratios[cand] = SequenceMatcher(None, word, cand).ratio()
             best = max(best, ratio if ratio >= TUNING.source_fuzzy_min else 0.0)
     return best
 
 
-def _score(words: Sequence[str], years: Sequence[int | None], ref: Reference) -> float:
-    """Mean best field match of the query words, plus a bonus for the right year."""
+def _score(words: Sequence[str], years: Sequence[int | None], ref: Reference,
+           ratios: dict[str, dict[str, float]] | None = None) -> float:
+    """Mean best field match of the query words, plus a bonus for the right year
+    (``ratios``: per word, its close-spelling ratios so far, see ``_similarity``)."""
     fields = _ref_fields(ref)
+    ratios = {} if ratios is None else ratios
     total = 0.0
     for word in words:
-        total += max(w * _similarity(word, fields[f]) for f, w in TUNING.source_field_weights)
+        seen = ratios.setdefault(word, {})
+        total += max(w * _similarity(word, fields[f], seen) for f, w in TUNING.source_field_weights)
     score = total / len(words) if words else 0.0
     if words and score == 0.0:
         return 0.0
@@ -197,6 +214,7 @@ def find_references(query: str, refs: Sequence[Reference]) -> list[tuple[Referen
         years.append(None)  # "z.j." / "n.d.": no year
     if not words and not years:
         return []
-    scored = [(ref, round(_score(words, years, ref), 4)) for ref in refs]
+    ratios: dict[str, dict[str, float]] = {}
+    scored = [(ref, round(_score(words, years, ref, ratios), 4)) for ref in refs]
     hits = [(r, s) for r, s in scored if s > 0]
     return sorted(hits, key=lambda rs: (-rs[1], rs[0].footnote, rs[0].position))
