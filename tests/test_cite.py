@@ -227,7 +227,7 @@ def test_a_library_s_reference_search_compares_each_spelling_once(monkeypatch):
     comparing every pair."""
     from bronwijzer.cite import references
     from bronwijzer.records import Reference
-    refs = tuple(Reference(footnote=n, position=1, authors=(f"Jansen, P.", "Bakker, M."),
+    refs = tuple(Reference(footnote=n, position=1, authors=("Jansen, P.", "Bakker, M."),
                            year=2000 + n % 20, title=f"Rapport over werk {n}", publisher=None,
                            raw=f"Jansen, P. ({2000 + n % 20}) Rapport {n}.", doc="a.txt")
                  for n in range(1, 400))
