@@ -18,8 +18,8 @@ from __future__ import annotations
 from bronwijzer.cite.detect import detect_citation_question
 from bronwijzer.cite.claims import (claim_rows, named_source, placed_evidence, quoted_spans,
                                     source_names)
-from bronwijzer.cite.lookup import article_passages, claim_evidence, reference_set
-from bronwijzer.cite.references import citing_sentences, find_references, footnote_refs
+from bronwijzer.cite.lookup import claim_evidence, footnote_citing, reference_set
+from bronwijzer.cite.references import find_references, footnote_refs
 from bronwijzer.errors import CiteError
 from bronwijzer.phrases import phrase
 from bronwijzer.quotes import citations_of, footnote_superscripts, refs_of
@@ -135,8 +135,7 @@ def _cited_answer(index, question, lang, notes, head, hits, kind, lead=None) -> 
     refs = index.references
     sources: list[Source] = []
     quotes, first = [], []
-    citing = [c for doc, n in notes
-              for c in citing_sentences(article_passages(index), n, doc)[:2]]
+    citing = [c for doc, n in notes for c in footnote_citing(index, n, doc)[:2]]
     for passage, start, end in lead or ():
         sentence = passage.text[start:end].strip()
         citing = [c for c in citing if c.sentence not in sentence]
@@ -197,13 +196,12 @@ def set_answer(index, question: str, lang: str, query: str, hits: list[Hit]) -> 
     refs = reference_set(query, index.references)
     if not refs:
         return None
-    article = article_passages(index)
-    by_id = {p.id: p for p in article}
+    by_id = index.by_id
     sources: list[Source] = []
     items = []
     for ref in refs:
         item = f"{ref.raw} ({phrase('footnote', lang)} {ref.footnote})"
-        citing = citing_sentences(article, ref.footnote, ref.doc)
+        citing = footnote_citing(index, ref.footnote, ref.doc)
         if citing:
             c = citing[0]
             number = next((s.number for s in sources if s.hit.passage.id == c.passage_id), None)

@@ -12,10 +12,11 @@ import re
 
 import numpy as np
 
-from bronwijzer.cite.references import citing_sentences, find_references, footnote_refs, resolve_doc
+from bronwijzer.cite.references import (CitingSentence, citing_sentences, find_references,
+                                        footnote_refs, resolve_doc)
 from bronwijzer.errors import CiteError
 from bronwijzer.index.lexical import tokenize
-from bronwijzer.index.passages import FOOTNOTED
+from bronwijzer.index.passages import DOC, FOOTNOTED
 from bronwijzer.quotes import FRAME_TERMS, shared_terms
 from bronwijzer.records import (
     CitedSource,
@@ -34,10 +35,27 @@ _GOVERNMENT = re.compile(r"\b(?:rijksoverheid|overheid|government|rijk|kabinet|c
                          r"|ministeri\w*|ministr\w*)\b", re.I)
 
 
-def article_passages(index) -> list[Passage]:
-    """The passages of the articles themselves (not of the cited sources' documents) that
-    carry footnote markers: the only ones a citing sentence can be in."""
-    return [index.passages[row] for row in np.flatnonzero(index.cited_mask)]
+def footnote_citing(index, n: int, doc: str | None = None) -> list[CitingSentence]:
+    """``citing_sentences`` of footnote ``n`` (of ``doc``; None: any document) among the
+    article passages, reading only the passages whose sentences the index's table of
+    marked sentences lists for ``n``: a library's other footnoted passages are not parsed
+    and searched again for each footnote asked about.
+
+    Args:
+        index: the loaded ``Index``.
+        n: the footnote number.
+        doc: the document whose footnote it is, or None.
+
+    Returns:
+        One entry per distinct sentence, in passage order.
+    """
+    marked = np.asarray(index.cols.marked)
+    rows = np.unique(marked[marked[:, 2] == n, 0]) if len(marked) else marked[:0, 0]
+    if doc is not None and len(rows):
+        docs = index.cols.docs
+        code = docs.index(doc) if doc in docs else -1
+        rows = rows[np.asarray(index.cols.table)[rows, DOC] == code]
+    return citing_sentences([index.passages[row] for row in rows.tolist()], n, doc)
 
 
 def _source_passages(retriever, ref: Reference, query: str, k: int = 3) -> tuple:
@@ -69,7 +87,7 @@ def cite_footnote(retriever, n: int, doc: str | None = None) -> FootnoteLookup:
     index = retriever.index
     doc = resolve_doc(index.references, doc)
     refs = footnote_refs(n, index.references, doc)
-    citing = tuple(citing_sentences(article_passages(index), n, doc))
+    citing = tuple(footnote_citing(index, n, doc))
     query = " ".join(c.sentence for c in citing) or refs[0].title
     return FootnoteLookup(doc=doc, footnote=n, citing=citing, references=tuple(
         CitedSource(r, _source_passages(retriever, r, query)) for r in refs))
@@ -92,9 +110,8 @@ def cite_source(retriever, text: str) -> SourceLookup:
     matches = find_references(text, index.references)
     if not matches:
         raise CiteError(f"no cited source matches {text!r}")
-    article = article_passages(index)
     return SourceLookup(query=text, matches=tuple(
-        CitedSource(r, score=score, citing=tuple(citing_sentences(article, r.footnote, r.doc)))
+        CitedSource(r, score=score, citing=tuple(footnote_citing(index, r.footnote, r.doc)))
         for r, score in matches))
 
 
