@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bronwijzer.index.lexical import tokenize
+from bronwijzer.memo import by_identity
 from bronwijzer.records import Citation, Reference, Source
 
 _NL = set("de het een en van is op te dat die in voor met zijn wat welke hoe waarom wie waar "
@@ -62,10 +63,22 @@ def refs_of(passage, references: tuple[Reference, ...]) -> tuple[Reference, ...]
     Returns:
         The references, in footnote order.
     """
+    by_note, by_place = _reference_tables(references)
     if passage.source_of:
-        return tuple(r for r in references if (r.footnote, r.position) == tuple(passage.source_of))
-    return tuple(r for n in passage.footnotes for r in references
-                 if r.footnote == n and r.doc == passage.doc)
+        return tuple(by_place.get(tuple(passage.source_of), ()))
+    return tuple(r for n in passage.footnotes for r in by_note.get((passage.doc, n), ()))
+
+
+@by_identity()
+def _reference_tables(references) -> tuple[dict, dict]:
+    """The references by ``(doc, footnote)`` and by ``(footnote, position)``, each list in
+    the references' order (made once per index's reference tuple)."""
+    by_note: dict[tuple[str, int], list] = {}
+    by_place: dict[tuple[int, int], list] = {}
+    for r in references:
+        by_note.setdefault((r.doc, r.footnote), []).append(r)
+        by_place.setdefault((r.footnote, r.position), []).append(r)
+    return by_note, by_place
 
 
 def citations_of(sources: list[Source]) -> tuple[Citation, ...]:

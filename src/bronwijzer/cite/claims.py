@@ -19,10 +19,10 @@ source's name to the source lookup.
 from __future__ import annotations
 
 import re
-import threading
 
 from bronwijzer.cite.lookup import claim_sentences
 from bronwijzer.index.lexical import tokenize
+from bronwijzer.memo import by_identity
 from bronwijzer.quotes import FRAME_TERMS
 from bronwijzer.settings import TUNING
 
@@ -63,12 +63,10 @@ def placed_evidence(question: str, index, rows: list[tuple]) -> tuple | None:
     return (max if side < 0 else min)(marked, key=place)
 
 
-_NAMES: dict[int, tuple] = {}  # id(refs) -> (refs, names): the last few reference lists
-_NAMES_LOCK = threading.Lock()
-
-
+@by_identity()
 def source_names(refs) -> frozenset[str]:
-    """The stemmed one-word author and publisher names of the references.
+    """The stemmed one-word author and publisher names of the references (made once per
+    index's reference tuple: ``memo.by_identity``).
 
     Args:
         refs: the index's references.
@@ -77,22 +75,13 @@ def source_names(refs) -> frozenset[str]:
         The names (e.g. "oecd", "cbs"): names of more words ("Ministerie van ...")
         are left out, their words being ordinary words of claims too.
     """
-    known = _NAMES.get(id(refs))
-    if known is not None and known[0] is refs:  # an index's references, asked again
-        return known[1]
     names = set()
     for ref in refs:
         for name in (*ref.authors, ref.publisher or ""):
             tokens = tokenize([name])[0] if name.strip() else []
             if len(tokens) == 1:
                 names.add(tokens[0])
-    found = frozenset(names)
-    if isinstance(refs, tuple):  # (immutable: safe to remember)
-        with _NAMES_LOCK:
-            while len(_NAMES) >= 4:
-                _NAMES.pop(next(iter(_NAMES)))
-            _NAMES[id(refs)] = (refs, found)
-    return found
+    return frozenset(names)
 
 
 def claim_query(claim: str, names: frozenset[str]) -> str:
