@@ -90,3 +90,23 @@ def library_index(docs: int = 1000, refs: int = 10_000, articles: int = 200,
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return Index(Path("."), manifest, tuple(passages), tuple(((0, len(p.text)),) for p in passages),
                  vectors, vectors.copy(), tuple(references), None, None)
+
+
+class CountedPassages(tuple):
+    """An index's passages that note each row read (``reads``)."""
+
+    def __new__(cls, passages):
+        made = super().__new__(cls, passages)
+        made.reads = []
+        return made
+
+    def __getitem__(self, row):
+        self.reads.append(row)
+        return tuple.__getitem__(self, row)
+
+
+def counted(index: Index) -> tuple[Index, list]:
+    """The index with passages that count their reads, and the list of rows read."""
+    import dataclasses
+    passages = CountedPassages(index.passages)
+    return dataclasses.replace(index, passages=passages), passages.reads

@@ -254,26 +254,17 @@ def test_source_names_are_made_once_per_reference_list(monkeypatch):
 
 
 def test_a_footnote_s_citing_sentences_read_only_the_passages_marked_for_it():
-    import dataclasses
-
     import numpy as np
-    from librarygen import library_index
+    from librarygen import counted, library_index
 
     from bronwijzer.cite.lookup import footnote_citing
     index = library_index(docs=40, refs=400, articles=8)
     article = [index.passages[row] for row in np.flatnonzero(index.cited_mask)]
-    reads = []
-
-    class Counted(tuple):
-        def __getitem__(self, row):
-            reads.append(row)
-            return tuple.__getitem__(self, row)
-
-    counted = dataclasses.replace(index, passages=Counted(index.passages))
+    counting, reads = counted(index)
     for doc, n in sorted({(r.doc, r.footnote) for r in index.references})[::7]:
         reads.clear()
-        found = footnote_citing(counted, n, doc)
+        found = footnote_citing(counting, n, doc)
         assert found == citing_sentences(article, n, doc) != []
         assert 0 < len(reads) < len(article) / 4
-    assert footnote_citing(counted, 3) == citing_sentences(article, 3)  # any document
-    assert footnote_citing(counted, 3, "geen-document.pdf") == []
+    assert footnote_citing(counting, 3) == citing_sentences(article, 3)  # any document
+    assert footnote_citing(counting, 3, "geen-document.pdf") == []

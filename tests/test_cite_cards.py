@@ -97,18 +97,10 @@ def test_cards_hold_the_reference_fields_and_where_they_are_cited():
 
 
 def test_a_library_s_cards_read_each_footnoted_passage_once():
-    import dataclasses
-    from librarygen import library_index
+    from librarygen import counted, library_index
     index = library_index(docs=60, refs=600, articles=12)
-    reads = []
-
-    class Counted(list):
-        def __getitem__(self, row):
-            reads.append(row)
-            return list.__getitem__(self, row)
-
-    counted = dataclasses.replace(index, passages=Counted(index.passages))
-    cards = build_cards(counted)
+    index_counted, reads = counted(index)
+    cards = build_cards(index_counted)
     assert len(cards) == 600 and sum(1 for c in cards if c.citing) > 500
     assert len(reads) == len(set(reads)) == int(index.cited_mask.sum())
 
