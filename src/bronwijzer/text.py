@@ -1,10 +1,11 @@
 """Small text helpers shared by every stage: folding, footnote markers, shortening,
-sentence splitting."""
+sentence splitting, the distinct texts of a list."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 _UP = "A-ZÀ-ÖØ-Þ"
 # A footnote marker in a document's clean text: ``[12]``.
@@ -72,3 +73,18 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     while b > a and text[b - 1].isspace():
         b -= 1
     return a, b
+
+
+def distinct(texts: Sequence[str]) -> tuple[list[str], list[int]]:
+    """The distinct texts in first-seen order and each text's row among them: a text that
+    recurs in a build (a report's stock phrases) is embedded once.
+
+    Args:
+        texts: the texts, repeats allowed.
+
+    Returns:
+        ``(distinct texts, for each of texts its row in them)``.
+    """
+    rows: dict[str, int] = {}
+    at = [rows.setdefault(t, len(rows)) for t in texts]
+    return list(rows), at

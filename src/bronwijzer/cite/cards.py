@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bronwijzer.cite.references import acronym
 from bronwijzer.index.passages import doc_extents
 from bronwijzer.records import Reference
 from bronwijzer.text import MARKER, fold
@@ -96,12 +97,8 @@ def words(text: str) -> list[str]:
 
 def acronyms(card: Card) -> set[str]:
     """The initials of the card's multi-word organisations and publisher ("dnb")."""
-    out = set()
-    for name in card.organisations + ((card.publisher,) if card.publisher else ()):
-        capitals = [w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper()]
-        if len(capitals) >= 2:
-            out.add(fold("".join(capitals)))
-    return out
+    names = card.organisations + ((card.publisher,) if card.publisher else ())
+    return set().union(*(acronym(name) for name in names))
 
 
 def publisher_kinds(authors, publisher: str | None, table: dict | None = None) -> tuple[str, ...]:

@@ -131,7 +131,7 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", fold(text))
 
 
-def _acronym(name: str) -> set[str]:
+def acronym(name: str) -> set[str]:
     """The initials of a multi-word name ("De Nederlandsche Bank" -> {"dnb"})."""
     capitals = [w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper()]
     return {fold("".join(capitals))} if len(capitals) >= 2 else set()
@@ -143,11 +143,11 @@ def _ref_fields(ref: Reference) -> dict[str, frozenset[str]]:
     once per reference (a library's 10,000 are not tokenised again per question)."""
     orgs = [a for a in ref.authors if "," not in a]
     authors = " ".join(a.split(",")[0] for a in ref.authors)
-    author_acr = set().union(*(_acronym(o) for o in orgs)) if orgs else set()
+    author_acr = set().union(*(acronym(o) for o in orgs)) if orgs else set()
     publisher = ref.publisher or ""
     return {"author": frozenset((set(_tokens(authors)) | author_acr) - _QUERY_STOP),
             "title": frozenset(set(_tokens(ref.title)) - _QUERY_STOP),
-            "publisher": frozenset((set(_tokens(publisher)) | _acronym(publisher)) - _QUERY_STOP)}
+            "publisher": frozenset((set(_tokens(publisher)) | acronym(publisher)) - _QUERY_STOP)}
 
 
 def _similarity(word: str, candidates, ratios: dict[str, float] | None = None) -> float:

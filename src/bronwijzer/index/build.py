@@ -19,6 +19,7 @@ from bronwijzer.index.store import INDEX_VERSION, load_index, read_manifest, wri
 from bronwijzer.index.tokens import TokenRecorder, add_tokens
 from bronwijzer.index.upgrade import add_texts
 from bronwijzer.settings import Settings
+from bronwijzer.text import distinct
 
 _BUILD_PART = 256  # passages embedded at a time (bounds the memory a part holds)
 
@@ -308,11 +309,9 @@ def _embed_part(embedder, texts: list[str], spans: list, settings: Settings):
     if hasattr(embedder, "embed_passages"):
         return embedder.embed_passages(texts, spans, one_pass=settings.one_pass_sentences)
     sentences = [t[s:e] for t, ss in zip(texts, spans) for s, e in ss]
-    distinct = list(dict.fromkeys(sentences))  # a sentence that recurs is embedded once
-    at = {t: row for row, t in enumerate(distinct)}
+    once, at = distinct(sentences)
     batch = settings.embed_batch_size
-    return (_in_parts(embedder, texts, batch),
-            _in_parts(embedder, distinct, batch)[[at[t] for t in sentences]])
+    return _in_parts(embedder, texts, batch), _in_parts(embedder, once, batch)[at]
 
 
 def _in_parts(embedder, texts: list[str], batch: int) -> np.ndarray:

@@ -28,6 +28,7 @@ import numpy as np
 
 from bronwijzer.errors import ModelError
 from bronwijzer.model.onnx_export import ONNX_FILE
+from bronwijzer.text import distinct
 
 _MEAN = "sentence_transformers.models.Pooling"
 
@@ -186,13 +187,11 @@ class OnnxEmbedder:
         encodings = fast.encode_batch([prompt + t for t in texts]) if texts else []
         sentences = [t[s:e] for t, ss in zip(texts, spans) for s, e in ss]
         if not one_pass:  # a sentence that recurs (a report's stock phrases) gets one pass
-            distinct = list(dict.fromkeys(sentences))
-            own = fast.encode_batch([prompt + t for t in distinct]) if distinct else []
-            at = {t: row for row, t in enumerate(distinct)}
+            once, at = distinct(sentences)
+            own = fast.encode_batch([prompt + t for t in once]) if once else []
             return (self._finish(self._pooled([e.ids for e in encodings], None,
                                               self._recording(texts))[0]),
-                    self._finish(self._pooled([e.ids for e in own], None)[0])[
-                        [at[t] for t in sentences]])
+                    self._finish(self._pooled([e.ids for e in own], None)[0])[at])
         owners = [(_token_sentences(e.offsets, e.special_tokens_mask, ss, len(prompt)), len(ss))
                   for e, ss in zip(encodings, spans)]
         passages, sentence_rows = self._pooled([e.ids for e in encodings], owners,

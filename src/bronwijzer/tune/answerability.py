@@ -95,14 +95,14 @@ def choose_features(x: np.ndarray, y: np.ndarray, folds: list[int], features=FEA
     Returns:
         ``(names, their columns of x, C, threshold, cross-validation figures)``.
     """
-    best = None
-    for names in candidates:
-        columns = x[:, [list(features).index(n) for n in names]]
+    def evaluate(columns):
         c, threshold, figures = choose(columns, y, folds, answered)
-        key = (round(figures["declined"], 6), -round(figures["log_loss"], 6))
-        if best is None or key > best[0]:
-            best = (key, tuple(names), columns, c, threshold, figures)
-    return best[1:]
+        return ((round(figures["declined"], 6), -round(figures["log_loss"], 6)),
+                (c, threshold, figures))
+
+    names, columns, (c, threshold, figures) = fitting.choose_features(x, features, candidates,
+                                                                      evaluate)
+    return names, columns, c, threshold, figures
 
 
 def choose(x: np.ndarray, y: np.ndarray, folds: list[int],

@@ -55,14 +55,12 @@ def fit_confidence(x: np.ndarray, y: np.ndarray, folds: list[int], embedder: dic
     def key(probs):
         return -round(fitting.log_loss(probs[:, 1], y), 6)
 
-    best = None
-    for names in candidates:
-        columns = x[:, [FEATURES.index(n) for n in names]]
+    def evaluate(columns):
         c, probs, score = fitting.choose_c(fitting.pipeline, columns, y, folds, C_GRID, key,
                                            classes=(0, 1))
-        if best is None or score > best[0]:
-            best = (score, names, columns, c, probs)
-    _, names, columns, c, probs = best
+        return score, (c, probs)
+
+    names, columns, (c, probs) = fitting.choose_features(x, FEATURES, candidates, evaluate)
     parts = fitting.linear_parts(fitting.fit(fitting.pipeline, columns, y, c))
     r = fitting.rounded
     oof = probs[:, 1]

@@ -123,6 +123,29 @@ def choose_c(make: Callable[[float], object], x: np.ndarray, y: np.ndarray,
     return best
 
 
+def choose_features(x: np.ndarray, features: Sequence[str], candidates: Sequence[Sequence[str]],
+                    evaluate: Callable[[np.ndarray], tuple]) -> tuple:
+    """The candidate feature set whose columns ``evaluate`` scores best.
+
+    Args:
+        x: the rows, one column per name of ``features``.
+        features: the names of the columns of ``x``.
+        candidates: feature sets (names in ``features``), in order (ties keep the earlier).
+        evaluate: the chosen columns -> ``(sortable key, higher is better; what else the
+            choice made, such as C)``.
+
+    Returns:
+        ``(names, their columns of x, what evaluate made for them)``.
+    """
+    best = None
+    for names in candidates:
+        columns = x[:, [list(features).index(n) for n in names]]
+        key, made = evaluate(columns)
+        if best is None or key > best[0]:
+            best = (key, tuple(names), columns, made)
+    return best[1:]
+
+
 def log_loss(p: np.ndarray, y: np.ndarray) -> float:
     """The mean log-loss of probabilities ``p`` of the positive class for 0/1 labels."""
     return float(-np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)))
