@@ -74,6 +74,9 @@ def assert_same_index(left: Path, right: Path, atol: float = 1e-6, least: int = 
     if a.token_offsets is not None:  # the ranker's token vectors (fp16)
         assert np.array_equal(a.token_offsets, b.token_offsets)
         assert np.allclose(a.token_vectors, b.token_vectors, atol=tokens_atol)
+        assert (a.token_sentences is None) == (b.token_sentences is None)
+        if a.token_sentences is not None:  # the sentence ranker's token owners
+            assert np.array_equal(a.token_sentences, b.token_sentences)
     ma, mb = dict(a.manifest), dict(b.manifest)
     assert ma.pop("built") and mb.pop("built")
     assert ma == mb

@@ -89,6 +89,59 @@ def test_expanded_terms_count_the_words_the_expansion_adds(engine):
     np.testing.assert_allclose(expanded[:, col("terms")], plain[:, col("terms")])
 
 
+def _with_token_sentences(index, embedder):
+    """The index with stored token vectors and their sentences: each sentence's tokens
+    are the fake embedder's word vectors of its words (``search.tokens``' stand-in)."""
+    from dataclasses import replace
+
+    from bronwijzer.search.tokens import token_vectors
+    vectors, owners, offsets = [], [], [0]
+    for row, passage in enumerate(index.passages):
+        for n, (start, end) in enumerate(index.sentence_spans[row]):
+            found = token_vectors(embedder, [passage.text[start:end]], "passage")[0]
+            vectors.append(found.astype(np.float16))
+            owners.append(np.full(len(found), n, dtype=np.int16))
+        offsets.append(sum(len(o) for o in owners))
+    return replace(index, token_vectors=np.concatenate(vectors),
+                   token_offsets=np.array(offsets, dtype=np.int64),
+                   token_sentences=np.concatenate(owners))
+
+
+def test_maxsim_scores_a_sentence_by_its_own_tokens(engine, fake_embedder):
+    from bronwijzer.search.tokens import token_vectors
+    vector, hits, index = _hits(engine)
+    stored = _with_token_sentences(index, fake_embedder)
+    row = index.rows[hits[1].passage.id]
+    start, end = index.sentence_spans[row][-1]
+    question = hits[1].passage.text[start:end]  # the words of one sentence, asked back
+    tokens = token_vectors(fake_embedder, [question], "query")[0]
+    found, matrix = sentence_rank.features(question, vector, hits, stored, (), tokens)
+    late = matrix[:, FEATURES.index("maxsim")]
+    mine = [i for i, (h, s, _, _, _) in enumerate(found) if h is hits[1] and s == start]
+    assert late[mine[0]] == pytest.approx(1.0, abs=1e-2) and late.argmax() == mine[0]
+    assert (late[np.arange(len(late)) != mine[0]] < late[mine[0]] - 1e-3).all()
+    assert matrix[:, FEATURES.index("maxsim_gap")].max() == pytest.approx(0.0)
+    # no question tokens, or an index without token sentences: the feature is 0
+    assert not sentence_rank.features(question, vector, hits, stored)[1][:, FEATURES.index(
+        "maxsim")].any()
+    assert not sentence_rank.features(question, vector, hits, index, (), tokens)[1][
+        :, FEATURES.index("maxsim")].any()
+
+
+def test_an_index_without_token_sentences_scores_with_the_variant(engine, fake_embedder):
+    index = engine._live.index
+    late = {**_one_feature("maxsim"), "margin": 0.3}
+    sentence_rank.use_params(late)
+    assert sentence_rank.params_for(index) is None  # no variant: the plain rule
+    assert sentence_rank.params_for(_with_token_sentences(index, fake_embedder)) == late
+    variant = {**_one_feature("cosine"), "margin": 0.1}
+    del variant["embedding_model"]
+    sentence_rank.use_params({**late, sentence_rank.WITHOUT_TOKENS: variant})
+    used = sentence_rank.params_for(index)
+    assert used["features"] == ["cosine"] and used["margin"] == 0.1
+    assert compose.margin_for(index) == 0.1
+
+
 def test_expanded_words_need_a_loaded_expander_and_k(engine):
     from bronwijzer.search.rank import loaded_expander, shared_expander
     index = engine._live.index

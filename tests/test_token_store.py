@@ -10,7 +10,7 @@ from conftest import MODEL_CACHE
 from bronwijzer.engine import Engine
 from bronwijzer.errors import IndexStateError
 from bronwijzer.index.store import load_index
-from bronwijzer.index.tokens import OFFSETS_FILE, TOKENS_FILE
+from bronwijzer.index.tokens import OFFSETS_FILE, SENTENCES_FILE, TOKENS_FILE
 from bronwijzer.search.rank import LearnedRanker
 from bronwijzer.search.tokens import token_vectors
 from bronwijzer.settings import Settings
@@ -83,6 +83,39 @@ def test_a_build_writes_the_token_files_the_ranker_would_compute(stored):
         np.testing.assert_allclose(index.tokens_of(row), expected, atol=2e-3)
 
 
+def test_each_stored_token_knows_its_sentence(stored):
+    index = load_index(stored.settings.index)
+    assert index.token_sentences is not None and len(index.token_sentences) == len(index.token_vectors)
+    embedder = stored._live.retriever.embedder
+    for row in range(len(index.passages)):
+        owners = np.asarray(index.token_sentences_of(row))
+        spans = index.sentence_spans[row]
+        assert np.all(np.diff(owners) >= 0) and set(owners.tolist()) == set(range(len(spans)))
+        text = index.passages[row].text
+        alone = token_vectors(embedder, [text[s:e] for s, e in spans], "passage")
+        for n, tokens in enumerate(alone):  # a sentence's tokens in its passage, as if alone
+            assert abs(int((owners == n).sum()) - len(tokens)) <= 2
+
+
+def test_an_index_without_token_sentences_gets_them_without_encoding(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    engine = _open(tmp_path)
+    before = load_index(engine.settings.index)
+    if before.token_sentences is None:
+        pytest.skip("the default model gives no token states here")
+    owners, stored = np.array(before.token_sentences), np.array(before.token_vectors)
+    (before.folder / SENTENCES_FILE).unlink()  # built before the file existed
+    assert load_index(engine.settings.index).token_sentences is None
+    report = Engine.build(engine.settings)
+    assert report.embedded == 0  # the stored token vectors were kept, not encoded again
+    after = load_index(engine.settings.index)
+    assert after.folder != before.folder and np.array_equal(after.token_sentences, owners)
+    assert np.array_equal(after.token_vectors, stored)
+    # the live build's files were not written through the new build's hard links
+    assert np.array_equal(np.load(before.folder / TOKENS_FILE), stored)
+    assert not (before.folder / SENTENCES_FILE).exists()
+
+
 def test_an_opened_index_ranks_without_encoding_its_passages(stored):
     ranker = stored._live.retriever.ranker
     assert isinstance(ranker, LearnedRanker) and ranker.tokens.index is not None
@@ -144,7 +177,7 @@ def test_a_plain_build_adds_the_token_files_an_up_to_date_index_lacks(tmp_path):
     if before.token_offsets is None:
         pytest.skip("the default model gives no token states here")
     stored = np.array(before.token_vectors)
-    for name in (TOKENS_FILE, OFFSETS_FILE):  # an index built before the token files
+    for name in (TOKENS_FILE, OFFSETS_FILE, SENTENCES_FILE):  # built before the token files
         (before.folder / name).unlink()
     report = Engine.build(settings)
     assert not report.skipped and report.embedded == len(before.passages)

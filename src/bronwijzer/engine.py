@@ -331,7 +331,8 @@ class Engine:
         texts = [self.check_question(q) for q in questions]
         vectors = live.retriever.embed_queries(texts) if texts else []
         return [evidence_for(t, v, live.retriever.search(t, self.settings.k, vector=v),
-                             live.index, self.settings) for t, v in zip(texts, vectors)]
+                             live.index, self.settings, live.retriever.query_tokens(t, v))
+                for t, v in zip(texts, vectors)]
 
     def embedding_model(self) -> dict:
         """The embedding model's ``name`` and ``fingerprint``."""
@@ -360,7 +361,8 @@ class Engine:
         # a claim question is None here when the text does not make the claim; a cited
         # claim carries the confidence of the plain answer
         plain = compose(text, vector, hits, live.index, self.settings, lang,
-                        self._answerability, pool=pool, cited_claim=special is not None)
+                        self._answerability, pool=pool, cited_claim=special is not None,
+                        tokens=live.retriever.query_tokens(text, vector))
         return plain if special is None else replace(special, confidence=plain.confidence)
 
     # --- citation lookup (records from cite/, in the ``cite --json`` form) ------------

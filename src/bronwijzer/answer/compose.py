@@ -40,7 +40,8 @@ from bronwijzer.settings import TUNING, Settings
 
 def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
             settings: Settings, lang: str | None = None, model=None,
-            pool: list[Hit] | None = None, cited_claim: bool = False) -> Answer:
+            pool: list[Hit] | None = None, cited_claim: bool = False,
+            tokens: np.ndarray | None = None) -> Answer:
     """Compose the answer for one question from its hits.
 
     Args:
@@ -54,13 +55,14 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
         pool: more passages to gather a proposal's sentences from (``answer.gather``).
         cited_claim: the citation path answers with a cited claim (the confidence shown
             knows it: ``answer.correctness``).
+        tokens: the question's normalised token vectors (the sentence ranker's MaxSim).
 
     Returns:
         An ``Answer``; declined (``abstained``) when the confidence is too low,
         with ``extra["reason"]`` saying why.
     """
     lang = lang or detect_lang(question)
-    scored = score_sentences(question, vector, hits, index)
+    scored = score_sentences(question, vector, hits, index, tokens)
     chosen = _choose(scored, index, settings)
     evidence = _evidence(question, vector, hits, scored, chosen, index,
                          wanted_features(model) | set(confidence_features()))
@@ -84,9 +86,10 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
 
 
 def evidence_for(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
-                 settings: Settings) -> dict[str, float] | None:
-    """The answerability features of a question's hits (None when nothing was found)."""
-    scored = score_sentences(question, vector, hits, index)
+                 settings: Settings, tokens: np.ndarray | None = None) -> dict[str, float] | None:
+    """The answerability features of a question's hits (None when nothing was found;
+    ``tokens``: the question's token vectors, as for ``compose``)."""
+    scored = score_sentences(question, vector, hits, index, tokens)
     chosen = _choose(scored, index, settings)
     return _evidence(question, vector, hits, scored, chosen, index)
 
@@ -155,13 +158,15 @@ def margin_for(index: Index) -> float | None:
     return None if params is None else float(params["margin"])
 
 
-def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: Index):
+def score_sentences(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
+                    tokens: np.ndarray | None = None):
     """Every sentence of the hits as ``(score, hit, start, end)``, best first: scored by
     the learned sentence ranker when it was fitted for the index's embedding model
-    (``answer.sentence_rank.params_for``), else by ``plain_scores``."""
+    (``answer.sentence_rank.params_for``; ``tokens``: the question's token vectors),
+    else by ``plain_scores``."""
     params = sentence_rank.params_for(index) if hits else None
     if params is not None:
-        return sentence_rank.score(params, question, vector, hits, index)
+        return sentence_rank.score(params, question, vector, hits, index, tokens)
     return plain_scores(question, vector, hits, index)
 
 

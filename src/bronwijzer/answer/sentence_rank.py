@@ -29,6 +29,14 @@ Features (``FEATURES``), each per sentence among the hits' sentences:
                             the share of the expanded question's stemmed words it holds
                             (the question's words and the corpus words the passage
                             ranker's query expansion adds, ``search.expand``), and the gap
+    maxsim, maxsim_gap      late interaction over the sentence's own tokens: the mean, over
+                            the question's token vectors, of the best cosine to a token of
+                            the sentence (its passage's stored token vectors, in context;
+                            ``Index.token_sentences_of``), and the gap to the best
+
+An index without stored token sentences (above ``Settings.token_vectors_max_passages``, or
+no ONNX model) is scored with the parameters' ``without_tokens`` variant, fitted without
+the ``LATE`` features, as the passage ranker does.
 """
 
 from __future__ import annotations
@@ -52,7 +60,9 @@ PARAMS = Path(__file__).with_name("sentence_rank.json")
 FEATURES = ("cosine", "cosine_gap", "terms", "terms_gap", "rare_terms", "passage_rank",
             "passage_dense", "kind_gives", "kind_misses", "first", "place", "doc_place",
             "question_mark", "words", "prescriptive", "previous_gap", "referring",
-            "terms_expanded", "terms_expanded_gap")
+            "terms_expanded", "terms_expanded_gap", "maxsim", "maxsim_gap")
+LATE = ("maxsim", "maxsim_gap")  # the features that need stored token vectors
+WITHOUT_TOKENS = "without_tokens"  # the parameters' variant fitted without ``LATE``
 
 
 def valid(params) -> bool:
@@ -90,11 +100,15 @@ def use_params(params: dict | None) -> dict | None:
 
 def params_for(index) -> dict | None:
     """The parameters to score with over ``index``: the set ones, else the packaged
-    file's, when fitted with the index's embedding model (None otherwise)."""
+    file's, when fitted with the index's embedding model (None otherwise); over an index
+    without token sentences their ``without_tokens`` variant (None when they have none)."""
     params = FITTED.current()
     fitted = (params or {}).get("embedding_model", {}).get("fingerprint")
     if params is None or fitted != index.manifest.get("fingerprint"):
         return None
+    if set(LATE) & set(params["features"]) and getattr(index, "token_sentences", None) is None:
+        variant = {**params, **(params.get(WITHOUT_TOKENS) or {})}
+        return variant if valid(variant) and not set(LATE) & set(variant["features"]) else None
     return params
 
 
@@ -113,7 +127,8 @@ def candidates(hits, index) -> list[tuple]:
 
 
 def features(question: str, vector: np.ndarray, hits, index,
-             added: tuple[str, ...] = ()) -> tuple[list[tuple], np.ndarray]:
+             added: tuple[str, ...] = (), tokens: np.ndarray | None = None
+             ) -> tuple[list[tuple], np.ndarray]:
     """The feature matrix of every sentence of a question's hits, in ``FEATURES`` order.
 
     Args:
@@ -123,6 +138,8 @@ def features(question: str, vector: np.ndarray, hits, index,
         index: the loaded ``Index`` (sentence spans and vectors).
         added: the words the query expansion adds to the question (``expanded_words``;
             none: ``terms_expanded`` equals ``terms``).
+        tokens: the question's normalised token vectors (None, or an index without
+            token sentences: ``maxsim`` is 0).
 
     Returns:
         ``(candidates, matrix)``: the sentences as ``(hit, start, end, position, count)``
@@ -140,6 +157,7 @@ def features(question: str, vector: np.ndarray, hits, index,
     gives = _kind_gives(question, texts)
     asked = float(bool(_asked(question)))
     place = doc_positions(index)
+    late = _sentence_maxsim(found, index, tokens)
     columns = {
         "cosine": cosine, "cosine_gap": cosine - cosine.max(),
         "terms": terms, "terms_gap": terms - terms.max(),
@@ -157,9 +175,31 @@ def features(question: str, vector: np.ndarray, hits, index,
                          for i in range(len(found))],
         "referring": [float(bool(REFERRING.search(t))) for t in texts],
         "terms_expanded": expanded, "terms_expanded_gap": expanded - expanded.max(),
+        "maxsim": late, "maxsim_gap": late - late.max(),
     }
     matrix = np.stack([np.asarray(columns[name], dtype=np.float32) for name in FEATURES], axis=1)
     return found, matrix
+
+
+def _sentence_maxsim(found: list[tuple], index, tokens: np.ndarray | None) -> np.ndarray:
+    """Per candidate sentence, the question's MaxSim over the sentence's stored tokens
+    (0.0 without question tokens or token sentences, and for a sentence left without
+    tokens by truncation)."""
+    out = np.zeros(len(found), dtype=np.float32)
+    if tokens is None or getattr(index, "token_sentences", None) is None or not len(tokens):
+        return out
+    question = np.asarray(tokens, dtype=np.float32)
+    by_row: dict[int, tuple] = {}
+    for i, (hit, _, _, n, _) in enumerate(found):
+        row = index.rows[hit.passage.id]
+        if row not in by_row:  # one product per passage: its tokens x the question's
+            sims = np.asarray(index.tokens_of(row), dtype=np.float32) @ question.T
+            by_row[row] = (sims, np.asarray(index.token_sentences_of(row)))
+        sims, owners = by_row[row]
+        mine = sims[owners == n]
+        if len(mine):
+            out[i] = mine.max(axis=0).mean()
+    return out
 
 
 def _share(terms: set[str], words: list[set[str]]) -> np.ndarray:
@@ -238,18 +278,19 @@ def probabilities(params: dict, matrix: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def score(params: dict, question: str, vector: np.ndarray, hits, index) -> list[tuple]:
+def score(params: dict, question: str, vector: np.ndarray, hits, index,
+          tokens: np.ndarray | None = None) -> list[tuple]:
     """Every sentence of the hits as ``(probability, hit, start, end)``, best first.
 
     Args:
         params: the parameters (``params_for``).
-        question, vector, hits, index: as for ``features``.
+        question, vector, hits, index, tokens: as for ``features``.
 
     Returns:
         The scored sentences, best first (ties in reading order of the hits).
     """
     added = expanded_words(question, index, params.get("expansion", (0, 1.0)))
-    found, matrix = features(question, vector, hits, index, added)
+    found, matrix = features(question, vector, hits, index, added, tokens)
     if not found:
         return []
     probs = probabilities(params, matrix)

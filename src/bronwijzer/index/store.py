@@ -12,8 +12,9 @@ Layout of ``index/``::
     b-<id>/sentences.npy    sentence vectors, in passage and sentence order
     b-<id>/bm25/            the BM25 index (bm25s: .npy + JSON)
     b-<id>/vocabulary.json  the corpus's folded words (passages and references), sorted
-    b-<id>/tokens.npy       passage token vectors, float16, with token_offsets.npy (int64);
-                            only up to ``token_vectors_max_passages`` (index/tokens.py)
+    b-<id>/tokens.npy       passage token vectors, float16, with token_offsets.npy (int64)
+                            and token_sentences.npy (int16: each token's sentence in its
+                            passage); only up to ``token_vectors_max_passages`` (index/tokens.py)
     b-<id>/expansion_*      the content words and their query vectors (index/expansion.py)
     b-<id>/card_*           the references' card lines and their vectors (index/text_vectors.py)
 
@@ -59,6 +60,7 @@ from bronwijzer.records import Reference
 INDEX_VERSION = 3
 TOKENS_FILE = "tokens.npy"  # the passage token vectors a build may store (index/tokens.py)
 OFFSETS_FILE = "token_offsets.npy"
+SENTENCES_FILE = "token_sentences.npy"  # each stored token's sentence in its passage
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +84,7 @@ class Index:
     vocabulary: frozenset | None = None
     token_vectors: np.ndarray | None = None
     token_offsets: np.ndarray | None = None
+    token_sentences: np.ndarray | None = None  # per stored token its sentence (-1: none)
     columns: Columns | None = None
     expansion: tuple | None = None  # (words, vectors) of index/expansion.py, when stored
     card_vectors: tuple | None = None  # (lines, vectors) of index/text_vectors.CARDS
@@ -145,6 +148,19 @@ class Index:
             A ``(tokens, dim)`` float16 array (normalised rows).
         """
         return self.token_vectors[int(self.token_offsets[row]):int(self.token_offsets[row + 1])]
+
+    def token_sentences_of(self, row: int) -> np.ndarray:
+        """The sentence of each stored token of passage ``row`` (its number in
+        ``sentence_spans[row]``; -1: a token of no sentence). The index must have
+        ``token_sentences``.
+
+        Args:
+            row: the passage's row.
+
+        Returns:
+            An int16 array as long as ``tokens_of(row)``.
+        """
+        return self.token_sentences[int(self.token_offsets[row]):int(self.token_offsets[row + 1])]
 
     # --- sentences: every passage's sentence vectors are one run of ``sentence_vectors`` ---
 
@@ -251,7 +267,7 @@ def write_build(root: Path, manifest: dict, passages, spans, vectors, sentence_v
         lexical.save(folder / "bm25")
         write_vocabulary(folder / "vocabulary.json", passages, references)
         if tokens is not None:
-            tokens.write(folder, passages)
+            tokens.write(folder, passages, spans)
         if embedder is not None:
             live = current_folder(root) if same_model(read_manifest(root), manifest) else None
             write_expansion(folder, passages, embedder, live)
@@ -322,6 +338,7 @@ def _load_build(root: Path, folder: Path | None) -> Index:
         dense = open_dense(folder, manifest, vectors)
         vocabulary = read_vocabulary(folder / "vocabulary.json")
         token_vectors, token_offsets = load_tokens(folder, len(passages))
+        token_sentences = load_token_sentences(folder, token_vectors)
         expansion, cards = read_expansion(folder), CARDS.read(folder)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexStateError(f"the index in {folder} is unreadable ({error}); "
@@ -330,7 +347,8 @@ def _load_build(root: Path, folder: Path | None) -> Index:
                  sentence_spans=Spans(columns), vectors=vectors,
                  sentence_vectors=sentence_vectors, references=refs,
                  lexical=lexical, dense=dense, vocabulary=vocabulary,
-                 token_vectors=token_vectors, token_offsets=token_offsets, columns=columns,
+                 token_vectors=token_vectors, token_offsets=token_offsets,
+                 token_sentences=token_sentences, columns=columns,
                  expansion=expansion, card_vectors=cards)
 
 
@@ -366,3 +384,18 @@ def load_tokens(folder: Path, passages: int) -> tuple[np.ndarray | None, np.ndar
             or int(offsets[-1]) != len(vectors) or np.any(np.diff(offsets) < 0)):
         raise ValueError("the token vector files do not match the passages")
     return vectors, offsets
+
+
+def load_token_sentences(folder: Path, token_vectors: np.ndarray | None) -> np.ndarray | None:
+    """A build's ``token_sentences.npy``, memory-mapped (None when it has none: built
+    before the file existed, or without token vectors).
+
+    Raises:
+        ValueError: when it does not hold one entry per stored token.
+    """
+    if token_vectors is None or not (folder / SENTENCES_FILE).is_file():
+        return None
+    owners = np.load(folder / SENTENCES_FILE, allow_pickle=False, mmap_mode="r")
+    if owners.ndim != 1 or len(owners) != len(token_vectors):
+        raise ValueError("the token sentences do not match the token vectors")
+    return owners

@@ -5,6 +5,9 @@ normalised token vectors (:mod:`bronwijzer.search.tokens`) as two plain files::
 
     tokens.npy          float16 (all tokens, dim): the passages' token vectors, one run each
     token_offsets.npy   int64 (passages + 1,): passage ``i`` owns rows ``[o[i], o[i+1])``
+    token_sentences.npy int16 (all tokens,): each token's sentence in its passage (-1: none),
+                        for the sentence ranker's MaxSim over one sentence's tokens
+                        (``answer.sentence_rank``); from the model's tokenizer offsets
 
 The query path reads them memory-mapped, so no question waits for passages to be encoded.
 768 bytes a token (384 dims x fp16): ~87 KB a passage at the default chunking (116
@@ -26,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bronwijzer.index.store import OFFSETS_FILE, TOKENS_FILE
+from bronwijzer.index.store import OFFSETS_FILE, SENTENCES_FILE, TOKENS_FILE
 _PART = 64  # passages encoded at a time when their states were not recorded
 
 
@@ -68,19 +71,21 @@ class TokenRecorder:
         self.where[text] = (self.rows, len(vectors))
         self.rows += len(vectors)
 
-    def write(self, folder: Path, passages) -> None:
-        """Write ``tokens.npy`` and ``token_offsets.npy`` into a build folder.
+    def write(self, folder: Path, passages, spans) -> None:
+        """Write the token files into a build folder.
 
         Args:
             folder: the new build folder (before it goes live).
             passages: its passages, in index order.
+            spans: per passage, its sentences' ``(start, end)``.
         """
         if not self.enabled:
             return
         try:
             self._file.close()
             self.embedder.recorder = None
-            _write(folder, passages, self._sources(passages))
+            _write(folder, passages, self._sources(passages), spans,
+                   getattr(self.embedder, "folder", None))
         finally:
             self.path.unlink(missing_ok=True)
 
@@ -118,25 +123,27 @@ class StagedTokens:
     """
 
     def __init__(self, settings, found: dict[str, np.ndarray], embedder) -> None:
-        self.root = Path(settings.index)
+        self.root, self.settings = Path(settings.index), settings
         self.limit = settings.token_vectors_max_passages
         self.found = found
         self.embedder = embedder
 
-    def write(self, folder: Path, passages) -> None:
-        """Write ``tokens.npy`` and ``token_offsets.npy`` when the workers (or the live
-        build) gave token states and the build is within ``token_vectors_max_passages``.
+    def write(self, folder: Path, passages, spans) -> None:
+        """Write the token files when the workers (or the live build) gave token states
+        and the build is within ``token_vectors_max_passages``.
 
         Args:
             folder: the new build folder (before it goes live).
             passages: its passages, in index order.
+            spans: per passage, its sentences' ``(start, end)``.
         """
         if not 0 < len(passages) <= self.limit:
             return
         texts = {p.text for p in passages} - self.found.keys()
         found = {**_previous(self.root, texts), **self.found} if texts else self.found
         if found:  # the workers or the live build have token states to start from
-            _write(folder, passages, complete(self.root, passages, found, self.embedder))
+            _write(folder, passages, complete(self.root, passages, found, self.embedder),
+                   spans, _model_folder(self.settings))
 
 
 def complete(root: Path, passages, found: dict[str, np.ndarray], embedder) -> dict:
@@ -168,7 +175,8 @@ def complete(root: Path, passages, found: dict[str, np.ndarray], embedder) -> di
 
 def tokens_missing(settings) -> bool:
     """Whether the live build lacks the token files a build with this model would write
-    (built before they existed, or on Ray before Ray builds wrote them).
+    (built before they existed, or on Ray before Ray builds wrote them), or only
+    ``token_sentences.npy`` (built before that file existed).
 
     Args:
         settings: the settings (index folder, model, ``token_vectors_max_passages``).
@@ -181,7 +189,7 @@ def tokens_missing(settings) -> bool:
     from bronwijzer.model.onnx_embed import onnx_ready
     folder = current_folder(settings.index)
     passages = (read_manifest(settings.index) or {}).get("passages", 0)
-    if folder is None or (folder / OFFSETS_FILE).is_file():
+    if folder is None or all((folder / f).is_file() for f in (OFFSETS_FILE, SENTENCES_FILE)):
         return False
     return (0 < passages <= settings.token_vectors_max_passages
             and onnx_ready(resolve_model(settings.model, settings.cache)[0]))
@@ -196,23 +204,34 @@ def add_tokens(settings, embedder) -> int:
         embedder: the index's embedder (one with token states: ONNX).
 
     Returns:
-        How many passages were encoded (0: nothing to add).
+        How many passages were encoded (0: nothing to add, or only
+        ``token_sentences.npy`` was: the live build's token vectors are kept).
     """
     from bronwijzer.index.store import derive_build, load_index
     if not (hasattr(embedder, "session") and tokens_missing(settings)):
         return 0
-    passages = load_index(settings.index).passages
+    index = load_index(settings.index)
+    passages = index.passages
     recorder = TokenRecorder(settings, embedder, passages)
     if not recorder.enabled:
         return 0
-    derive_build(settings.index, lambda folder: recorder.write(folder, passages))
-    return len(passages)
+    spans = [index.sentence_spans[row] for row in range(len(passages))]
+    derive_build(settings.index, lambda folder: recorder.write(folder, passages, spans))
+    return 0 if index.token_offsets is not None else len(passages)
 
 
-def _write(folder: Path, passages, found: dict[str, np.ndarray]) -> None:
+def _write(folder: Path, passages, found: dict[str, np.ndarray], spans,
+           model_folder: Path | None) -> None:
+    """Write the token files; ``token_sentences.npy`` only with the model's tokenizer.
+
+    A file a derived build shares with the live one (a hard link) is unlinked first,
+    so the live build's copy is never written to.
+    """
     sizes = np.array([len(found[p.text]) for p in passages], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     dim = int(next(iter(found.values())).shape[1])
+    for name in (TOKENS_FILE, OFFSETS_FILE, SENTENCES_FILE):
+        (folder / name).unlink(missing_ok=True)
     out = np.lib.format.open_memmap(folder / TOKENS_FILE, mode="w+", dtype=np.float16,
                                     shape=(int(offsets[-1]), dim))
     for p, start, end in zip(passages, offsets[:-1], offsets[1:]):
@@ -220,6 +239,31 @@ def _write(folder: Path, passages, found: dict[str, np.ndarray]) -> None:
     out.flush()
     del out
     np.save(folder / OFFSETS_FILE, offsets)
+    if model_folder is not None and (Path(model_folder) / "tokenizer.json").is_file():
+        np.save(folder / SENTENCES_FILE, _owners(Path(model_folder), passages, spans, sizes))
+
+
+def _owners(model_folder: Path, passages, spans, sizes: np.ndarray) -> np.ndarray:
+    """Each stored token's sentence, passage after passage (a passage whose stored
+    vectors do not match its tokenization, e.g. another model's: -1 throughout)."""
+    from bronwijzer.model.onnx_embed import token_sentences
+    parts = []
+    for start in range(0, len(passages), 256):
+        chunk = range(start, min(start + 256, len(passages)))
+        found = token_sentences(model_folder, [passages[i].text for i in chunk],
+                                [spans[i] for i in chunk])
+        parts.extend(owner if len(owner) == sizes[i] else np.full(sizes[i], -1, np.int16)
+                     for i, owner in zip(chunk, found))
+    return np.concatenate(parts).astype(np.int16) if parts else np.zeros(0, np.int16)
+
+
+def _model_folder(settings) -> Path | None:
+    """The configured model's folder when an ONNX embedder can run it (its tokenizer
+    gives the stored tokens' sentences), else None."""
+    from bronwijzer.model.embed import resolve_model
+    from bronwijzer.model.onnx_embed import onnx_ready
+    folder = resolve_model(settings.model, settings.cache)[0]
+    return folder if onnx_ready(folder) else None
 
 
 def _previous(root: Path, texts: set[str]) -> dict[str, np.ndarray]:

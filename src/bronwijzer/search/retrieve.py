@@ -104,6 +104,27 @@ class Retriever:
             found = self._tokens.get(query)
             return found if found is not None else self._tokens.get(_vector_key(vector))
 
+    def query_tokens(self, query: str, vector: np.ndarray) -> np.ndarray | None:
+        """A query's normalised token vectors, for the sentence ranker's MaxSim.
+
+        Args:
+            query: the question.
+            vector: its query vector.
+
+        Returns:
+            The token vectors of the pass that embedded it, else of a pass of their own
+            (kept as those are); None when the index stores no token sentences, so
+            nothing would use them.
+        """
+        if getattr(self.index, "token_sentences", None) is None:
+            return None
+        found = self._query_tokens(query, vector)
+        if found is None:
+            from bronwijzer.search.tokens import token_vectors
+            found = token_vectors(self.embedder, [query], "query")[0]
+            self._keep_tokens([query], np.asarray(vector)[None, :], [found])
+        return found
+
     def search(self, query: str, k: int | None = None, vector: np.ndarray | None = None,
                where: Callable[[Passage], bool] | np.ndarray | None = None) -> list[Hit]:
         """The ``k`` best passages for a query.

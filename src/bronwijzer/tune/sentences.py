@@ -28,6 +28,7 @@ from bronwijzer.answer import sentence_rank
 from bronwijzer.answer.compose import choose_sentences
 from bronwijzer.quotes import footnote_superscripts
 from bronwijzer.records import Hit
+from bronwijzer.search.rank import WITHOUT_TOKENS as RANKER_WITHOUT_TOKENS
 from bronwijzer.search.rank import expansion_of, linear_scores, shared_expander
 from bronwijzer.tune import fitting
 from bronwijzer.tune.evaluate import contains as hits
@@ -55,6 +56,7 @@ class Item:
     vector: np.ndarray
     rows: np.ndarray     # the passage ranker's candidates, fused order
     matrix: np.ndarray   # their passage-ranker features
+    tokens: np.ndarray | None = None  # the question's token vectors (sentence MaxSim)
 
 
 def answer_hits(golds, sentences: list[str]) -> bool:
@@ -79,9 +81,11 @@ def collect(questions: list[dict], engine, samples) -> list[Item]:
     usable = [q for q in questions if str(q["id"]) in by_id]
     if not usable:
         return []
-    vectors = retriever_of(engine).embed_queries([q["question"] for q in usable])
+    retriever = retriever_of(engine)
+    vectors = retriever.embed_queries([q["question"] for q in usable])
     return [Item(str(q["id"]), q["question"], tuple(q["gold"]), v, by_id[str(q["id"])].rows,
-                 by_id[str(q["id"])].matrix) for q, v in zip(usable, vectors)]
+                 by_id[str(q["id"])].matrix, retriever.query_tokens(q["question"], v))
+            for q, v in zip(usable, vectors)]
 
 
 def top_hits(item: Item, passage_params: dict | None, index, k: int) -> list[Hit]:
@@ -112,7 +116,7 @@ class Table:
         key = (item.qid, tuple(h.passage.id for h in found), tuple(added))
         if key not in self._cache:
             candidates, matrix = sentence_rank.features(item.question, item.vector, found,
-                                                        self.index, tuple(added))
+                                                        self.index, tuple(added), item.tokens)
             golds = [norm(g) for g in item.golds]
             labels = np.array([any(hits(g, norm(h.passage.text[s:e])) for g in golds)
                                for h, s, e, _, _ in candidates], dtype=np.int64)
@@ -248,6 +252,14 @@ def calibrate_sentences(engine, questions: list[dict], name: str,
     passage_params = retriever.ranker.params if retriever.ranker is not None else None
     table = Table(retriever.index, engine.settings.k)
     params = {**fit(items, table, passage_params, retriever.embedder), "fitted_on": name}
+    # over an index without token vectors the passage ranker's variant gives the hits
+    early = [f for f in USED if f not in sentence_rank.LATE]
+    passages_early = ({**passage_params, **passage_params.get(RANKER_WITHOUT_TOKENS, {})}
+                      if passage_params is not None else None)
+    variant = fit(items, table, passages_early, retriever.embedder, features=early)
+    params[sentence_rank.WITHOUT_TOKENS] = {k: variant[k] for k in (
+        "model", "output", "mean", "scale", "coef", "intercept", "features", "margin",
+        "cv_answer_hit")}
     sentence_rank.save_params(params, output)
     sentence_rank.use_params(params)
     return params
