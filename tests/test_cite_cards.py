@@ -143,6 +143,11 @@ def test_cards_are_embedded_once_per_index(live, fake_embedder):
     ("Which cited work shares its title with this text?", "en", [(3, 1)]),
     ("Op welke bronnen steunen de voorstellen aan het eind?", "nl", [(3, 1), (4, 1)]),
     ("Which sources are cited in the closing paragraphs?", "en", [(3, 1), (4, 1)]),
+    ("Wat is de oudste bron die de notitie aanhaalt?", "nl", [(1, 1)]),
+    ("Which is the most recent publication cited?", "en", [(4, 1)]),
+    ("Welke publicatie van Vermeer is de nieuwste?", "nl", [(3, 1)]),
+    ("Hoeveel bronnen haalt de notitie in totaal aan?", "nl", [(1, 1), (1, 2), (2, 1), (3, 1), (4, 1)]),
+    ("How many references does the text have?", "en", [(1, 1), (1, 2), (2, 1), (3, 1), (4, 1)]),
 ])
 def test_each_filter_picks_its_cards(live, question, lang, expected):
     answer = ask(live, question, lang)
@@ -230,6 +235,12 @@ def test_the_answer_quotes_each_citing_sentence_with_its_footnote(live):
     assert answer.hits[0].passage.id == "p2"
     several = ask(live, "Which footnote holds more than one source?", "en")
     assert "one of 2 sources in that footnote" in several.text
+    every = ask(live, "Hoeveel bronnen haalt de notitie aan?")
+    assert every.text.startswith("Het artikel haalt 5 bronnen aan in 4 voetnoten:")
+    oldest = ask(live, "Which is the oldest source cited?", "en")
+    assert "with the earliest year" in oldest.text and "(2019)" in oldest.text
+    none = ask(live, "Is anything by the OECD cited?", "en")
+    assert none.text.startswith("None of the 5 cited sources is by or about")
 
 
 @pytest.mark.parametrize("question", [

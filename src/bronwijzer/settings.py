@@ -76,7 +76,9 @@ class Settings:
     # vectors (mean over each sentence's tokens) instead of a pass per sentence; ~2.5x
     # fewer encoder tokens, but off: on eval/tuning (176) hit@5 .918 -> .873, answer_hit
     # .645 -> .582, footnote recall .838 -> .784, since the passage's context makes its
-    # sentences alike (cosine between sentences of a passage .85 -> .98)
+    # sentences alike (cosine between sentences of a passage .85 -> .98); measured again
+    # with the learned rankers and the sentence MaxSim (tuning CV, eval/NOTES.md session 6):
+    # hit@1 .873 -> .754, answer_hit .818 -> .736, footnote recall .919 -> .784
     one_pass_sentences: bool = False
     # the ONNX graph the default model runs: "fp32", "q4" (weight-only 4-bit matmuls,
     # the same vectors: cosine 1.000000) or "q4_int8" (also int8 activations, cosine

@@ -127,6 +127,8 @@ def describe(q: CardQuery, lang: str, left: tuple[str, ...], named: bool) -> str
             parts.append(_phrase(flag, lang))
     if q.position:
         parts.append(_phrase(f"at_{q.position}", lang))
+    if q.extreme:
+        parts.append(_phrase(q.extreme, lang))
     if q.kinds and not named:  # a matched name stands for its kind
         parts.append(_phrase("kind", lang, kinds=", ".join(q.kinds)))
     if named or set(left) & set(q.named):
@@ -214,7 +216,8 @@ def cards_answer(question: str, lang: str, q: CardQuery, found: Selection, index
                              "residual": residual(q, left)})
     sources, number_of = _sources(cards, index)
     items = [_item(c, lang, number_of.get(i)) for i, c in enumerate(cards)]
-    head = _phrase("head", lang, n=len(cards), what=what)
+    head = (_phrase("every", lang, n=len(cards), m=len({(c.doc, c.footnote) for c in cards}))
+            if q.every and not what else _phrase("head", lang, n=len(cards), what=what))
     citations = tuple(Citation(c.footnote, c.reference.position, c.reference.raw,
                                c.reference.url, c.doc) for c in cards)
     first = [s.hit for s in sources]

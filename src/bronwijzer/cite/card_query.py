@@ -4,7 +4,9 @@ The filters come from generic wordings (``card_terms.json``), in Dutch and Engli
 year in the question ("in 2023", "before 2024"), no year ("geen jaartal", "undated"),
 several sources in one footnote ("meer dan één bron", "more than one source"), the
 article's own title ("dezelfde titel", "shares its title"), a place in the text ("aan
-het slot", "at the end"), a kind of publisher ("ministerie", "newspaper"), and a name:
+het slot", "at the end"), the earliest or latest year ("de oudste", "most recent"), all
+sources ("hoeveel bronnen", "how many sources"), a kind of publisher ("ministerie",
+"newspaper"), and a name:
 the words left when frame, filter and kind words are taken out, matched to the cards'
 authors and publishers by spelling, else by the cards' vectors (so "the Dutch central
 bank" finds a Dutch-named bank without a translation table). Function words are the
@@ -44,6 +46,8 @@ class CardQuery:
     several: bool = False
     same_title: bool = False
     position: str | None = None
+    extreme: str | None = None  # "oldest" or "newest": only the cards of that year
+    every: bool = False  # all sources asked for ("how many sources", "all references")
     kinds: tuple[str, ...] = ()
     name: str = ""
     name_words: tuple[str, ...] = ()
@@ -54,9 +58,10 @@ class CardQuery:
     @property
     def strong(self) -> bool:
         """Whether a filter only a bibliography question sets is there (a year, no year,
-        several sources, the article's title, a place in the text)."""
+        several sources, the article's title, a place in the text, the earliest or latest
+        year, all sources)."""
         return bool(self.years or self.before or self.after or self.no_year or self.several
-                    or self.same_title or self.position)
+                    or self.same_title or self.position or self.extreme or self.every)
 
     @property
     def structural(self) -> bool:
@@ -129,7 +134,8 @@ def parse(question: str) -> CardQuery:
                      no_year=found["no_year"], several=found["several"],
                      same_title=found["same_title"],
                      position="end" if found["at_end"] else "start" if found["at_start"] else None,
-                     kinds=kinds, name=" ".join(name_words), name_words=tuple(rest),
+                     extreme="oldest" if found["oldest"] else "newest" if found["newest"] else None,
+                     every=found["every"], kinds=kinds, name=" ".join(name_words), name_words=tuple(rest),
                      named=tuple(w for w in rest if w in _names_in(question)),
                      footnotes=footnotes, shown=_spelt(question, name_words))
 
@@ -245,5 +251,16 @@ def select(cardset: CardSet, q: CardQuery, name_vector: Callable, margin: float,
         chosen = []  # a name no card is by
     else:
         chosen = [c for c in cards if _passes(c, q, use_kinds=True)]
-    chosen = sorted(chosen, key=lambda c: (c.doc, c.footnote, c.reference.position))
+    chosen = sorted(_of_extreme_year(chosen, q.extreme),
+                    key=lambda c: (c.doc, c.footnote, c.reference.position))
     return Selection(tuple(chosen), left, bool(rows))
+
+
+def _of_extreme_year(cards: list[Card], extreme: str | None) -> list[Card]:
+    """The cards of the earliest (``"oldest"``) or latest (``"newest"``) year among
+    those with a year (all of them when no extreme is asked or none has a year)."""
+    years = [c.year for c in cards if c.year is not None]
+    if extreme is None or not years:
+        return cards
+    wanted = min(years) if extreme == "oldest" else max(years)
+    return [c for c in cards if c.year == wanted]
