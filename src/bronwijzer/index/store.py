@@ -388,11 +388,8 @@ def load_tokens(folder: Path, passages: int) -> tuple[np.ndarray | None, np.ndar
 
 def load_token_sentences(folder: Path, token_vectors: np.ndarray | None) -> np.ndarray | None:
     """A build's ``token_sentences.npy``, memory-mapped (None when it has none: built
-    before the file existed, or without token vectors).
-
-    Raises:
-        ValueError: when it does not hold one entry per stored token.
-    """
+    before the file existed, or without token vectors); ValueError unless it holds one
+    entry per stored token."""
     if token_vectors is None or not (folder / SENTENCES_FILE).is_file():
         return None
     owners = np.load(folder / SENTENCES_FILE, allow_pickle=False, mmap_mode="r")
