@@ -74,14 +74,29 @@ def open_page(browser, url: str, ready: bool = True, size: str | None = None):
     return page
 
 
-def open_tab(page, name: str) -> None:
-    """Click the tab ``name``, from the tabs' overflow menu when it does not fit (a phone)."""
-    tab = page.get_by_role("tab", name=name)
-    if tab.is_visible():
-        tab.click()
-        return
-    page.locator("button[aria-label='More tabs']").first.click(timeout=5_000)
-    page.locator(".overflow-dropdown button", has_text=name).first.click(timeout=5_000)
+def open_tab(page, name: str, timeout: float = 60.0) -> None:
+    """Click the tab ``name``, from the tabs' overflow menu when it does not fit (a phone).
+
+    Gradio moves the tabs that do not fit into the menu only after it has measured them,
+    so a tab seen in the row may be gone a moment later (CI once waited 30 s on one):
+    each way is tried with a short timeout, again and again, until one takes.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            tab = page.get_by_role("tab", name=name)
+            if tab.is_visible():
+                tab.click(timeout=2_000)
+            else:
+                page.locator("button[aria-label='More tabs']").first.click(timeout=2_000)
+                page.locator(".overflow-dropdown button", has_text=name).first.click(
+                    timeout=2_000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+            page.keyboard.press("Escape")  # close a menu left open by the other way
 
 
 def turn_of(page, question: str):

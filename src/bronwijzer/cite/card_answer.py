@@ -99,14 +99,6 @@ def citation_kind(question: str, vector, fingerprint: str | None) -> str:
     return classify(question, vector, fingerprint)[0]
 
 
-def names_unknown(q: CardQuery, index) -> bool:
-    """Whether the question names something (words written as names) the corpus never
-    mentions, in its text or its references: no sentence can make a claim about it, so
-    the cards say whether a source is by it (False without a stored vocabulary)."""
-    vocabulary = getattr(index, "vocabulary", None)
-    return bool(q.named) and vocabulary is not None and not set(q.named) & vocabulary
-
-
 def _phrase(key: str, lang: str, **values) -> str:
     table = terms()["phrases"][key]
     return table.get(lang, table["en"]).format(**values)
@@ -261,8 +253,7 @@ def answer_from_cards(retriever, question: str, vector, hits: list[Hit], lang: s
         return None
     embedder = retriever.embedder
     kind = citation_kind(question, vector, getattr(embedder, "fingerprint", None))
-    claim_like = kind == "claim" or re.search(terms()["content"], fold(question))
-    if not q.strong and claim_like and not names_unknown(q, retriever.index):
+    if not q.strong and (kind == "claim" or re.search(terms()["content"], fold(question))):
         return None
     cardset = cards_of(retriever.index, embedder)
     if not cardset.cards:
