@@ -280,3 +280,22 @@ def test_the_best_sentences_follower_keeps_its_place(engine):
     assert len(chosen) == 3 and (best[1].passage.id, *spans[1]) in {
         (c[1].passage.id, c[2], c[3]) for c in chosen}
     assert len({c[1].passage.id for c in chosen}) == 2
+
+
+def test_the_one_sentence_between_two_chosen_ones_is_quoted_too(engine):
+    vector, hits, index = _hits(engine)
+    hit = next(h for h in hits if len(index.sentence_spans[index.rows[h.passage.id]]) >= 4)
+    spans = [tuple(s) for s in index.sentence_spans[index.rows[hit.passage.id]]]
+
+    def chosen(*picked):
+        """``choose_sentences`` when exactly these sentences of ``hit`` (the first the
+        best) are worth quoting: the last has no follower to keep a place for."""
+        scored = [(1.0 - n / 100, hit, *span) for n, span in enumerate(picked)]
+        scored += [(0.0, h, *s) for h in hits
+                   for s in map(tuple, index.sentence_spans[index.rows[h.passage.id]])
+                   if h is not hit or s not in picked]
+        return [c[2] for c in compose.choose_sentences(scored, index, 3, margin=0.5)]
+    # the last and the last but two: the one between them comes along, in reading order
+    assert chosen(spans[-1], spans[-3]) == [spans[-3][0], spans[-2][0], spans[-1][0]]
+    # two sentences apart: no bridge
+    assert chosen(spans[-1], spans[-4]) == [spans[-4][0], spans[-1][0]]

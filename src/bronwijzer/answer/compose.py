@@ -123,7 +123,8 @@ def choose_sentences(scored, index: Index, limit: int, margin: float | None = No
     """The best sentence, the best sentences of other passages scoring within
     ``margin`` of it (default ``TUNING.sentence_margin``, the plain rule's), and the
     sentence that follows the best one (answers often continue there; its place is kept
-    before other passages'); at most ``limit``, in reading order."""
+    before other passages'); at most ``limit``, in reading order, and then the one
+    sentence that stands between two chosen ones of a passage (``_bridged``)."""
     margin = TUNING.sentence_margin if margin is None else margin
     best = scored[0]
     chosen = [best]
@@ -138,7 +139,26 @@ def choose_sentences(scored, index: Index, limit: int, margin: float | None = No
             chosen.append(candidate)
     if follow is not None and len(chosen) < limit:
         chosen.append(follow)
-    return sorted(chosen, key=lambda s: (s[1].passage.doc, s[1].passage.start + s[2]))
+    return _bridged(sorted(chosen, key=lambda s: (s[1].passage.doc, s[1].passage.start + s[2])),
+                    index)
+
+
+def _bridged(chosen: list, index: Index) -> list:
+    """The chosen sentences (reading order) with the single sentence that stands between
+    two of them in one passage, scored like the first: the quote then reads on, and a
+    sentence opening with "Die", "Dit" ... keeps what it refers to (tuning CV,
+    eval/NOTES.md session 6)."""
+    out = []
+    for this, after in zip(chosen, chosen[1:] + [None]):
+        out.append(this)
+        if after is None or after[1].passage.id != this[1].passage.id:
+            continue
+        spans = index.sentence_spans[index.rows[this[1].passage.id]]
+        starts = [start for start, _ in spans]
+        here = starts.index(this[2])
+        if starts.index(after[2]) - here == 2:
+            out.append((this[0], this[1], *spans[here + 1]))
+    return out
 
 
 def _next_sentence(sentence, index: Index):
