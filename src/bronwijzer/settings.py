@@ -64,7 +64,8 @@ class Settings:
     # subject; checked on eval/tuning.jsonl (none of its standalone questions is rewritten)
     followup_max_words: int = 10
     followup_max_own_terms: int = 2
-    # answering
+    # answering: the sentences chosen to quote (one more may come between two of one
+    # passage: answer.compose._bridged)
     max_sentences: int = 3
     # decline below this confidence; 0.5 is the threshold `bronwijzer calibrate` fitted
     abstain_below: float = 0.5
