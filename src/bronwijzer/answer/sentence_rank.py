@@ -182,24 +182,17 @@ def features(question: str, vector: np.ndarray, hits, index,
 
 
 def _sentence_maxsim(found: list[tuple], index, tokens: np.ndarray | None) -> np.ndarray:
-    """Per candidate sentence, the question's MaxSim over the sentence's stored tokens
-    (0.0 without question tokens or token sentences, and for a sentence left without
-    tokens by truncation)."""
-    out = np.zeros(len(found), dtype=np.float32)
+    """Per candidate sentence, the question's MaxSim (``search.tokens.maxsim_many``) over
+    the sentence's stored tokens (0.0 without question tokens or token sentences, and for
+    a sentence left without tokens by truncation)."""
     if tokens is None or getattr(index, "token_sentences", None) is None or not len(tokens):
-        return out
-    question = np.asarray(tokens, dtype=np.float32)
-    by_row: dict[int, tuple] = {}
-    for i, (hit, _, _, n, _) in enumerate(found):
+        return np.zeros(len(found), dtype=np.float32)
+    from bronwijzer.search.tokens import maxsim_many
+    groups = []
+    for hit, _, _, n, _ in found:
         row = index.rows[hit.passage.id]
-        if row not in by_row:  # one product per passage: its tokens x the question's
-            sims = np.asarray(index.tokens_of(row), dtype=np.float32) @ question.T
-            by_row[row] = (sims, np.asarray(index.token_sentences_of(row)))
-        sims, owners = by_row[row]
-        mine = sims[owners == n]
-        if len(mine):
-            out[i] = mine.max(axis=0).mean()
-    return out
+        groups.append(index.tokens_of(row)[np.asarray(index.token_sentences_of(row)) == n])
+    return maxsim_many(np.asarray(tokens, dtype=np.float32), groups)
 
 
 def _share(terms: set[str], words: list[set[str]]) -> np.ndarray:

@@ -205,11 +205,8 @@ class OnnxEmbedder:
 
     def _fast_tokenizer(self):
         """``tokenizers``' reader of the folder's tokenizer (truncating, no padding)."""
-        if self._fast is None:
-            from tokenizers import Tokenizer
-            self._fast = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-            self._fast.no_padding()
-            self._fast.enable_truncation(max_length=self.max_len)
+        if self._fast is None:  # shared with ``token_sentences``: a build loads it once
+            self._fast = _passage_tokenizer(self.folder)[0]
         return self._fast
 
     def _finish(self, matrix: np.ndarray) -> np.ndarray:
@@ -286,10 +283,7 @@ def token_sentences(folder: Path, texts: Sequence[str],
     out = []
     for enc, ss in zip(tokenizer.encode_batch([prompt + t for t in texts]), spans):
         owner = _token_sentences(enc.offsets, enc.special_tokens_mask, list(ss), len(prompt))
-        ids = enc.ids
-        skip = 1 + len(head) if list(ids[1:1 + len(head)]) == head else 1
-        kept = owner[skip:len(ids) - 1]
-        out.append((kept if len(kept) else owner[:len(ids)]).astype(np.int16))
+        out.append(owner[_own_tokens(enc.ids, head)].astype(np.int16))
     return out
 
 
@@ -324,10 +318,15 @@ def content_states(hidden: np.ndarray, ids, head: list[int]) -> np.ndarray:
     Returns:
         A copy of the states of its own tokens (all its states when it has none).
     """
+    return np.array(hidden[_own_tokens(ids, head)], dtype=np.float32)
+
+
+def _own_tokens(ids, head: list[int]) -> slice:
+    """Where a text's own tokens stand among its ids: past ``<s>`` and the prompt's
+    tokens, before ``</s>`` (all of its ids when that leaves none)."""
     ids = list(ids)
     skip = 1 + len(head) if ids[1:1 + len(head)] == head else 1
-    states = hidden[skip:len(ids) - 1]
-    return np.array(states if len(states) else hidden[:len(ids)], dtype=np.float32)
+    return slice(skip, len(ids) - 1) if len(ids) - 1 > skip else slice(0, len(ids))
 
 
 def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
