@@ -166,6 +166,8 @@ def test_detect_footnote_without_model(question, footnotes):
      "en waar staat dat?", "de industrie moet verduurzamen"),
     ("The claim that shared labs need public money: which study is it based on?",
      "shared labs need public money"),
+    ("The claim that shared labs need public money is supported by which study?",
+     "shared labs need public money"),
 ])
 def test_detect_claim_without_model(question, claim):
     assert detect_citation_question(question)["kind"] == "claim"
@@ -202,6 +204,8 @@ def test_spans_and_numbers():
         "Koelemaij (2025)"
     assert claim_span("Is there a source for the statement that X grows? And where?") == \
         "X grows"
+    assert claim_span("Bij de zin waarin staat dat de industrie moet verduurzamen staat een "
+                      "voetnoot: welke?") == "de industrie moet verduurzamen"
 
 
 def test_detector_file_matches_its_training_data():

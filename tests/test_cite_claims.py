@@ -150,3 +150,17 @@ def test_a_question_that_places_the_citation_before_the_claim_takes_the_mark_bef
     assert placed_evidence("Which study backs the claim that jobs suffer?", index, rows) is None
     rows[1] = _row(0.8, 1)  # no mark in the passage: the one before it
     assert placed_evidence(before, index, rows)[4] == [7]
+
+
+def test_a_question_that_says_the_claim_has_a_footnote_gets_a_footnoted_sentence():
+    from bronwijzer.cite.detect import presumes_footnote
+    from bronwijzer.cite.lookup import claim_evidence
+    other = Passage(id="p0", doc="a.txt", text="Elders [4].", paragraph=0, start=0, end=11,
+                    footnotes=(4,))
+    bare, far = _row(0.95, 3), (0.80, other, 0, 11, [4], 0)  # mark far below, elsewhere
+    with tuned(claim_min_score=0.5, claim_footnote_margin=0.02):
+        assert claim_evidence([bare, far]) == (None, bare)
+        assert claim_evidence([bare, far], footnoted=True) == (far, None)
+    assert presumes_footnote("Bij de zin waarin staat dat X groeit staat een voetnoot: welke?")
+    assert presumes_footnote("The sentence saying X grows has a footnote. Which source?")
+    assert not presumes_footnote("Which footnote backs the claim that X grows?")

@@ -15,7 +15,7 @@ from the lookups of ``cite.lookup``:
 
 from __future__ import annotations
 
-from bronwijzer.cite.detect import detect_citation_question
+from bronwijzer.cite.detect import detect_citation_question, presumes_footnote
 from bronwijzer.cite.claims import (claim_rows, named_source, placed_evidence, quoted_spans,
                                     source_names)
 from bronwijzer.cite.lookup import claim_evidence, footnote_citing, reference_set
@@ -78,7 +78,7 @@ def _claim_answer(retriever, question: str, claim: str, vector, hits: list[Hit],
     (``cite.claims.quoted_spans``), then names every source of the footnotes.
     """
     rows = claim_rows(retriever, question, claim, vector)
-    noted, bare = claim_evidence(rows)
+    noted, bare = claim_evidence(rows, presumes_footnote(question))
     placed = placed_evidence(question, retriever.index, rows) if noted or bare else None
     if placed is not None:
         noted, bare = placed, None

@@ -193,6 +193,27 @@ _FRAME = re.compile(
     r"|the|a|an|de|het|een|that|dat|this|dit|deze)\b", re.I)
 
 
+# A frame that closes the claim instead of opening it ("the claim that X is supported by
+# which study", "de zin waarin staat dat X staat een voetnoot"): a verb, a few words and a
+# source noun at the end.
+_TAIL = re.compile(
+    r"\s+(?:is|are|was|were|wordt|worden|werd|staat|stond|comes?|came|komt|kwam)\b"
+    r"(?:\s+[\w'-]+){0,3}?\s+(?:(?:which|what|welke?|wat)\s+(?:[\w'-]+\s+){0,2}?)?"
+    r"(?:(?:a|an|een)\s+)?(?:source|stud|report|bron|onderzoek|rapport|publicati|footnote"
+    r"|voetnoot|referen|literat|document|paper|essay)\w*$", re.I)
+
+
+# A question that says the claim's sentence carries a footnote mark.
+_PRESUMES_NOTE = re.compile(
+    r"\b(?:staat|stond|heeft|has|had|carries|bears|with|met|gets|krijgt)\s+(?:een|a)\s+"
+    r"(?:voetnoot|footnote|noot|note|verwijzing)\b", re.I)
+
+
+def presumes_footnote(question: str) -> bool:
+    """Whether a claim question says its sentence has a footnote ("... staat een voetnoot")."""
+    return bool(_PRESUMES_NOTE.search(question))
+
+
 def _cut(text: str) -> str:
     """Without a trailing follow-up question and punctuation."""
     text = _FOLLOW_UP.sub("", " ".join(text.split()))
@@ -215,7 +236,7 @@ def claim_span(question: str) -> str:
     for part in parts:
         m = _THAT.search(part)
         if m:
-            return _cut(m.group("q") or m.group("q2"))
+            return _TAIL.sub("", _cut(m.group("q") or m.group("q2")))
     longest = max(parts, key=lambda p: len(_strip_frame(_cut(p)))) if parts else question
     return _strip_frame(_cut(longest))
 

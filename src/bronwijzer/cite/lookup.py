@@ -269,7 +269,7 @@ def _claim_candidates(retriever, claim: str, vector) -> tuple[dict, np.ndarray, 
     return chosen, fused, top
 
 
-def claim_evidence(rows: list[tuple]) -> tuple[tuple | None, tuple | None]:
+def claim_evidence(rows: list[tuple], footnoted: bool = False) -> tuple[tuple | None, tuple | None]:
     """Which sentence backs a claim: ``(footnoted, unfootnoted)``, at most one set.
 
     The best sentence when it has a footnote; else the best footnoted sentence
@@ -277,9 +277,12 @@ def claim_evidence(rows: list[tuple]) -> tuple[tuple | None, tuple | None]:
     footnoted sentence anywhere within ``TUNING.claim_footnote_margin``; else the best
     sentence itself, as the unfootnoted one. ``(None, None)`` when no sentence
     reaches ``TUNING.claim_min_score`` (the text does not make the claim).
+    A question that says the claim's sentence has a footnote (``footnoted``) gets the
+    best footnoted sentence, without the margin.
 
     Args:
         rows: from ``claim_sentences``, best first.
+        footnoted: whether the question presumes a footnote mark at the claim.
 
     Returns:
         the footnoted row, or the unfootnoted best row.
@@ -294,7 +297,7 @@ def claim_evidence(rows: list[tuple]) -> tuple[tuple | None, tuple | None]:
     if near:
         return near[0], None
     noted = next((r for r in rows if r[4]), None)
-    if noted is not None and noted[0] >= best[0] - TUNING.claim_footnote_margin:
+    if noted is not None and (footnoted or noted[0] >= best[0] - TUNING.claim_footnote_margin):
         return noted, None
     return None, best
 
