@@ -5,6 +5,7 @@ spelling and by vector, routing, the answer's citations and sources, and the fit
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 from bronwijzer.cite import card_answer
 from bronwijzer.cite.card_answer import answer_from_cards, using_route
 from bronwijzer.tune.cards import fit
-from bronwijzer.cite.card_query import parse
+from bronwijzer.cite.card_query import footnote_count, parse
 from bronwijzer.cite.cards import build_cards, cards_of, publisher_kinds, terms, title_overlap
 from bronwijzer.index.store import Index
 from bronwijzer.records import Passage, Reference
@@ -148,6 +149,8 @@ def test_cards_are_embedded_once_per_index(live, fake_embedder):
     ("Welke publicatie van Vermeer is de nieuwste?", "nl", [(3, 1)]),
     ("Hoeveel bronnen haalt de notitie in totaal aan?", "nl", [(1, 1), (1, 2), (2, 1), (3, 1), (4, 1)]),
     ("How many references does the text have?", "en", [(1, 1), (1, 2), (2, 1), (3, 1), (4, 1)]),
+    ("Van welke auteurs worden meerdere publicaties aangehaald?", "nl", [(2, 1), (3, 1)]),
+    ("Which authors have more than one work cited?", "en", [(2, 1), (3, 1)]),
 ])
 def test_each_filter_picks_its_cards(live, question, lang, expected):
     answer = ask(live, question, lang)
@@ -182,6 +185,10 @@ def test_names_and_kinds_spelt_alike_stay_with_the_reference_lookup(live, detect
     assert notes(ask(live, "Welke publicaties van Vermeer uit 2023 worden geciteerd?")) == [(3, 1)]
     detector_says("claim")
     assert ask(live, "Welke publicaties van Vermeer worden geciteerd?") is None
+    # a kind the references do not spell (no reference says "kennisinstelling") stays here
+    detector_says("set")
+    assert notes(ask(live, "Welke publicaties van kennisinstellingen worden aangehaald?")) == \
+        [(2, 1)]
 
 
 def test_what_a_source_says_is_left_to_the_passages(live, detector_says):
@@ -225,6 +232,38 @@ def test_a_name_no_card_is_by_gives_a_declined_none(live):
     answer = ask(live, "Is anything by the OECD cited?", "en")
     assert answer.abstained and answer.kind == "cite-cards" and not answer.citations
     assert "None of the 5" in answer.text and answer.extra["reason"]
+
+
+def test_a_claim_that_is_only_a_name_no_card_is_by_gets_the_none(live, detector_says):
+    detector_says("claim")
+    answer = ask(live, "Which cited report is by the Rathenau Instituut?", "en")
+    assert answer.abstained and answer.kind == "cite-cards" and "Rathenau" in answer.text
+    # a claim naming a cited source stays with the source lookup; a real claim too
+    assert ask(live, "Which cited report is by Vermeer?", "en") is None
+    assert ask(live, "Which source says that green roofs in Aldoria hold rain?", "en") is None
+
+
+def test_a_passage_that_mentions_an_unknown_name_is_not_a_none(live, detector_says):
+    detector_says("source")
+    # one unknown name among five other words: the question is about a passage
+    assert ask(live, "Does the note give a source for its passage on rain held by "
+               "Ruritanian roofs?", "en") is None
+    assert ask(live, "Does the note cite the Ruritanian Institute?", "en").abstained
+
+
+def test_the_most_cited_work_is_the_one_in_most_footnotes(live, fake_embedder):
+    even = ask(live, "Welke bron wordt het vaakst geciteerd?")
+    assert even.text.startswith("Geen bron staat in meer dan één voetnoot: het artikel haalt "
+                                "5 bronnen aan in 4 voetnoten")
+    # the same work in a second footnote makes it the most cited
+    again = replace(REFS[3], footnote=5, position=1)
+    index = replace(make_index(), references=REFS + (again,))
+    retriever = Retriever(fake_embedder)
+    retriever.index = index
+    answer = ask(retriever, "Which source is cited most often?", "en")
+    assert "cited in the most footnotes (2)" in answer.text
+    assert REFS[3].title in answer.text and "Jansen" not in answer.text
+    assert footnote_count(build_cards(index)[0], index.references) == 1
 
 
 # --- the answer ---------------------------------------------------------------------

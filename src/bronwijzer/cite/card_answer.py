@@ -19,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bronwijzer.cite.card_query import CardQuery, Selection, lexical_names, parse, select
+from bronwijzer.cite.card_query import (CardQuery, Selection, footnote_count, lexical_names, parse,
+                                        select)
 from bronwijzer.cite.cards import Card, cards_of, terms
+from bronwijzer.cite.lookup import reference_set
 from bronwijzer.records import Answer, Citation, Hit, Source
 from bronwijzer.text import MARKER, fold
 
@@ -29,6 +31,14 @@ ROUTE_FILE = Path(__file__).with_name("card_route.json")
 DEFAULT_ROUTE = {"max_residual": 1, "name_margin": 0.05, "name_spread": 0.03,
                  "max_name_words": 4}
 
+
+# A question whose name matches no card is answered "none is by X" only when X's words
+# are at least this share of its name words (a convention: the question is about X, not
+# about a passage that mentions X; tuning has one question each way).
+NONE_SHARE = 0.5
+# A "claim" that is only written names ("which cited report is by the X Institute") is a
+# source's name: when no card is by it, the cards say so.
+_NAME_TOKEN = re.compile(r"^(?:[A-ZÀ-Þ][\w'&.-]*|\d+)$")
 
 _OVERRIDE: list[dict] = []  # parameters set by ``using_route`` (fitting only)
 
@@ -84,7 +94,18 @@ def routes(q: CardQuery, left: tuple[str, ...], named: bool, params: dict) -> bo
         return False  # a question naming a footnote goes to the footnote lookup
     if residual(q, left) > params["max_residual"]:
         return False
-    return q.structural or named or bool(set(left) & set(q.named))
+    unknown = set(left) & set(q.named)
+    if not (q.structural or named) and unknown:
+        # "none of the sources is by X" only where X is what the question is about
+        return len(unknown) >= NONE_SHARE * len(q.name_words)
+    return q.structural or named
+
+
+def names_only(question: str) -> bool:
+    """Whether a claim question's claim is only written names (a source's name)."""
+    from bronwijzer.cite.detect import claim_span
+    tokens = claim_span(question).split()
+    return bool(tokens) and all(_NAME_TOKEN.match(t) for t in tokens)
 
 
 def citation_kind(question: str, vector, fingerprint: str | None) -> str:
@@ -113,8 +134,9 @@ def _name_shown(q: CardQuery, left: tuple[str, ...], named: bool) -> str:
     return " ".join(w for w in q.shown.split() if fold(w) in keep)
 
 
-def describe(q: CardQuery, lang: str, left: tuple[str, ...], named: bool) -> str:
-    """The filters of a question in words ("from 2023, without a year ...")."""
+def describe(q: CardQuery, lang: str, left: tuple[str, ...], named: bool, most: int = 0) -> str:
+    """The filters of a question in words ("from 2023, without a year ..."); ``most``:
+    the footnote count of the most cited work, when asked."""
     parts = []
     if q.years:
         parts.append(_phrase("year", lang, years=", ".join(map(str, q.years))))
@@ -122,9 +144,11 @@ def describe(q: CardQuery, lang: str, left: tuple[str, ...], named: bool) -> str
         parts.append(_phrase("before", lang, year=q.before))
     if q.after:
         parts.append(_phrase("after", lang, year=q.after))
-    for flag in ("no_year", "several", "same_title"):
+    for flag in ("no_year", "several", "same_title", "same_author"):
         if getattr(q, flag):
             parts.append(_phrase(flag, lang))
+    if q.most_cited:
+        parts.append(_phrase("most_cited", lang, k=most))
     if q.position:
         parts.append(_phrase(f"at_{q.position}", lang))
     if q.extreme:
@@ -208,7 +232,8 @@ def cards_answer(question: str, lang: str, q: CardQuery, found: Selection, index
         An ``Answer`` of kind ``cite-cards``.
     """
     cards, left = list(found.cards), found.left
-    what = describe(q, lang, left, found.named)
+    most = footnote_count(cards[0], index.references) if cards and q.most_cited else 0
+    what = describe(q, lang, left, found.named, most)
     if not cards:
         total = len({(r.doc, r.footnote, r.position) for r in index.references})
         return Answer(question=question, lang=lang, text=_phrase("none", lang, total=total,
@@ -218,8 +243,13 @@ def cards_answer(question: str, lang: str, q: CardQuery, found: Selection, index
                              "residual": residual(q, left)})
     sources, number_of = _sources(cards, index)
     items = [_item(c, lang, number_of.get(i)) for i, c in enumerate(cards)]
-    head = (_phrase("every", lang, n=len(cards), m=len({(c.doc, c.footnote) for c in cards}))
-            if q.every and not what else _phrase("head", lang, n=len(cards), what=what))
+    footnotes = len({(c.doc, c.footnote) for c in cards})
+    if q.most_cited and most == 1:  # no work stands in more than one footnote
+        head = _phrase("most_even", lang, n=len(cards), m=footnotes)
+    elif q.every and not what:
+        head = _phrase("every", lang, n=len(cards), m=footnotes)
+    else:
+        head = _phrase("head", lang, n=len(cards), what=what)
     citations = tuple(Citation(c.footnote, c.reference.position, c.reference.raw,
                                c.reference.url, c.doc) for c in cards)
     first = [s.hit for s in sources]
@@ -253,7 +283,9 @@ def answer_from_cards(retriever, question: str, vector, hits: list[Hit], lang: s
         return None
     embedder = retriever.embedder
     kind = citation_kind(question, vector, getattr(embedder, "fingerprint", None))
-    if not q.strong and (kind == "claim" or re.search(terms()["content"], fold(question))):
+    claim_name = kind == "claim" and not q.strong and names_only(question)
+    if not q.strong and ((kind == "claim" and not claim_name)
+                         or re.search(terms()["content"], fold(question))):
         return None
     cardset = cards_of(retriever.index, embedder)
     if not cardset.cards:
@@ -263,10 +295,11 @@ def answer_from_cards(retriever, question: str, vector, hits: list[Hit], lang: s
         return embedder.embed_batch([q.name], kind="query")[0]
     found = select(cardset, q, name_vector, params["name_margin"], params["name_spread"],
                    params["max_name_words"])
-    if not routes(q, found.left, found.named, params):
-        return None
+    if not routes(q, found.left, found.named, params) or (claim_name and found.named):
+        return None  # a claim naming a cited source goes to the source lookup (cite.answers)
     spelt = found.named and lexical_names(cardset.cards, q.name_words, q.named)[0]
-    by_kind = q.kinds and found.cards and not found.named
+    by_kind = (q.kinds and found.cards and not found.named
+               and reference_set(q.shown, retriever.index.references))
     if kind in ("set", "source") and not q.strong and (spelt or by_kind):
         return None  # the reference lookup answers names spelt alike and kinds
     found = replace(found, cards=tuple(by_relevance(list(found.cards), cardset, vector)))

@@ -48,6 +48,8 @@ class CardQuery:
     position: str | None = None
     extreme: str | None = None  # "oldest" or "newest": only the cards of that year
     every: bool = False  # all sources asked for ("how many sources", "all references")
+    same_author: bool = False  # by an author with more than one cited work
+    most_cited: bool = False  # the sources cited in the most footnotes
     kinds: tuple[str, ...] = ()
     name: str = ""
     name_words: tuple[str, ...] = ()
@@ -61,7 +63,8 @@ class CardQuery:
         several sources, the article's title, a place in the text, the earliest or latest
         year, all sources)."""
         return bool(self.years or self.before or self.after or self.no_year or self.several
-                    or self.same_title or self.position or self.extreme or self.every)
+                    or self.same_title or self.position or self.extreme or self.every
+                    or self.same_author or self.most_cited)
 
     @property
     def structural(self) -> bool:
@@ -135,7 +138,8 @@ def parse(question: str) -> CardQuery:
                      same_title=found["same_title"],
                      position="end" if found["at_end"] else "start" if found["at_start"] else None,
                      extreme="oldest" if found["oldest"] else "newest" if found["newest"] else None,
-                     every=found["every"], kinds=kinds, name=" ".join(name_words), name_words=tuple(rest),
+                     every=found["every"], same_author=found["same_author"],
+                     most_cited=found["most_cited"], kinds=kinds, name=" ".join(name_words), name_words=tuple(rest),
                      named=tuple(w for w in rest if w in _names_in(question)),
                      footnotes=footnotes, shown=_spelt(question, name_words))
 
@@ -251,9 +255,53 @@ def select(cardset: CardSet, q: CardQuery, name_vector: Callable, margin: float,
         chosen = []  # a name no card is by
     else:
         chosen = [c for c in cards if _passes(c, q, use_kinds=True)]
+    chosen = _of_shared_author(chosen, cards) if q.same_author else chosen
+    chosen = _most_cited(chosen, cards) if q.most_cited else chosen
     chosen = sorted(_of_extreme_year(chosen, q.extreme),
                     key=lambda c: (c.doc, c.footnote, c.reference.position))
     return Selection(tuple(chosen), left, bool(rows))
+
+
+def _work(card) -> tuple:
+    """What makes one cited work (of a ``Card`` or a ``Reference``): its document,
+    authors, year and title (the same work may stand in several footnotes)."""
+    return card.doc, tuple(card.authors), card.year, fold(card.title)
+
+
+def _of_shared_author(chosen: list[Card], cards: tuple[Card, ...]) -> list[Card]:
+    """The chosen cards by an author (a person's surname or an organisation) that more
+    than one cited work of the same document has."""
+    works: dict[tuple[str, str], set] = {}
+    for card in cards:
+        for author in card.authors:
+            works.setdefault((card.doc, fold(author.split(",")[0]).strip()), set()).add(_work(card))
+    return [c for c in chosen
+            if any(len(works[(c.doc, fold(a.split(",")[0]).strip())]) > 1 for a in c.authors)]
+
+
+def footnote_count(card: Card, items) -> int:
+    """In how many footnotes of its document the card's work is cited.
+
+    Args:
+        card: the card.
+        items: every card (or every reference) of the index.
+
+    Returns:
+        The number of footnotes (at least 1 for a card among ``items``).
+    """
+    return len({c.footnote for c in items if _work(c) == _work(card)})
+
+
+def _most_cited(chosen: list[Card], cards: tuple[Card, ...]) -> list[Card]:
+    """The chosen cards whose work stands in the most footnotes, one card per work."""
+    counts = {id(c): footnote_count(c, cards) for c in chosen}
+    top = max(counts.values(), default=0)
+    seen, out = set(), []
+    for c in chosen:
+        if counts[id(c)] == top and _work(c) not in seen:
+            seen.add(_work(c))
+            out.append(c)
+    return out
 
 
 def _of_extreme_year(cards: list[Card], extreme: str | None) -> list[Card]:
