@@ -124,10 +124,11 @@ def test_each_fit_chooses_the_feature_set_that_declines_most_and_a_tie_keeps_the
     from bronwijzer.tune.answerability import CANDIDATES, FEATURES
     x, y, questions = _synthetic()
     noise = np.random.default_rng(5).random(len(y))
-    last_carries = np.column_stack([noise, noise[::-1], noise * 0, x[:, 0]])
+    last_carries = np.column_stack([noise, noise[::-1], noise * 0, noise * 0, x[:, 0]])
     model, _ = fit_model(last_carries, y, folds_of(questions), EMBEDDER)
     assert tuple(model["features"]) == FEATURES == CANDIDATES[-1]
-    last_empty = np.column_stack([x[:, 0], noise, noise[::-1], np.zeros(len(y))])
+    last_empty = np.column_stack([x[:, 0], noise, noise[::-1], np.zeros(len(y)),
+                                  np.zeros(len(y))])
     model, _ = fit_model(last_empty, y, folds_of(questions), EMBEDDER)
     assert tuple(model["features"]) == CANDIDATES[0] == FEATURES[:3]
 

@@ -20,7 +20,10 @@ VOCAB = corpus_vocabulary(["De haven van Zwolle en de provincie Drenthe groeien.
     ("Wanneer opent de nieuwe sluis?", ["date"]),
     ("Per wanneer moet de brug klaar zijn?", ["date"]),
     ("In welke maand begint de aanbesteding?", ["date"]),
-    ("Who chairs the harbour board?", ["person"]),
+    ("Who chairs the harbour board?", []),  # a plain "who": groups answer it too
+    ("Which minister opened the harbour?", ["role"]),
+    ("Wie is de voorzitter van het havenbedrijf?", ["role"]),
+    ("Where in the report is the harbour study cited?", []),  # a place in the text
     ("Hoe heet de directeur van het waterschap?", ["person"]),
     ("Which investors back the new ferry line?", ["organisation"]),
     ("Waar ligt de nieuwe sluis?", ["place"]),
@@ -50,6 +53,20 @@ def test_a_date_a_name_and_a_place_are_found_only_when_new():
     assert not lacks.gives("place", where, ["De sluis komt in Drenthe [2]."])
 
 
+def test_a_year_answers_when_but_not_when_exactly_and_a_role_wants_a_person():
+    assert lacks.gives("date", "Wanneer opent de sluis?", ["De sluis opent in 2027."])
+    assert not lacks.gives("date", "Wanneer precies opent de sluis?", ["Dat is in 2027."])
+    assert not lacks.gives("date", "When in 2027 does the lock open?", ["In 2027 klaar."])
+    role = "Which minister opened the harbour?"
+    assert not lacks.gives("role", role, ["De minister van Verkeer opende de Haven."])
+    assert lacks.gives("role", role, ["Die werd geopend door minister Jansen."])
+    assert lacks.gives("role", role, ["Geopend door P. Jansen van het Rijk."])
+    # a capitalised adjective of a place is not a name
+    assert not lacks.gives("organisation", "Which investors back the ferry?",
+                           ["Het gaat om Nederlandse en Europese beleggers."])
+    assert lacks.gives("place", "Welke landen lopen voor?", ["Het gaat om de Verenigde Staten."])
+
+
 def test_a_comparison_needs_both_names_together_with_comparing_words():
     question = "Is Zwolle busier than Drenthe?"
     assert lacks.compared_names(question) == ["zwolle", "drenthe"]
@@ -58,6 +75,9 @@ def test_a_comparison_needs_both_names_together_with_comparing_words():
     assert not lacks.compared_together(question, ["Zwolle groeit.", "Iets anders.",
                                                   "Drenthe groeit."])
     assert not lacks.compared_together(question, ["Zwolle en Drenthe liggen aan zee."])
+    # a compound name is found by its head
+    assert lacks.compared_together("Groeit Zwolle sneller dan andere EU-landen?",
+                                   ["Zwolle bleef achter bij het Europese gemiddelde."])
 
 
 def test_an_amount_must_be_new_and_not_a_year():
@@ -96,3 +116,20 @@ def test_a_lacking_amount_is_given_as_the_reason_for_declining():
                                   {"kinds": kinds, "names": []})
     assert confidence < 0.5
     assert reason == "asks for an amount of money; the matching sentences give none"
+
+
+def test_a_lacking_person_is_given_as_the_reason_for_declining():
+    from bronwijzer.answer import answerability as ab
+    model = ab.model_from_dict({
+        "features": ["best_cosine", "lacks_asked"], "mean": [0.8, 0.1], "scale": [0.05, 0.3],
+        "coef": [0.5, -2.0], "intercept": 0.0, "threshold": 0.5,
+        "embedder": {"name": "fake-model", "fingerprint": "fp-1"}})
+    question = "Welke minister opende de haven?"
+    sentences = ["Namens de minister van Verkeer werd de haven geopend."]
+    kinds = lacks.lacking_asked(question, sentences)
+    assert kinds == ["role"]
+    features = lacks.lack_features(question, sentences, VOCAB)
+    confidence, reason = ab.judge({"best_cosine": 0.8, **features}, model, "nl",
+                                  {"kinds": kinds, "names": []})
+    assert confidence < 0.5
+    assert reason == "de vraag vraagt de naam van een persoon; de gevonden zinnen geven dat niet"

@@ -36,6 +36,7 @@ _WARNED: set[str] = set()
 
 # The reason a feature's pull towards declining stands for.
 FEATURE_REASON = {"kind_missing": "reason-kind", "lacks_amount": "reason-kind",
+                  "lacks_asked": "reason-kind",
                   "names_missing": "reason-names",
                   "terms_chosen": "reason-terms", "terms_top": "reason-terms",
                   "terms_corpus": "reason-terms"}

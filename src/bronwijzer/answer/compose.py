@@ -18,7 +18,7 @@ from bronwijzer.answer import sentence_rank
 from bronwijzer.answer.answerability import judge, wanted_features
 from bronwijzer.answer.evidence import features_of, missing_kinds
 from bronwijzer.answer.gather import flat_ranks, gather_recommendations, wants_gathering
-from bronwijzer.answer.lacks import LACKS, lack_features, lacking_amounts
+from bronwijzer.answer.lacks import LACKS, lack_features, lacking_amounts, lacking_asked
 from bronwijzer.answer.names import corpus_vocabulary, missing_names
 from bronwijzer.answer.correctness import features as confidence_features
 from bronwijzer.answer.correctness import probability as right_probability
@@ -68,7 +68,8 @@ def compose(question: str, vector: np.ndarray, hits: list[Hit], index: Index,
                          wanted_features(model) | set(confidence_features()))
     sentences = [h.passage.text[s:e] for _, h, s, e in chosen]
     confidence, reason = judge(evidence, model, lang, {
-        "kinds": missing_kinds(question, sentences) or lacking_amounts(question, _top(scored)),
+        "kinds": (missing_kinds(question, sentences) or lacking_amounts(question, _top(scored))
+                  or lacking_asked(question, _top(scored))),
         "names": missing_names(question, vocabulary(index))})
     # shown: the probability that the answer is right (answer.correctness)
     if evidence is not None and cited_claim:

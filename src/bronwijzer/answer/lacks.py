@@ -1,9 +1,12 @@
 """What the evidence lacks for the kind of thing a question asks.
 
-A question that asks *when* wants a month or a date, *who* or *which organisations* a
-name, *where* a place, a *comparison* of two named things both of them in one stretch of
-text with comparing words, *how much* a number that is neither a year nor one the
-question gives itself. A careful reader looks for that in the best sentences before
+A question that asks *when* wants a year, a month or a date (*when exactly* or *in which
+month*: a month or a date), *which minister* or *who is the chair* a person's name (after
+a role word or initials), *what is the name of* or *which organisations* a name, *where*
+a place (*where is X cited* asks a place in the text, not one in the world), a
+*comparison* of two named things both of them in one stretch of text with comparing
+words, *how much* a number that is neither a year nor one the question gives itself. A
+plain *who* is left alone: a policy text answers it with groups ("gemeenten, het Rijk"). A careful reader looks for that in the best sentences before
 answering; these features say whether it is there. They are measured over the top
 ``TUNING.lack_top`` ranked sentences (not only the quoted ones: an answer may sit one
 sentence further) and are features of the fitted answerability model
@@ -32,15 +35,19 @@ _MONTHS = ("januari|februari|maart|april|mei|juni|juli|augustus|september|oktobe
 # wanneer", "per wanneer", "door wie"), not where it joins a clause ("... when it grows").
 _OPENS = r"^(\W*\w+\W+){0,2}?"
 # kind: how a question asks for it
+_ROLE = (r"(?:minister|ministers|staatssecretaris|premier|voorzitter|directeur|wethouder|"
+         r"burgemeester|commissaris|gedeputeerde|hoogleraar|chair\w*|director|mayor|president|"
+         r"professor|persoon|personen|person|people)")
 ASKS = {
     "date": re.compile(
         _OPENS + r"(wanneer|when)\b|\b(welke (maand|datum|dag)|which (month|date|day)|"
         r"what (month|date|day)|op welke datum|on what date|in welk kwartaal|which quarter)\b",
         re.I),
     "person": re.compile(
-        _OPENS + r"(wie|who|whom|whose)\b|\b(hoe heet|what is the name|wat is de naam|"
-        r"naam van|name of|welke (persoon|personen|minister|ministers|voorzitter|directeur|"
-        r"wethouder|burgemeester)|which (person|people|minister|chair\w*|director))\b", re.I),
+        r"\b(hoe heet|what is the name|wat is de naam|naam van|name of)\b", re.I),
+    # a person in a role ("welke minister", "who is the chair"): a person's name answers it
+    "role": re.compile(r"\b(welke|which|what|wie is de|wie was de|who is the|who was the)\s+"
+                       + _ROLE + r"\b", re.I),
     "organisation": re.compile(
         r"\b(welke (bedrijven|ondernemingen|investeerders|organisaties|instellingen|partij|"
         r"partijen|banken|fondsen)|which (companies|firms|investors|organi[sz]ations|"
@@ -70,10 +77,28 @@ _LOCATIVE = re.compile(r"\b(in|te|uit|bij|rond|nabij|near|at|from|around)\s+"
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÀ-ÖØ-Þ][\w'-]{2,}")
 
 
+# "where in the text is X cited" asks a place in the text, not a place in the world
+_IN_TEXT = re.compile(r"\b(where|waar)\b.{0,80}\b(cited|quoted|mentioned|referred|discussed|"
+                      r"named|geciteerd|aangehaald|genoemd|vermeld|besproken|verwezen|verwijst|"
+                      r"citeert|noemt)\b", re.I)
+# "when exactly", "which month": a year does not answer it
+_PRECISE = re.compile(r"\b(precies|exact\w*|welke (maand|datum|dag)|which (month|date|day)|"
+                      r"what (month|date|day)|op welke datum|on what date)\b", re.I)
+_YEAR_WORD = re.compile(r"\b(1[89]|20)\d\d\b")
+# capitalised adjectives of a place ("Nederlandse", "Europese", "Duitse"): not a name
+_ADJECTIVE = re.compile(r"(?:[^aeiou]se|sche|ese)$")
+# a person's name: after a role word ("minister Adriaansens") or initials ("P. Jansen")
+_PERSON = re.compile(r"\b" + _ROLE + r"\s+([A-ZÀ-Þ][\w'-]+)|\b[A-Z]\.\s?([A-ZÀ-Þ][\w'-]{2,})")
+
+
 def asked(question: str) -> list[str]:
-    """The kinds the question asks for: ``date``, ``person``, ``organisation``,
-    ``place``, ``comparison`` (none, one or several)."""
+    """The kinds the question asks for: ``date``, ``person``, ``role`` (a person in a
+    role), ``organisation``, ``place``, ``comparison`` (none, one or several)."""
     kinds = [k for k, pattern in ASKS.items() if pattern.search(question)]
+    if "role" in kinds and "person" in kinds:
+        kinds.remove("person")
+    if "place" in kinds and _IN_TEXT.search(question):
+        kinds.remove("place")
     if _COMPARE.search(question) and len(compared_names(question)) >= 2:
         kinds.append("comparison")
     return kinds
@@ -93,22 +118,41 @@ def new_names(question: str, sentences: list[str]) -> list[str]:
     found = []
     for sentence in sentences:
         for word in _CAPITALISED.findall(MARKER.sub(" ", sentence).strip()):
-            if fold(word) not in known and fold(word) not in COMMON:
+            if fold(word) not in known and fold(word) not in COMMON \
+                    and not _ADJECTIVE.search(fold(word)):
                 found.append(word)
     return list(dict.fromkeys(found))
+
+
+def new_person(question: str, sentences: list[str]) -> bool:
+    """Whether the sentences name a person the question does not: a capitalised word
+    after a role word ("minister Adriaansens") or after an initial ("P. Jansen")."""
+    known = {fold(w) for w in re.findall(r"[\w'-]+", question)}
+    for sentence in sentences:
+        for match in _PERSON.finditer(MARKER.sub(" ", sentence)):
+            name = match.group(1) or match.group(2)
+            if fold(name) not in known and fold(name) not in COMMON:
+                return True
+    return False
 
 
 def gives(kind: str, question: str, sentences: list[str]) -> bool:
     """Whether the sentences hold something of ``kind`` the question asks for."""
     text = " ".join(MARKER.sub(" ", s) for s in sentences)
     if kind == "date":
-        return bool(_DATE.search(text))
+        if _PRECISE.search(question) or _YEAR_WORD.search(question):
+            return bool(_DATE.search(text))
+        own = set(_YEAR_WORD.findall(question))
+        return bool(_DATE.search(text)) or any(
+            m.group(0) not in own for m in _YEAR_WORD.finditer(text))
     if kind == "place":
         known = {fold(w) for w in re.findall(r"[\w'-]+", question)}
         return any(fold(m[2]) not in known and fold(m[2]) not in COMMON
-                   for m in _LOCATIVE.findall(text))
+                   for m in _LOCATIVE.findall(text)) or bool(new_names(question, sentences))
     if kind == "comparison":
         return compared_together(question, sentences)
+    if kind == "role":
+        return new_person(question, sentences)
     return bool(new_names(question, sentences))
 
 
@@ -118,8 +162,10 @@ def compared_together(question: str, sentences: list[str]) -> bool:
     names = compared_names(question)
     folded = [fold(s) for s in sentences]
     windows = folded + [a + " " + b for a, b in zip(folded, folded[1:])]
+    # a compound name is found by its head ("EU-landen": "EU", which "Europese" begins)
+    heads = [n.split("-")[0] if len(n.split("-")[0]) > 1 else n for n in names]
     for window in windows:
-        present = sum(bool(re.search(rf"\b{re.escape(n)}", window)) for n in names)
+        present = sum(bool(re.search(rf"\b{re.escape(n)}", window)) for n in heads)
         if present >= 2 and _COMPARING.search(window):
             return True
     return False
@@ -170,6 +216,11 @@ def asked_rank(question: str, sentences: list[str]) -> float:
     return worst / len(sentences)
 
 
+def lacking_asked(question: str, sentences: list[str]) -> list[str]:
+    """The kinds of ``asked`` the sentences give none of (``lacks_asked``)."""
+    return [k for k in asked(question) if not gives(k, question, sentences)]
+
+
 def lack_features(question: str, sentences: list[str],
                   vocabulary: frozenset[str]) -> dict[str, float]:
     """The lack features of a question over its top-ranked sentences.
@@ -187,7 +238,7 @@ def lack_features(question: str, sentences: list[str],
         ``names_unknown_share`` (the share of its names the corpus lacks).
     """
     kinds = asked(question)
-    lacking = [k for k in kinds if not gives(k, question, sentences)]
+    lacking = lacking_asked(question, sentences)
     names = compared_names(question)
     unknown = missing_names(question, vocabulary)
     return {

@@ -32,9 +32,10 @@ from bronwijzer.tune.evaluate import read_jsonl
 # and left out, and why). Every fit, crossval's folds included, chooses one of the
 # ``CANDIDATES`` with its C by the out-of-fold declines (log-loss breaks ties; a tie
 # keeps the smaller set). ``lacks_amount``: answer.lacks, an amount asked and no new
-# number in the top sentences.
-FEATURES = ("best_cosine", "kind_missing", "names_missing", "lacks_amount")
-CANDIDATES = (FEATURES[:3], FEATURES)
+# number in the top sentences; ``lacks_asked``: a date, a name, a person in a role, a
+# place or a comparison asked and none in the top sentences.
+FEATURES = ("best_cosine", "kind_missing", "names_missing", "lacks_amount", "lacks_asked")
+CANDIDATES = (FEATURES[:3], FEATURES[:4], FEATURES)
 C_GRID = (0.03, 0.1, 0.3, 1.0)
 FOLDS = fitting.FOLDS
 ANSWERED = 0.95  # default of settings.calibrate_answered
