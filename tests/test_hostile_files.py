@@ -72,7 +72,7 @@ def test_the_time_limit_kills_only_the_worker(isolated_home):
     from hostile import text_pdf
     corpus = isolated_home / "corpus"
     make("odt-spaces", corpus)
-    text_pdf(corpus / "sources" / "a-slow.pdf", pages=120)
+    text_pdf(corpus / "sources" / "a-slow.pdf", pages=480)  # several times the limit here
     result = measured_build(isolated_home, parse_seconds=2)
     reasons = {p[0]: p[1] for p in result["problems"]}
     assert "parse_seconds" in reasons["sources/a-slow.pdf"], result

@@ -50,18 +50,20 @@ def ocr_pages(data: bytes, name: str, no_text: str,
             or finds no text.
         LimitError: more pages than ``ocr_max_pages``, or OCR past ``ocr_seconds``.
     """
-    missing = ocr_available()
-    if missing:
-        raise ingest_failure(name, f"{no_text}; {missing}: install it with `{INSTALL}` to read scans")
     import pypdfium2
-    import pytesseract
-    langs = "nld+eng" if "eng" in pytesseract.get_languages(config="") else "nld"
-    pages, began = [], time.monotonic()
     pdf = pypdfium2.PdfDocument(data)
     try:
+        # too many pages is said first: installing Tesseract would not help
         if len(pdf) > limits.ocr_max_pages:
             raise LimitError(name, f"an image-only PDF of {len(pdf):,} pages to OCR",
                              "ocr_max_pages", f"{limits.ocr_max_pages} pages")
+        missing = ocr_available()
+        if missing:
+            raise ingest_failure(name, f"{no_text}; {missing}: install it with `{INSTALL}` "
+                                 "to read scans")
+        import pytesseract
+        langs = "nld+eng" if "eng" in pytesseract.get_languages(config="") else "nld"
+        pages, began = [], time.monotonic()
         for page in pdf:
             pages.append(_read_page(page, langs, name, began, limits))
     finally:
