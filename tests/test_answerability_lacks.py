@@ -104,12 +104,18 @@ def test_the_features_and_the_rank_of_the_first_sentence_giving_the_kind():
     assert plain["asks_named"] == plain["lacks_asked"] == plain["asked_rank"] == 0.0
 
 
-def test_a_lacking_amount_is_given_as_the_reason_for_declining():
+def _declining_on(feature: str):
+    """A model whose one lack feature pulls hard towards declining."""
     from bronwijzer.answer import answerability as ab
-    model = ab.model_from_dict({
-        "features": ["best_cosine", "lacks_amount"], "mean": [0.8, 0.1], "scale": [0.05, 0.3],
+    return ab.model_from_dict({
+        "features": ["best_cosine", feature], "mean": [0.8, 0.1], "scale": [0.05, 0.3],
         "coef": [0.5, -2.0], "intercept": 0.0, "threshold": 0.5,
         "embedder": {"name": "fake-model", "fingerprint": "fp-1"}})
+
+
+def test_a_lacking_amount_is_given_as_the_reason_for_declining():
+    from bronwijzer.answer import answerability as ab
+    model = _declining_on("lacks_amount")
     question = "Hoeveel geld krijgt de haven in 2030?"
     kinds = lacks.lacking_amounts(question, ["In 2030 krijgt de haven geld."])
     confidence, reason = ab.judge({"best_cosine": 0.8, "lacks_amount": 1.0}, model, "en",
@@ -120,10 +126,7 @@ def test_a_lacking_amount_is_given_as_the_reason_for_declining():
 
 def test_a_lacking_person_is_given_as_the_reason_for_declining():
     from bronwijzer.answer import answerability as ab
-    model = ab.model_from_dict({
-        "features": ["best_cosine", "lacks_asked"], "mean": [0.8, 0.1], "scale": [0.05, 0.3],
-        "coef": [0.5, -2.0], "intercept": 0.0, "threshold": 0.5,
-        "embedder": {"name": "fake-model", "fingerprint": "fp-1"}})
+    model = _declining_on("lacks_asked")
     question = "Welke minister opende de haven?"
     sentences = ["Namens de minister van Verkeer werd de haven geopend."]
     kinds = lacks.lacking_asked(question, sentences)

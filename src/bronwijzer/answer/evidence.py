@@ -35,12 +35,17 @@ from bronwijzer.settings import TUNING
 # kind: (words that say a question is about it, a question that asks for it whatever
 # its words, how a sentence gives it). Words count only in a question asking an amount.
 KINDS = {
-    "money": (r"\b(geld|bedrag\w*|budget\w*|euro'?s?|money|funding|kosten|costs?)\b",
+    "money": (r"\b(geld|bedrag\w*|budget\w*|euro'?s?|money|funding|kosten|costs?|loans?|"
+              r"lening\w*|krediet\w*|prijs|prijzen|prices?|tarie\w+|salar\w+|investment)\b",
               r"\b(welk|what|which)\s+(bedrag|budget)",
-              r"euro|€|\bmiljoen|\bmiljard|\bmillion|\bbillion"),
+              r"\beuro'?s?\b|€|\bmiljoen|\bmiljard|\bmillion|\bbillion"),
     "area": (r"\b(hectare\w*|oppervlakte|area|vierkante|square)\b",
              r"\b(welke oppervlakte|what area)\b", r"hectare|\bha\b|vierkante|m2|m²|km2"),
-    "percent": (r"\b(procent\w*|percent\w*|percentage)\b", r"$^", r"procent|percent|%"),
+    # a percentage is a number with its sign or word ("minimumpercentages" gives none)
+    "percent": (r"\b(procent\w*|percent\w*|percentage)\b", r"$^",
+                r"\d\s*%|\d\s*(procent|percent)\b|\b(een|twee|drie|vier|vijf|zes|zeven|acht|"
+                r"negen|tien|twintig|dertig|veertig|vijftig|honderd|one|two|three|four|five|six|"
+                r"seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred)\s+(procent|percent)\b"),
     "year": (r"$^", r"\b(welk jaar|which year|what year|welke datum|what date)\b|"
              r"^(\w+\s){0,2}(wanneer|when)\b",
              r"\b(1[89]|20)\d\d\b|\b(januari|februari|maart|april|mei|juni|juli|augustus|"

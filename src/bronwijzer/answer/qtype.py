@@ -13,8 +13,11 @@ import re
 from bronwijzer.text import MARKER
 
 _AMOUNT_QUESTION = re.compile(
-    r"\b(hoeveel|how (many|much|large|big|high)|what (amount|number|percentage|share)|"
-    r"welk(e)? (bedrag|aantal|percentage)|hoe (groot|hoog))\b", re.I)
+    r"\b(hoeveel|how (many|much|large|big|high)|by how much|"
+    r"what (?:(?:minimum|maximum|average|total|exact)\s+)?(amount|number|percentage|share|"
+    r"price|sum|rate|budget)|what (is|was|were) the (maximum|minimum|average|total)|"
+    r"welk(e)? (?:(?:minimale|maximale|minimum|maximum|gemiddelde|totale)\s+)?(bedrag|aantal|"
+    r"percentage|tarief|prijs|budget)|hoe (groot|hoog))\b", re.I)
 # Numbers in words ("een"/"one" and "half" join them only where a sentence's amount is
 # sought: as a count of something they are an article more often than a number).
 _COUNT_WORDS = ("twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|honderd|"

@@ -33,7 +33,8 @@ from bronwijzer.tune.evaluate import read_jsonl
 # ``CANDIDATES`` with its C by the out-of-fold declines (log-loss breaks ties; a tie
 # keeps the smaller set). ``lacks_amount``: answer.lacks, an amount asked and no new
 # number in the top sentences; ``lacks_asked``: a date, a name, a person in a role, a
-# place or a comparison asked and none in the top sentences.
+# place or a comparison asked and none in the top sentences. (``asked_rank``, how far down
+# the first sentence giving the asked kind stands, was tried and left out: eval/NOTES.md.)
 FEATURES = ("best_cosine", "kind_missing", "names_missing", "lacks_amount", "lacks_asked")
 CANDIDATES = (FEATURES[:3], FEATURES[:4], FEATURES)
 C_GRID = (0.03, 0.1, 0.3, 1.0)
