@@ -49,6 +49,21 @@ def test_asked_kinds_and_whether_the_sentences_give_them():
     assert missing_kinds("Hoeveel bruggen zijn er?", ["Er zijn drie bruggen."]) == []
 
 
+def test_amounts_are_read_as_a_reader_would():
+    # a sentence about Europe gives no money; a word holding "percentage" gives no share
+    assert missing_kinds("How much money does the port get?",
+                         ["De Europese Commissie steunt de haven."]) == ["money"]
+    assert missing_kinds("What minimum percentage of homes must be affordable?",
+                         ["Er komen minimumpercentages voor betaalbare woningen."]) == ["percent"]
+    assert missing_kinds("What minimum percentage of homes must be affordable?",
+                         ["Minstens dertig procent moet betaalbaar zijn."]) == []
+    assert missing_kinds("Welk percentage is betaalbaar?", ["Het gaat om 30% van de woningen."]) == []
+    # more wordings ask an amount
+    assert asked_kinds("What is the maximum loan the fund offers?") == ["money"]
+    assert asked_kinds("By how much was the budget raised?") == ["money"]
+    assert asked_kinds("Welk tarief geldt voor de heffing?") == ["money"]
+
+
 def test_names_absent_from_the_corpus_are_found_but_cognates_pass():
     assert missing_names("Hoe groot is de haven van Tilburg?", VOCAB) == ["Tilburg"]
     assert missing_names("Why are the Netherlands short of space?", VOCAB) == []

@@ -24,6 +24,8 @@ VOCAB = corpus_vocabulary(["De haven van Zwolle en de provincie Drenthe groeien.
     ("Which minister opened the harbour?", ["role"]),
     ("Wie is de voorzitter van het havenbedrijf?", ["role"]),
     ("Where in the report is the harbour study cited?", []),  # a place in the text
+    ("Waar wordt de havenstudie aangehaald, en waarom?", []),
+    ("Where are the harbours mentioned in the report located?", ["place"]),
     ("Hoe heet de directeur van het waterschap?", ["person"]),
     ("Which investors back the new ferry line?", ["organisation"]),
     ("Waar ligt de nieuwe sluis?", ["place"]),

@@ -78,9 +78,11 @@ _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÀ-ÖØ-Þ][\w'-]{2,}")
 
 
 # "where in the text is X cited" asks a place in the text, not a place in the world
-_IN_TEXT = re.compile(r"\b(where|waar)\b.{0,80}\b(cited|quoted|mentioned|referred|discussed|"
+# (the verb closes the clause: "where are the parks mentioned in the text located?" asks a place)
+_IN_TEXT = re.compile(r"\b(where|waar)\b.{0,80}\b(cited|quoted|mentioned|referred to|discussed|"
                       r"named|geciteerd|aangehaald|genoemd|vermeld|besproken|verwezen|verwijst|"
-                      r"citeert|noemt)\b", re.I)
+                      r"citeert|noemt)\b\s*(in (the|de|het) (text|article|tekst|artikel|stuk)\s*)?"
+                      r"([?,.;:]|$|\b(and|en)\b)", re.I)
 # "when exactly", "which month": a year does not answer it
 _PRECISE = re.compile(r"\b(precies|exact\w*|welke (maand|datum|dag)|which (month|date|day)|"
                       r"what (month|date|day)|op welke datum|on what date)\b", re.I)
