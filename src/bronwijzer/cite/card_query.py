@@ -139,7 +139,8 @@ def parse(question: str) -> CardQuery:
                      position="end" if found["at_end"] else "start" if found["at_start"] else None,
                      extreme="oldest" if found["oldest"] else "newest" if found["newest"] else None,
                      every=found["every"], same_author=found["same_author"],
-                     most_cited=found["most_cited"], kinds=kinds, name=" ".join(name_words), name_words=tuple(rest),
+                     most_cited=found["most_cited"], kinds=kinds, name=" ".join(name_words),
+                     name_words=tuple(rest),
                      named=tuple(w for w in rest if w in _names_in(question)),
                      footnotes=footnotes, shown=_spelt(question, name_words))
 
@@ -293,12 +294,15 @@ def footnote_count(card: Card, items) -> int:
 
 
 def _most_cited(chosen: list[Card], cards: tuple[Card, ...]) -> list[Card]:
-    """The chosen cards whose work stands in the most footnotes, one card per work."""
-    counts = {id(c): footnote_count(c, cards) for c in chosen}
-    top = max(counts.values(), default=0)
+    """The chosen cards whose work stands in the most footnotes, one card per work (the
+    footnotes of every work counted in one pass: a library has thousands of cards)."""
+    notes: dict[tuple, set[int]] = {}
+    for card in cards:
+        notes.setdefault(_work(card), set()).add(card.footnote)
+    top = max((len(notes[_work(c)]) for c in chosen), default=0)
     seen, out = set(), []
     for c in chosen:
-        if counts[id(c)] == top and _work(c) not in seen:
+        if len(notes[_work(c)]) == top and _work(c) not in seen:
             seen.add(_work(c))
             out.append(c)
     return out
