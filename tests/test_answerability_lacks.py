@@ -63,6 +63,13 @@ def test_a_year_answers_when_but_not_when_exactly_and_a_role_wants_a_person():
     assert not lacks.gives("role", role, ["De minister van Verkeer opende de Haven."])
     assert lacks.gives("role", role, ["Die werd geopend door minister Jansen."])
     assert lacks.gives("role", role, ["Geopend door P. Jansen van het Rijk."])
+    # names in a place's position are places, not the organisation asked for
+    investors = "Which investors back the revolving funds?"
+    assert lacks.asked("Welke institutionele beleggers worden genoemd?") == ["organisation"]
+    assert not lacks.gives("organisation", investors,
+                           ["Fondsen, bijvoorbeeld in de provincies Utrecht en Overijssel, werken."])
+    assert lacks.gives("organisation", investors, ["Ze worden gesteund door Rabobank uit Utrecht."])
+    assert lacks.gives("place", "Waar werken de fondsen?", ["Fondsen in Utrecht werken."])
     # a capitalised adjective of a place is not a name
     assert not lacks.gives("organisation", "Which investors back the ferry?",
                            ["Het gaat om Nederlandse en Europese beleggers."])

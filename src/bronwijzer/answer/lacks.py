@@ -49,9 +49,10 @@ ASKS = {
     "role": re.compile(r"\b(welke|which|what|wie is de|wie was de|who is the|who was the)\s+"
                        + _ROLE + r"\b", re.I),
     "organisation": re.compile(
-        r"\b(welke (bedrijven|ondernemingen|investeerders|organisaties|instellingen|partij|"
-        r"partijen|banken|fondsen)|which (companies|firms|investors|organi[sz]ations|"
-        r"institutions|party|parties|banks|funds))\b", re.I),
+        r"\b(welke (\w+ )?(bedrijven|ondernemingen|investeerders|beleggers|financiers|"
+        r"organisaties|instellingen|partij|partijen|banken|fondsen)|which (\w+ )?(companies|"
+        r"firms|investors|financiers|backers|organi[sz]ations|institutions|party|parties|banks|"
+        r"funds))\b", re.I),
     "place": re.compile(
         _OPENS + r"(waar|where)\b(?! in (de|het) (tekst|artikel)| in the (text|article))|"
         r"\b(welke (stad|steden|plaats|plaatsen|gemeente|gemeenten|provincie|provincies|"
@@ -75,6 +76,12 @@ _DATE = re.compile(rf"\b({_MONTHS})\b|\b\d{{1,2}}[-/]\d{{1,2}}[-/]\d{{2,4}}\b|"
 _LOCATIVE = re.compile(r"\b(in|te|uit|bij|rond|nabij|near|at|from|around)\s+"
                        r"(de |het |the )?([A-ZÀ-ÖØ-Þ][\w'-]+)")
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÀ-ÖØ-Þ][\w'-]{2,}")
+# names in a place's position ("in de provincies Utrecht en Overijssel", "uit Brabant"):
+# places, not the organisation or person a question asks for
+_PLACED = re.compile(r"\b(?:in|te|uit|nabij|near|from)\s+(?:(?:de|het|the)\s+)?(?:(?:provincies?|"
+                     r"gemeenten?|regio'?s?|steden|stad|provinces?|municipalit\w+|regions?|"
+                     r"cit(?:y|ies)|towns?)\s+)?([A-ZÀ-Þ][\w'-]+)(?:(?:,\s*|\s+(?:en|and|of|or)\s+)"
+                     r"([A-ZÀ-Þ][\w'-]+))*")
 
 
 # "where in the text is X cited" asks a place in the text, not a place in the world
@@ -155,7 +162,15 @@ def gives(kind: str, question: str, sentences: list[str]) -> bool:
         return compared_together(question, sentences)
     if kind == "role":
         return new_person(question, sentences)
-    return bool(new_names(question, sentences))
+    places = {fold(n) for m in _PLACED.finditer(text) for n in _placed(m)}
+    return any(fold(n) not in places for n in new_names(question, sentences))
+
+
+def _placed(match: re.Match) -> list[str]:
+    """The names of a ``_PLACED`` match: the first, and every one listed after it."""
+    listed = re.findall(r"(?:,\s*|\s+(?:en|and|of|or)\s+)([A-ZÀ-Þ][\w'-]+)",
+                        match.group(0)[match.end(1) - match.start(0):])
+    return [match.group(1), *listed]
 
 
 def compared_together(question: str, sentences: list[str]) -> bool:
