@@ -6,8 +6,10 @@ a role word or initials), *what is the name of* or *which organisations* a name,
 a place (*where is X cited* asks a place in the text, not one in the world), a
 *comparison* of two named things both of them in one stretch of text with comparing
 words, *how much* a number that is neither a year nor one the question gives itself. A
-plain *who* is left alone: a policy text answers it with groups ("gemeenten, het Rijk"). A careful reader looks for that in the best sentences before
-answering; these features say whether it is there. They are measured over the top
+plain *who* is left alone: a policy text answers it with groups ("gemeenten, het Rijk").
+A name in a place's position ("in de provincies Utrecht en Overijssel") is a place, not
+the organisation or person asked for. A careful reader looks for that in the best
+sentences before answering; these features say whether it is there. They are measured over the top
 ``TUNING.lack_top`` ranked sentences (not only the quoted ones: an answer may sit one
 sentence further) and are features of the fitted answerability model
 (:mod:`bronwijzer.answer.answerability`; which of them it uses is in its JSON file).
@@ -78,10 +80,10 @@ _LOCATIVE = re.compile(r"\b(in|te|uit|bij|rond|nabij|near|at|from|around)\s+"
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÀ-ÖØ-Þ][\w'-]{2,}")
 # names in a place's position ("in de provincies Utrecht en Overijssel", "uit Brabant"):
 # places, not the organisation or person a question asks for
-_PLACED = re.compile(r"\b(?:in|te|uit|nabij|near|from)\s+(?:(?:de|het|the)\s+)?(?:(?:provincies?|"
-                     r"gemeenten?|regio'?s?|steden|stad|provinces?|municipalit\w+|regions?|"
-                     r"cit(?:y|ies)|towns?)\s+)?([A-ZÀ-Þ][\w'-]+)(?:(?:,\s*|\s+(?:en|and|of|or)\s+)"
-                     r"([A-ZÀ-Þ][\w'-]+))*")
+_PLACED = re.compile(r"\b(?:in|te|uit|nabij|near|from)\s+(?:(?:de|het|the)\s+)?"
+                     r"(?:(?:provincies?|gemeenten?|regio'?s?|steden|stad|provinces?|"
+                     r"municipalit\w+|regions?|cit(?:y|ies)|towns?)\s+)?([A-ZÀ-Þ][\w'-]+)"
+                     r"(?:(?:,\s*|\s+(?:en|and|of|or)\s+)[A-ZÀ-Þ][\w'-]+)*")
 
 
 # "where in the text is X cited" asks a place in the text, not a place in the world
@@ -146,7 +148,8 @@ def new_person(question: str, sentences: list[str]) -> bool:
 
 
 def gives(kind: str, question: str, sentences: list[str]) -> bool:
-    """Whether the sentences hold something of ``kind`` the question asks for."""
+    """Whether the sentences hold something of ``kind`` the question asks for (for a
+    name or an organisation: a new name that does not stand in a place's position)."""
     text = " ".join(MARKER.sub(" ", s) for s in sentences)
     if kind == "date":
         if _PRECISE.search(question) or _YEAR_WORD.search(question):
