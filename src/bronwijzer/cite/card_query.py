@@ -269,15 +269,28 @@ def _work(card) -> tuple:
     return card.doc, tuple(card.authors), card.year, fold(card.title)
 
 
+def _author_key(card: Card, author: str) -> tuple[str, str]:
+    """An author of a card as compared across cards: its document and the folded name
+    before the comma (a person's surname, or the whole of an organisation's name)."""
+    return card.doc, fold(author.split(",")[0]).strip()
+
+
 def _of_shared_author(chosen: list[Card], cards: tuple[Card, ...]) -> list[Card]:
     """The chosen cards by an author (a person's surname or an organisation) that more
     than one cited work of the same document has."""
     works: dict[tuple[str, str], set] = {}
     for card in cards:
         for author in card.authors:
-            works.setdefault((card.doc, fold(author.split(",")[0]).strip()), set()).add(_work(card))
-    return [c for c in chosen
-            if any(len(works[(c.doc, fold(a.split(",")[0]).strip())]) > 1 for a in c.authors)]
+            works.setdefault(_author_key(card, author), set()).add(_work(card))
+    return [c for c in chosen if any(len(works[_author_key(c, a)]) > 1 for a in c.authors)]
+
+
+def _footnotes_by_work(items) -> dict[tuple, set[int]]:
+    """The footnotes each work stands in (``items``: cards or references), in one pass."""
+    notes: dict[tuple, set[int]] = {}
+    for item in items:
+        notes.setdefault(_work(item), set()).add(item.footnote)
+    return notes
 
 
 def footnote_count(card: Card, items) -> int:
@@ -290,15 +303,13 @@ def footnote_count(card: Card, items) -> int:
     Returns:
         The number of footnotes (at least 1 for a card among ``items``).
     """
-    return len({c.footnote for c in items if _work(c) == _work(card)})
+    return len(_footnotes_by_work(items).get(_work(card), ()))
 
 
 def _most_cited(chosen: list[Card], cards: tuple[Card, ...]) -> list[Card]:
     """The chosen cards whose work stands in the most footnotes, one card per work (the
     footnotes of every work counted in one pass: a library has thousands of cards)."""
-    notes: dict[tuple, set[int]] = {}
-    for card in cards:
-        notes.setdefault(_work(card), set()).add(card.footnote)
+    notes = _footnotes_by_work(cards)
     top = max((len(notes[_work(c)]) for c in chosen), default=0)
     seen, out = set(), []
     for c in chosen:
